@@ -1,0 +1,135 @@
+package io.daxfs.api;
+
+import io.daxfs.fs.OpenFile;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+
+/**
+ * An open regular file. Reads and writes copy straight between the device and the caller's
+ * memory, with no intermediate buffer. Positions are absolute (pread/pwrite style); there is no
+ * file pointer. Thread-safe: reads of one file run in parallel; writes, truncate and the
+ * fallocate family of one file are serialised by the file's I/O lock.
+ *
+ * <p>Closing the last handle of an unlinked file frees its space.
+ */
+public final class DaxFile implements AutoCloseable {
+    private final OpenFile file;
+
+    DaxFile(OpenFile file) {
+        this.file = file;
+    }
+
+    /** Reads up to {@code dst.byteSize()} bytes at {@code pos}; returns the count, -1 at or after EOF. */
+    public long read(long pos, MemorySegment dst) throws DaxException {
+        return file.read(pos, dst);
+    }
+
+    /** Reads into the remaining bytes of {@code dst}, advancing its position; -1 at EOF. */
+    public int read(long pos, ByteBuffer dst) throws DaxException {
+        int n = (int) file.read(pos, MemorySegment.ofBuffer(dst));
+        if (n > 0) {
+            dst.position(dst.position() + n);
+        }
+        return n;
+    }
+
+    public int read(long pos, byte[] b, int off, int len) throws DaxException {
+        return (int) file.read(pos, MemorySegment.ofArray(b).asSlice(off, len));
+    }
+
+    /** Writes all of {@code src} at {@code pos} (at EOF when opened with APPEND); returns its size. */
+    public long write(long pos, MemorySegment src) throws DaxException {
+        return file.write(pos, src);
+    }
+
+    /** Writes the remaining bytes of {@code src}, advancing its position. */
+    public int write(long pos, ByteBuffer src) throws DaxException {
+        int n = (int) file.write(pos, MemorySegment.ofBuffer(src));
+        src.position(src.position() + n);
+        return n;
+    }
+
+    public int write(long pos, byte[] b, int off, int len) throws DaxException {
+        return (int) file.write(pos, MemorySegment.ofArray(b).asSlice(off, len));
+    }
+
+    public long size() throws DaxException {
+        return file.size();
+    }
+
+    /** Shrinks (freeing whole blocks past the end, zeroing the tail of the last) or grows (sparse). */
+    public void truncate(long size) throws DaxException {
+        file.truncate(size);
+    }
+
+    /** fallocate(0) / fallocate(FALLOC_FL_KEEP_SIZE): allocates zeroed blocks for every hole in the range. */
+    public void allocate(long pos, long len, boolean keepSize) throws DaxException {
+        file.allocate(pos, len, keepSize);
+    }
+
+    /** FALLOC_FL_PUNCH_HOLE | KEEP_SIZE: the range reads as zeros; whole blocks inside it are freed. */
+    public void punchHole(long pos, long len) throws DaxException {
+        file.punchHole(pos, len);
+    }
+
+    /** FALLOC_FL_ZERO_RANGE: the range reads as zeros and stays (becomes) allocated; may extend the size. */
+    public void zeroRange(long pos, long len) throws DaxException {
+        file.zeroRange(pos, len, false);
+    }
+
+    /** FALLOC_FL_ZERO_RANGE with FALLOC_FL_KEEP_SIZE when {@code keepSize}. */
+    public void zeroRange(long pos, long len, boolean keepSize) throws DaxException {
+        file.zeroRange(pos, len, keepSize);
+    }
+
+    /**
+     * FALLOC_FL_COLLAPSE_RANGE: removes the block-aligned range and shifts what follows down.
+     * EINVAL when misaligned or when the range reaches end of file.
+     */
+    public void collapseRange(long pos, long len) throws DaxException {
+        file.collapseRange(pos, len);
+    }
+
+    /**
+     * FALLOC_FL_INSERT_RANGE: inserts a block-aligned hole at {@code pos}, shifting what follows up.
+     * EINVAL when misaligned or when {@code pos} is at or past end of file.
+     */
+    public void insertRange(long pos, long len) throws DaxException {
+        file.insertRange(pos, len);
+    }
+
+    /** lseek(SEEK_DATA): the first position >= pos that is in allocated data; ENXIO past EOF. */
+    public long seekData(long pos) throws DaxException {
+        return file.seekData(pos);
+    }
+
+    /** lseek(SEEK_HOLE): the first position >= pos in a hole (EOF counts as one); ENXIO past EOF. */
+    public long seekHole(long pos) throws DaxException {
+        return file.seekHole(pos);
+    }
+
+    /** Makes the file's data and metadata durable. */
+    public void fsync() throws DaxException {
+        file.fsync(false);
+    }
+
+    /** Makes the file's data durable, and the metadata needed to read it back. */
+    public void fdatasync() throws DaxException {
+        file.fsync(true);
+    }
+
+    public FileStat stat() throws DaxException {
+        return file.stat();
+    }
+
+    /** Internal: the open file behind this handle (for the nio provider, FUSE and the DAX layer). */
+    public OpenFile internal() {
+        return file;
+    }
+
+    @Override
+    public void close() throws DaxException {
+        file.close();
+    }
+}

@@ -1,0 +1,240 @@
+package io.daxfs.api;
+
+import io.daxfs.device.Device;
+import io.daxfs.device.Devices;
+import io.daxfs.device.ImageFileDevice;
+import io.daxfs.fs.Volume;
+import io.daxfs.fsck.Fsck;
+
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A mounted daxfs file system: the entry point of the API.
+ *
+ * <pre>{@code
+ * try (DaxFileSystem fs = DaxFileSystem.format(Path.of("demo.img"), 64 << 20)) {
+ *     fs.mkdir("/logs");
+ *     try (DaxFile f = fs.open("/logs/a", StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+ *         f.write(0, MemorySegment.ofArray("hello".getBytes()));
+ *         f.fsync();
+ *     }
+ * }
+ * }</pre>
+ *
+ * Paths are absolute, '/'-separated strings; symbolic links are followed except in the last
+ * component of {@code lstat}, {@code unlink}, {@code rename}, {@code readlink} and (with
+ * {@link java.nio.file.LinkOption#NOFOLLOW_LINKS}) {@code open}. Every method is thread-safe.
+ * Errors are {@link DaxException}s carrying an {@link Errno}.
+ */
+public final class DaxFileSystem implements AutoCloseable {
+    private final Volume volume;
+
+    private DaxFileSystem(Volume volume) {
+        this.volume = volume;
+    }
+
+    /** Creates (or overwrites) a sparse image file of {@code size} bytes, formats it and mounts it. */
+    public static DaxFileSystem format(Path image, long size) throws DaxException {
+        return format(image, size, FormatOptions.DEFAULT);
+    }
+
+    public static DaxFileSystem format(Path image, long size, FormatOptions options) throws DaxException {
+        Device device = ImageFileDevice.create(image, size);
+        return formatOwned(device, options);
+    }
+
+    /**
+     * Formats {@code device} and mounts it. The file system takes ownership of the device and
+     * closes it on {@link #close()}.
+     */
+    public static DaxFileSystem format(Device device, FormatOptions options) throws DaxException {
+        return formatOwned(device, options);
+    }
+
+    private static DaxFileSystem formatOwned(Device device, FormatOptions options) throws DaxException {
+        try {
+            Volume.format(device, options);
+            return new DaxFileSystem(Volume.mount(device, MountOptions.DEFAULT, true));
+        } catch (DaxException | RuntimeException | Error e) {
+            device.close();
+            throw e;
+        }
+    }
+
+    /** Mounts the image file or device-DAX device at {@code image}. */
+    public static DaxFileSystem mount(Path image) throws DaxException {
+        return mount(image, MountOptions.DEFAULT);
+    }
+
+    /**
+     * Mounts {@code image}. The image is first opened read-only and validated (superblock,
+     * journal, allocation maps); only a valid image is then reopened read-write, so a corrupt
+     * image is refused without a single write to it.
+     */
+    public static DaxFileSystem mount(Path image, MountOptions options) throws DaxException {
+        try (Device ro = Devices.open(image, true)) {
+            Volume.validate(ro);
+        }
+        Device device = Devices.open(image, options.readOnly());
+        try {
+            return new DaxFileSystem(Volume.mount(device, options, true));
+        } catch (DaxException | RuntimeException | Error e) {
+            device.close();
+            throw e;
+        }
+    }
+
+    /** Mounts an already opened device, taking ownership of it. */
+    public static DaxFileSystem mount(Device device, MountOptions options) throws DaxException {
+        try {
+            return new DaxFileSystem(Volume.mount(device, options, true));
+        } catch (DaxException | RuntimeException | Error e) {
+            device.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Checks the image at {@code image} without mounting it. Without {@code repair} nothing is
+     * written (a pending journal is replayed in memory only).
+     */
+    public static FsckReport fsck(Path image, boolean repair, ProgressListener progress) throws DaxException {
+        try (Device device = Devices.open(image, !repair)) {
+            return Fsck.check(device, repair, progress);
+        }
+    }
+
+    /** Checks an open, unmounted device. */
+    public static FsckReport fsck(Device device, boolean repair, ProgressListener progress) throws DaxException {
+        return Fsck.check(device, repair, progress);
+    }
+
+    /** Opens (and with CREATE/CREATE_NEW, creates with mode 0644) the regular file at {@code path}. */
+    public DaxFile open(String path, OpenOption... options) throws DaxException {
+        return new DaxFile(volume.open(path, 0644, options));
+    }
+
+    /** Opens or creates {@code path}, giving a newly created file the permission bits {@code mode}. */
+    public DaxFile open(String path, int mode, OpenOption... options) throws DaxException {
+        return new DaxFile(volume.open(path, mode, options));
+    }
+
+    public void mkdir(String path) throws DaxException {
+        volume.mkdir(path, 0755);
+    }
+
+    public void mkdir(String path, int mode) throws DaxException {
+        volume.mkdir(path, mode);
+    }
+
+    /** Removes an empty directory (ENOTEMPTY otherwise). */
+    public void rmdir(String path) throws DaxException {
+        volume.rmdir(path);
+    }
+
+    /** All entries of a directory except "." and "..", in cookie order. */
+    public List<DirEntry> readdir(String path) throws DaxException {
+        return volume.readdir(path, 0, Integer.MAX_VALUE);
+    }
+
+    /** Up to {@code max} entries after position {@code cookie} (0: from the start). */
+    public List<DirEntry> readdir(String path, long cookie, int max) throws DaxException {
+        return volume.readdir(path, cookie, max);
+    }
+
+    /** Removes a name. An open file stays usable until its last handle closes. */
+    public void unlink(String path) throws DaxException {
+        volume.unlink(path);
+    }
+
+    public void rename(String from, String to, RenameOption... options) throws DaxException {
+        volume.rename(from, to, options);
+    }
+
+    /** Creates {@code newPath} as another name of the regular file or symlink at {@code existing}. */
+    public void link(String existing, String newPath) throws DaxException {
+        volume.link(existing, newPath);
+    }
+
+    public void symlink(String target, String linkPath) throws DaxException {
+        volume.symlink(target, linkPath);
+    }
+
+    public String readlink(String path) throws DaxException {
+        return volume.readlink(path);
+    }
+
+    /** Status of the file at {@code path}, following a final symbolic link. */
+    public FileStat stat(String path) throws DaxException {
+        return volume.stat(path, true);
+    }
+
+    /** Status of {@code path} itself, not following a final symbolic link. */
+    public FileStat lstat(String path) throws DaxException {
+        return volume.stat(path, false);
+    }
+
+    public boolean exists(String path) throws DaxException {
+        try {
+            volume.stat(path, false);
+            return true;
+        } catch (DaxException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Sets the permission bits (the low 12 bits of {@code mode}). */
+    public void chmod(String path, int mode) throws DaxException {
+        volume.chmod(path, mode);
+    }
+
+    /** Sets owner and group; -1 leaves one unchanged. */
+    public void chown(String path, int uid, int gid) throws DaxException {
+        volume.chown(path, uid, gid);
+    }
+
+    /**
+     * Sets access and modification times in ns since the epoch; {@link #UTIME_OMIT} leaves one
+     * unchanged, {@link #UTIME_NOW} sets it to the current time.
+     */
+    public void utimes(String path, long atimeNs, long mtimeNs) throws DaxException {
+        volume.utimes(path, atimeNs, mtimeNs);
+    }
+
+    public static final long UTIME_OMIT = Long.MIN_VALUE;
+    public static final long UTIME_NOW = Long.MIN_VALUE + 1;
+
+    public FsStat statfs() {
+        return volume.statfs();
+    }
+
+    /** Makes everything done so far durable (metadata and file data). */
+    public void sync() throws DaxException {
+        volume.sync();
+    }
+
+    public boolean isReadOnly() {
+        return volume.isReadOnly();
+    }
+
+    /** The device this file system lives on. */
+    public Device device() {
+        return volume.device();
+    }
+
+    /** Internal: the volume behind this facade (for the nio provider, FUSE and tests). */
+    public Volume volume() {
+        return volume;
+    }
+
+    /** Makes everything durable, checkpoints the journal, marks the image clean and unmaps it. */
+    @Override
+    public void close() throws DaxException {
+        volume.close();
+    }
+}

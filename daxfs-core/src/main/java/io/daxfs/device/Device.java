@@ -44,7 +44,10 @@ public interface Device extends AutoCloseable {
     /** One line for humans: backend and location. */
     String describe();
 
-    /** Unmaps the device. The segment must not be used afterwards. */
+    /**
+     * Unmaps the device. The segment must not be used afterwards (accesses then throw
+     * IllegalStateException). Closing again has no effect.
+     */
     @Override
     void close();
 }

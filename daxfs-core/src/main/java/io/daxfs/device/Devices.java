@@ -8,6 +8,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /** Opening devices by name, and checks shared by the backends. */
@@ -32,18 +33,31 @@ public final class Devices {
         }
     }
 
-    /** Maps with MAP_SYNC where the host file system supports it; null where it does not. */
+    /**
+     * Maps with MAP_SYNC where the host file system supports it; null where it does not. The
+     * failure is the normal case (every file system not mounted with dax), so it is silent.
+     */
     static MemorySegment tryMapSync(FileChannel ch, long size, Arena arena) {
         try {
             return ch.map(jdk.nio.mapmode.ExtendedMapMode.READ_WRITE_SYNC, 0, size, arena);
         } catch (IOException | UnsupportedOperationException e) {
-            return null; // not a DAX file system: EOPNOTSUPP from mmap
+            // IOException: mmap said EOPNOTSUPP (not a DAX file system). Unsupported: this JDK
+            // has no write-back support on this platform, so it refuses MAP_SYNC up front.
+            return null;
         }
     }
 
+    /** Translates an I/O failure on {@code path} into the errno a POSIX call would have reported. */
     static DaxException ioError(Path path, Exception e) {
+        if (e instanceof NoSuchFileException) {
+            return new DaxException(Errno.ENOENT, path + ": no such file or directory", e);
+        }
         if (e instanceof AccessDeniedException) {
             return new DaxException(Errno.EACCES, path + ": permission denied", e);
+        }
+        if (e.getCause() instanceof OutOfMemoryError) {
+            // FileChannel.map reports mmap's ENOMEM (address space or overcommit limit) this way.
+            return new DaxException(Errno.ENOMEM, path + ": cannot map: " + e.getCause().getMessage(), e);
         }
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return new DaxException(Errno.EIO, path + ": " + msg, e);

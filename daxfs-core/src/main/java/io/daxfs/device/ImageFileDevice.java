@@ -4,12 +4,15 @@ import io.daxfs.api.DaxException;
 import io.daxfs.api.Errno;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
-import java.nio.file.NoSuchFileException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * An image file mapped whole with {@link FileChannel#map(FileChannel.MapMode, long, long, Arena)}.
@@ -17,8 +20,19 @@ import java.nio.file.StandardOpenOption;
  * <p>On a host file system mounted with DAX the mapping is made with
  * {@code ExtendedMapMode.READ_WRITE_SYNC} (MAP_SYNC): the page tables then point at persistent
  * memory and {@link #persist} is a cache-line write-back ({@code MemorySegment.force} uses
- * CLWB/CLFLUSHOPT on such a mapping). Elsewhere the mapping is an ordinary shared file mapping
- * and {@link #persist} is an {@code msync} of the page-aligned range.
+ * CLWB/CLFLUSHOPT on such a mapping). Elsewhere the MAP_SYNC attempt fails with EOPNOTSUPP, which
+ * is expected and silent, and the mapping is an ordinary shared file mapping whose
+ * {@link #persist} is an {@code msync(MS_SYNC)} of the enclosing pages.
+ *
+ * <p>The image's length is the device size: a positive multiple of 4096, anything else is
+ * EMEDIUMTYPE (most likely a truncated copy). The file is not resized by opening. Images may be
+ * sparse and far larger than memory: only touched pages cost memory or disk. A write to a hole
+ * when the host file system is full raises SIGBUS in the kernel, which the JDK reports as an
+ * {@link InternalError} from the access.
+ *
+ * <p>A read-only device maps with MapMode.READ_ONLY: stores throw, the file is never written, and
+ * {@link #persist} does nothing. {@link #close()} unmaps (idempotent); the file descriptor is
+ * closed as soon as the mapping exists.
  */
 public final class ImageFileDevice implements Device {
     private final Path path;
@@ -26,6 +40,7 @@ public final class ImageFileDevice implements Device {
     private final MemorySegment segment;
     private final boolean readOnly;
     private final boolean sync;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private ImageFileDevice(Path path, Arena arena, MemorySegment segment, boolean readOnly, boolean sync) {
         this.path = path;
@@ -37,18 +52,23 @@ public final class ImageFileDevice implements Device {
 
     /**
      * Creates (or replaces) a sparse image of {@code size} bytes and maps it read-write.
-     * Existing contents are discarded.
+     * Existing contents are discarded; the new image reads as zeros and occupies no blocks until
+     * written.
      */
     public static ImageFileDevice create(Path path, long size) throws DaxException {
         if (size <= 0 || (size & 4095) != 0) {
             throw new DaxException(Errno.EINVAL, "image size must be a positive multiple of 4096: " + size);
         }
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING)) {
-            // Growing by truncate-up leaves a sparse file: zero blocks cost no space until written.
-            ch.truncate(0);
-            if (size > 0) {
-                ch.write(java.nio.ByteBuffer.allocate(1), size - 1);
+        if (Files.isDirectory(path)) {
+            throw new DaxException(Errno.EISDIR, path + ": is a directory, not an image file");
+        }
+        try {
+            // Create or truncate through NIO first: it reports a missing parent directory or a
+            // permission problem as typed exceptions, which RandomAccessFile does not.
+            Files.write(path, new byte[0]);
+            // Growing with ftruncate (setLength) allocates nothing: the whole image is one hole.
+            try (RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw")) {
+                f.setLength(size);
             }
         } catch (IOException e) {
             throw Devices.ioError(path, e);
@@ -58,6 +78,18 @@ public final class ImageFileDevice implements Device {
 
     /** Maps an existing image file. Its length must be a positive multiple of 4096. */
     public static ImageFileDevice open(Path path, boolean readOnly) throws DaxException {
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(path, BasicFileAttributes.class);
+        } catch (IOException e) {
+            throw Devices.ioError(path, e);
+        }
+        if (attrs.isDirectory()) {
+            throw new DaxException(Errno.EISDIR, path + ": is a directory, not an image file");
+        }
+        if (!attrs.isRegularFile()) {
+            throw new DaxException(Errno.EINVAL, path + ": not a regular file (an image) or a device-DAX device (/dev/daxX.Y)");
+        }
         Arena arena = Arena.ofShared();
         try (FileChannel ch = readOnly
                 ? FileChannel.open(path, StandardOpenOption.READ)
@@ -78,9 +110,6 @@ public final class ImageFileDevice implements Device {
         } catch (DaxException e) {
             arena.close();
             throw e;
-        } catch (NoSuchFileException e) {
-            arena.close();
-            throw new DaxException(Errno.ENOENT, path + ": no such image file");
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw Devices.ioError(path, e);
@@ -130,6 +159,8 @@ public final class ImageFileDevice implements Device {
 
     @Override
     public void close() {
-        arena.close();
+        if (closed.compareAndSet(false, true)) {
+            arena.close();
+        }
     }
 }

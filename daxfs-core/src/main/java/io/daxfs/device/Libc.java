@@ -1,0 +1,163 @@
+package io.daxfs.device;
+
+import io.daxfs.api.DaxException;
+import io.daxfs.api.Errno;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The few Linux libc calls the device layer makes through the FFM linker: the core module ships no
+ * native code, and the JDK has no API for mapping a character device or for executable memory.
+ *
+ * <p>Every call captures {@code errno} atomically with the call (the linker's captured call state),
+ * so a failure is reported with the errno of that very call, never one clobbered by the JVM in
+ * between. Failures become {@link DaxException}s carrying the matching {@link Errno}. The constants
+ * below have the same values on x86-64 and AArch64 Linux.
+ */
+@SuppressWarnings("restricted") // native access is this class's whole purpose
+final class Libc {
+    static final int O_RDONLY = 0;
+    static final int O_RDWR = 2;
+    static final int O_CLOEXEC = 0x80000;
+    static final int PROT_READ = 1;
+    static final int PROT_WRITE = 2;
+    static final int PROT_EXEC = 4;
+    static final int MAP_SHARED = 1;
+    static final int MAP_PRIVATE = 2;
+    static final int MAP_ANONYMOUS = 0x20;
+
+    private static final long MAP_FAILED = -1L;
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option ERRNO_OPTION = Linker.Option.captureCallState("errno");
+
+    // open(2) is variadic; declaring the mode argument as variadic keeps the call ABI-correct
+    // (on x86-64 the caller must then tell the callee how many vector registers carry arguments).
+    private static final MethodHandle OPEN = downcall("open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO_OPTION, Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle MMAP = downcall("mmap",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO_OPTION);
+    private static final MethodHandle MUNMAP = downcall("munmap",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_OPTION);
+    private static final MethodHandle MPROTECT = downcall("mprotect",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), ERRNO_OPTION);
+
+    private Libc() {
+    }
+
+    private static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... options) {
+        MemorySegment fn = LINKER.defaultLookup().find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+        return LINKER.downcallHandle(fn, fd, options);
+    }
+
+    /** Opens {@code path} with open(2); returns the file descriptor. */
+    static int open(Path path, int flags) throws DaxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(CAPTURE);
+            int fd = (int) OPEN.invokeExact(state, a.allocateFrom(path.toString()), flags, 0);
+            if (fd < 0) {
+                throw failure(state, path + ": open");
+            }
+            return fd;
+        } catch (DaxException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t); // invokeExact declares Throwable; a downcall throws nothing else
+        }
+    }
+
+    /**
+     * Closes {@code fd}. The result is ignored on purpose: the descriptors closed here were only
+     * used to create a mapping, which holds its own reference to the file, and Linux releases the
+     * descriptor even when close reports an error.
+     */
+    static void close(int fd) {
+        try {
+            int ignored = (int) CLOSE.invokeExact(fd);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** mmap(2) at an address of the kernel's choice; returns the address of the mapping. */
+    static long mmap(long length, int prot, int flags, int fd, String what) throws DaxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(CAPTURE);
+            long addr = (long) MMAP.invokeExact(state, 0L, length, prot, flags, fd, 0L);
+            if (addr == MAP_FAILED) {
+                throw failure(state, what + ": mmap of " + length + " bytes");
+            }
+            return addr;
+        } catch (DaxException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * munmap(2). It fails only for arguments that never came from {@link #mmap}, which is a bug
+     * here, so failure is an {@link IllegalStateException} rather than a checked error.
+     */
+    static void munmap(long address, long length) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(CAPTURE);
+            int rc = (int) MUNMAP.invokeExact(state, address, length);
+            if (rc != 0) {
+                throw new IllegalStateException("munmap(0x" + Long.toHexString(address) + ", " + length
+                        + ") failed: errno " + (int) ERRNO.get(state, 0L));
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** mprotect(2). */
+    static void mprotect(long address, long length, int prot, String what) throws DaxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(CAPTURE);
+            int rc = (int) MPROTECT.invokeExact(state, address, length, prot);
+            if (rc != 0) {
+                throw failure(state, what + ": mprotect");
+            }
+        } catch (DaxException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    private static DaxException failure(MemorySegment state, String what) {
+        int code = (int) ERRNO.get(state, 0L);
+        Errno errno = errnoOf(code);
+        String reason = errno == null ? "errno " + code : errno.description();
+        return new DaxException(errno == null ? Errno.EIO : errno, what + ": " + reason);
+    }
+
+    /** The {@link Errno} with Linux value {@code code}, or null when daxfs has no name for it. */
+    static Errno errnoOf(int code) {
+        for (Errno e : Errno.values()) {
+            if (e.code() == code && e != Errno.SIGBUS) {
+                return e;
+            }
+        }
+        return null;
+    }
+}

@@ -1,23 +1,146 @@
 package io.daxfs.fs;
 
-import io.daxfs.api.*;
+import io.daxfs.api.DaxException;
+import io.daxfs.api.Errno;
+import io.daxfs.api.FileStat;
+
 import java.lang.foreign.MemorySegment;
 
-/** TEMPORARY skeleton while the core is written (replaced in the same session). */
+/**
+ * One open handle of a regular file: the access mode it was opened with, and the reference that
+ * keeps an unlinked file alive until {@link #close()}.
+ */
 public final class OpenFile {
-    private static DaxException todo() { return new DaxException(Errno.ENOSYS, "not yet implemented"); }
-    public long read(long pos, MemorySegment dst) throws DaxException { throw todo(); }
-    public long write(long pos, MemorySegment src) throws DaxException { throw todo(); }
-    public long size() throws DaxException { throw todo(); }
-    public void truncate(long s) throws DaxException { throw todo(); }
-    public void allocate(long p, long l, boolean k) throws DaxException { throw todo(); }
-    public void punchHole(long p, long l) throws DaxException { throw todo(); }
-    public void zeroRange(long p, long l, boolean k) throws DaxException { throw todo(); }
-    public void collapseRange(long p, long l) throws DaxException { throw todo(); }
-    public void insertRange(long p, long l) throws DaxException { throw todo(); }
-    public long seekData(long p) throws DaxException { throw todo(); }
-    public long seekHole(long p) throws DaxException { throw todo(); }
-    public void fsync(boolean dataOnly) throws DaxException { throw todo(); }
-    public FileStat stat() throws DaxException { throw todo(); }
-    public void close() throws DaxException { throw todo(); }
+    private final Volume v;
+    private final Inode inode;
+    private final boolean readable;
+    private final boolean writable;
+    private final boolean append;
+    private final boolean sync;
+    private volatile boolean closed;
+
+    OpenFile(Volume v, Inode inode, boolean readable, boolean writable, boolean append, boolean sync) {
+        this.v = v;
+        this.inode = inode;
+        this.readable = readable;
+        this.writable = writable;
+        this.append = append;
+        this.sync = sync;
+    }
+
+    public Inode inode() {
+        return inode;
+    }
+
+    public Volume volume() {
+        return v;
+    }
+
+    public long read(long pos, MemorySegment dst) throws DaxException {
+        check(readable, "read");
+        return v.fileIo.read(inode, pos, dst);
+    }
+
+    public long write(long pos, MemorySegment src) throws DaxException {
+        check(writable, "write");
+        v.checkWritable();
+        long n = v.fileIo.write(inode, pos, src, append);
+        if (sync) {
+            v.fileIo.fsync(inode);
+        }
+        return n;
+    }
+
+    public long size() throws DaxException {
+        check(true, "size");
+        inode.io.readLock().lock();
+        try {
+            return inode.size;
+        } finally {
+            inode.io.readLock().unlock();
+        }
+    }
+
+    public void truncate(long size) throws DaxException {
+        checkWrite("truncate");
+        v.fileIo.truncate(inode, size);
+    }
+
+    public void allocate(long pos, long len, boolean keepSize) throws DaxException {
+        checkWrite("allocate");
+        v.fileIo.allocateRange(inode, pos, len, keepSize);
+    }
+
+    public void punchHole(long pos, long len) throws DaxException {
+        checkWrite("punch hole");
+        v.fileIo.punchHole(inode, pos, len);
+    }
+
+    public void zeroRange(long pos, long len, boolean keepSize) throws DaxException {
+        checkWrite("zero range");
+        v.fileIo.zeroRange(inode, pos, len, keepSize);
+    }
+
+    public void collapseRange(long pos, long len) throws DaxException {
+        checkWrite("collapse range");
+        v.fileIo.collapseRange(inode, pos, len);
+    }
+
+    public void insertRange(long pos, long len) throws DaxException {
+        checkWrite("insert range");
+        v.fileIo.insertRange(inode, pos, len);
+    }
+
+    public long seekData(long pos) throws DaxException {
+        check(true, "seek");
+        return v.fileIo.seekData(inode, pos);
+    }
+
+    public long seekHole(long pos) throws DaxException {
+        check(true, "seek");
+        return v.fileIo.seekHole(inode, pos);
+    }
+
+    /** fsync / fdatasync: both persist the data and commit the journal (the commit is what makes the size durable). */
+    public void fsync(boolean dataOnly) throws DaxException {
+        check(true, "fsync");
+        if (!v.readOnly) {
+            v.fileIo.fsync(inode);
+        }
+    }
+
+    public FileStat stat() throws DaxException {
+        check(true, "stat");
+        return inode.stat();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    public synchronized void close() throws DaxException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        v.closed(this);
+        v.namespace.release(inode);
+    }
+
+    private void check(boolean allowed, String op) throws DaxException {
+        if (closed) {
+            throw new DaxException(Errno.EBADF, op + ": file is closed");
+        }
+        if (v.isClosed()) {
+            throw new DaxException(Errno.EIO, op + ": file system is unmounted");
+        }
+        if (!allowed) {
+            throw new DaxException(Errno.EBADF, op + ": file is not open for " + (op.equals("read") ? "reading" : "writing"));
+        }
+    }
+
+    private void checkWrite(String op) throws DaxException {
+        check(writable, op);
+        v.checkWritable();
+    }
 }

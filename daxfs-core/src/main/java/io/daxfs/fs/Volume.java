@@ -1,33 +1,395 @@
 package io.daxfs.fs;
 
-import io.daxfs.api.*;
+import io.daxfs.alloc.BlockAllocator;
+import io.daxfs.alloc.InodeAllocator;
+import io.daxfs.api.DaxException;
+import io.daxfs.api.DirEntry;
+import io.daxfs.api.Errno;
+import io.daxfs.api.FileStat;
+import io.daxfs.api.FileType;
+import io.daxfs.api.FormatOptions;
+import io.daxfs.api.FsStat;
+import io.daxfs.api.MountOptions;
+import io.daxfs.api.RenameOption;
 import io.daxfs.device.Device;
+import io.daxfs.journal.Journal;
+import io.daxfs.journal.JournalScan;
+import io.daxfs.media.BlockHeader;
+import io.daxfs.media.Geometry;
+import io.daxfs.media.InodeRecord;
+import io.daxfs.media.Superblock;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.file.OpenOption;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.LongFunction;
 
-/** TEMPORARY skeleton while the core is written (replaced in the same session). */
+/**
+ * A mounted daxfs: owns the device, the journal, the allocators and the inode cache, and runs
+ * format, validation, mount (journal replay, orphan cleanup) and unmount. Namespace operations
+ * live in {@link Namespace}, file data operations in {@link FileIo}.
+ */
 public final class Volume {
-    private static DaxException todo() { return new DaxException(Errno.ENOSYS, "not yet implemented"); }
-    public static void format(Device d, FormatOptions o) throws DaxException { throw todo(); }
-    public static void validate(Device d) throws DaxException { throw todo(); }
-    public static Volume mount(Device d, MountOptions o, boolean owns) throws DaxException { throw todo(); }
-    public OpenFile open(String path, int mode, OpenOption... o) throws DaxException { throw todo(); }
-    public void mkdir(String p, int mode) throws DaxException { throw todo(); }
-    public void rmdir(String p) throws DaxException { throw todo(); }
-    public List<DirEntry> readdir(String p, long cookie, int max) throws DaxException { throw todo(); }
-    public void unlink(String p) throws DaxException { throw todo(); }
-    public void rename(String a, String b, RenameOption... o) throws DaxException { throw todo(); }
-    public void link(String a, String b) throws DaxException { throw todo(); }
-    public void symlink(String a, String b) throws DaxException { throw todo(); }
-    public String readlink(String p) throws DaxException { throw todo(); }
-    public FileStat stat(String p, boolean follow) throws DaxException { throw todo(); }
-    public void chmod(String p, int m) throws DaxException { throw todo(); }
-    public void chown(String p, int u, int g) throws DaxException { throw todo(); }
-    public void utimes(String p, long a, long m) throws DaxException { throw todo(); }
-    public FsStat statfs() { return null; }
-    public void sync() throws DaxException { throw todo(); }
-    public boolean isReadOnly() { return false; }
-    public Device device() { return null; }
-    public void close() throws DaxException { throw todo(); }
+    final Device device;
+    final boolean readOnly;
+    final Geometry geometry;
+    final Journal journal;
+    final BlockAllocator blocks;
+    final InodeAllocator inodes;
+    final InodeCache cache;
+    final Orphans orphans;
+    final BlockMapper mapper;
+    final Namespace namespace;
+    final FileIo fileIo;
+    private final UUID uuid;
+    private final Thread committer;
+    private final java.util.Set<OpenFile> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    private Volume(Device device, boolean readOnly, Superblock sb, Journal journal, BlockAllocator blocks,
+                   InodeAllocator inodes, InodeCache cache, long orphanHead, long commitIntervalMs) {
+        this.device = device;
+        this.readOnly = readOnly;
+        this.geometry = sb.geometry();
+        this.uuid = sb.uuid();
+        this.journal = journal;
+        this.blocks = blocks;
+        this.inodes = inodes;
+        this.cache = cache;
+        this.orphans = new Orphans(cache, orphanHead);
+        this.mapper = new BlockMapper(blocks);
+        this.namespace = new Namespace(this);
+        this.fileIo = new FileIo(this);
+        this.committer = readOnly || commitIntervalMs <= 0 ? null : startCommitter(commitIntervalMs);
+    }
+
+    // ---------------------------------------------------------------- format
+
+    /** Writes an empty file system onto {@code device}: superblocks last, so a torn format is refused. */
+    public static void format(Device device, FormatOptions options) throws DaxException {
+        if (device.isReadOnly()) {
+            throw new DaxException(Errno.EROFS, "cannot format a read-only device");
+        }
+        Geometry g = Geometry.compute(device.size(), options.inodes(), options.journalSize());
+        MemorySegment seg = device.segment();
+        var progress = options.progress();
+        long total = g.dataStart();
+        // Invalidate any old superblock first: a crash mid-format must not look like the old file system.
+        seg.asSlice(0, 2L * Geometry.BLOCK_SIZE).fill((byte) 0);
+        device.persist(0, 2L * Geometry.BLOCK_SIZE);
+        // The journal ring and the inode table must read as zeros (free records are all-zero).
+        zeroUnlessZero(device, g.journalStart(), g.journalBlocks(), progress, "journal", total);
+        zeroUnlessZero(device, g.inodeTableStart(), g.inodeTableBlocks(), progress, "inode table", total);
+        Orphans.format(block(seg, Geometry.FSINFO_BLOCK));
+        InodeAllocator.format(seg, g);
+        BlockAllocator.format(seg, g);
+        long now = System.currentTimeMillis() * 1_000_000L;
+        InodeRecord root = new InodeRecord();
+        root.mode = FileType.DIRECTORY.modeBits() | 0755;
+        root.nlink = 2;
+        root.uid = Ids.uid();
+        root.gid = Ids.gid();
+        root.atime = root.mtime = root.ctime = root.btime = now;
+        root.parent = 1;
+        root.generation = 1;
+        root.encode(seg, g.inodeOffset(1));
+        device.persist(Geometry.FSINFO_BLOCK << Geometry.BLOCK_SHIFT, (g.dataStart() - Geometry.FSINFO_BLOCK) << Geometry.BLOCK_SHIFT);
+        device.fence();
+        Superblock sb = new Superblock(UUID.randomUUID(), g, 2, 1, 0, 1, Superblock.STATE_CLEAN, now, 0, 0);
+        Journal.writeSuperblock(device, sb.withGeneration(1));
+        Journal.writeSuperblock(device, sb);
+        progress.progress("format", total, total);
+    }
+
+    private static void zeroUnlessZero(Device device, long start, long count, io.daxfs.api.ProgressListener p,
+                                       String phase, long total) {
+        MemorySegment seg = device.segment();
+        final long chunk = 256; // 1 MiB
+        for (long b = start; b < start + count; b += chunk) {
+            long n = Math.min(chunk, start + count - b);
+            MemorySegment s = seg.asSlice(b << Geometry.BLOCK_SHIFT, n << Geometry.BLOCK_SHIFT);
+            // Reading a sparse hole is cheap and writing it would allocate it: zero only what is not zero.
+            if (s.mismatch(MemorySegment.ofArray(new byte[(int) s.byteSize()])) != -1) {
+                s.fill((byte) 0);
+                device.persist(b << Geometry.BLOCK_SHIFT, n << Geometry.BLOCK_SHIFT);
+            }
+            p.progress(phase, b + n, total);
+        }
+    }
+
+    // ---------------------------------------------------------------- validate and mount
+
+    /**
+     * Checks, without writing, that {@code device} holds a daxfs this build can mount: both
+     * superblock slots, the journal, the allocation bitmaps, the fs info block and the root
+     * inode (as they will be after replay). EMEDIUMTYPE or EUCLEAN otherwise.
+     */
+    public static void validate(Device device) throws DaxException {
+        Superblock sb = Superblock.read(device.segment());
+        JournalScan.Result scan = JournalScan.scan(device.segment(), sb);
+        LongFunction<MemorySegment> reader = overlayReader(device.segment(), sb.geometry(), scan);
+        BlockAllocator.load(device, sb.geometry(), reader);
+        InodeAllocator.load(device, sb.geometry(), reader);
+        Orphans.readHead(reader.apply(Geometry.FSINFO_BLOCK));
+        Inode root = new InodeCache(sb.geometry(), reader).get(1);
+        if (!root.isDir()) {
+            throw new DaxException(Errno.EUCLEAN, "root inode is not a directory");
+        }
+    }
+
+    /**
+     * Mounts {@code device}. A read-write mount replays the journal into place; a read-only one
+     * (or a read-only device) reads through an in-memory overlay of the replayed blocks and
+     * never writes.
+     */
+    public static Volume mount(Device device, MountOptions options, boolean unused) throws DaxException {
+        boolean ro = options.readOnly() || device.isReadOnly();
+        Superblock sb = Superblock.read(device.segment());
+        JournalScan.Result scan = JournalScan.scan(device.segment(), sb);
+        Geometry g = sb.geometry();
+        LongFunction<MemorySegment> reader;
+        Journal journal = null;
+        if (ro) {
+            reader = overlayReader(device.segment(), g, scan);
+        } else {
+            // Validate everything replay will rely on before the first write.
+            validate(device);
+            sb = Journal.replay(device, sb, scan);
+            MemorySegment seg = device.segment();
+            reader = b -> block(seg, b);
+            journal = new Journal(device, sb);
+        }
+        BlockAllocator blocks = BlockAllocator.load(device, g, reader);
+        InodeAllocator inodes = InodeAllocator.load(device, g, reader);
+        long orphanHead = Orphans.readHead(reader.apply(Geometry.FSINFO_BLOCK));
+        InodeCache cache = new InodeCache(g, reader);
+        Inode root = cache.get(1);
+        if (!root.isDir()) {
+            throw new DaxException(Errno.EUCLEAN, "root inode is not a directory");
+        }
+        Volume v = new Volume(device, ro, sb, journal, blocks, inodes, cache, orphanHead, options.commitIntervalMs());
+        if (!ro) {
+            journal.markMounted(System.currentTimeMillis() * 1_000_000L);
+            v.freeOrphans();
+        }
+        return v;
+    }
+
+    private static LongFunction<MemorySegment> overlayReader(MemorySegment seg, Geometry g, JournalScan.Result scan) {
+        Map<Long, Long> latest = scan.latestImages();
+        if (latest.isEmpty()) {
+            return b -> block(seg, b);
+        }
+        Map<Long, MemorySegment> overlay = new HashMap<>();
+        latest.forEach((home, pos) -> overlay.put(home, JournalScan.ringBlock(seg, g, pos)));
+        return b -> {
+            MemorySegment o = overlay.get(b);
+            return o != null ? o : block(seg, b);
+        };
+    }
+
+    static MemorySegment block(MemorySegment seg, long b) {
+        return seg.asSlice(b << Geometry.BLOCK_SHIFT, Geometry.BLOCK_SIZE);
+    }
+
+    /** Frees every inode left on the orphan list by a crash (unlinked while open). */
+    private void freeOrphans() throws DaxException {
+        for (long ino : orphans.list(geometry.inodeCount())) {
+            Inode in = cache.get(ino);
+            if (in.nlink != 0) {
+                throw new DaxException(Errno.EUCLEAN, "orphan inode " + ino + " still has " + in.nlink + " links");
+            }
+            namespace.evictNow(in);
+        }
+    }
+
+    private Thread startCommitter(long intervalMs) {
+        Thread t = Thread.ofPlatform().daemon().name("daxfs-commit").unstarted(() -> {
+            while (!closed) {
+                try {
+                    Thread.sleep(intervalMs);
+                    if (!closed && journal.hasDirty()) {
+                        journal.commit();
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                } catch (DaxException | RuntimeException e) {
+                    return; // the journal is failed and the volume read-only; callers see EROFS
+                }
+            }
+        });
+        t.start();
+        return t;
+    }
+
+    // ---------------------------------------------------------------- API entry points
+
+    public OpenFile open(String path, int mode, OpenOption... options) throws DaxException {
+        checkOpen();
+        OpenFile f = namespace.open(path, mode, options);
+        open.add(f);
+        return f;
+    }
+
+    void closed(OpenFile f) {
+        open.remove(f);
+    }
+
+    public void mkdir(String path, int mode) throws DaxException {
+        checkWritable();
+        namespace.mkdir(path, mode);
+    }
+
+    public void rmdir(String path) throws DaxException {
+        checkWritable();
+        namespace.rmdir(path);
+    }
+
+    public List<DirEntry> readdir(String path, long cookie, int max) throws DaxException {
+        checkOpen();
+        return namespace.readdir(path, cookie, max);
+    }
+
+    public void unlink(String path) throws DaxException {
+        checkWritable();
+        namespace.unlink(path);
+    }
+
+    public void rename(String from, String to, RenameOption... options) throws DaxException {
+        checkWritable();
+        namespace.rename(from, to, options);
+    }
+
+    public void link(String existing, String newPath) throws DaxException {
+        checkWritable();
+        namespace.link(existing, newPath);
+    }
+
+    public void symlink(String target, String linkPath) throws DaxException {
+        checkWritable();
+        namespace.symlink(target, linkPath);
+    }
+
+    public String readlink(String path) throws DaxException {
+        checkOpen();
+        return namespace.readlink(path);
+    }
+
+    public FileStat stat(String path, boolean follow) throws DaxException {
+        checkOpen();
+        return namespace.resolve(path, follow).stat();
+    }
+
+    public void chmod(String path, int mode) throws DaxException {
+        checkWritable();
+        namespace.chmod(path, mode);
+    }
+
+    public void chown(String path, int uid, int gid) throws DaxException {
+        checkWritable();
+        namespace.chown(path, uid, gid);
+    }
+
+    public void utimes(String path, long atimeNs, long mtimeNs) throws DaxException {
+        checkWritable();
+        namespace.utimes(path, atimeNs, mtimeNs);
+    }
+
+    public FsStat statfs() {
+        return new FsStat(Geometry.BLOCK_SIZE, geometry.totalBlocks(), blocks.freeBlocks(), inodes.count() - 1,
+                inodes.freeCount(), 255, uuid.toString());
+    }
+
+    /** Persists all written file data, then commits the journal. */
+    public void sync() throws DaxException {
+        checkOpen();
+        if (readOnly) {
+            return;
+        }
+        for (Inode in : cache.loaded()) {
+            fileIo.persistData(in);
+        }
+        journal.commit();
+    }
+
+    public boolean isReadOnly() {
+        return readOnly;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    public Geometry geometry() {
+        return geometry;
+    }
+
+    /** The block mapper, for the DAX layer. */
+    public BlockMapper mapper() {
+        return mapper;
+    }
+
+    public Journal journal() {
+        return journal;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Unmounts: closes every open file (freeing unlinked ones), makes everything durable,
+     * checkpoints, marks the superblock clean and closes the device. Idempotent.
+     */
+    public synchronized void close() throws DaxException {
+        if (closed) {
+            return;
+        }
+        DaxException failure = null;
+        try {
+            for (OpenFile f : List.copyOf(open)) {
+                try {
+                    f.close();
+                } catch (DaxException e) {
+                    failure = failure == null ? e : failure;
+                }
+            }
+            if (!readOnly) {
+                sync();
+                journal.closeClean();
+            }
+        } catch (DaxException e) {
+            failure = failure == null ? e : failure;
+        } finally {
+            closed = true;
+            if (committer != null) {
+                committer.interrupt();
+                try {
+                    committer.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            device.close();
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    void checkOpen() throws DaxException {
+        if (closed) {
+            throw new DaxException(Errno.EIO, "file system is unmounted");
+        }
+    }
+
+    void checkWritable() throws DaxException {
+        checkOpen();
+        if (readOnly) {
+            throw new DaxException(Errno.EROFS, "file system is mounted read-only");
+        }
+    }
 }

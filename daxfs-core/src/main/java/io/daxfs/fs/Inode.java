@@ -1,0 +1,256 @@
+package io.daxfs.fs;
+
+import io.daxfs.api.DaxException;
+import io.daxfs.api.Errno;
+import io.daxfs.api.FileStat;
+import io.daxfs.api.FileType;
+import io.daxfs.journal.CommitBuilder;
+import io.daxfs.journal.DirtySource;
+import io.daxfs.media.BlockHeader;
+import io.daxfs.media.Extent;
+import io.daxfs.media.Geometry;
+import io.daxfs.media.InodeRecord;
+
+import java.lang.foreign.MemorySegment;
+import java.util.function.LongFunction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * An inode in memory: the authoritative copy of the on-device record while the file system is
+ * mounted. Loaded inodes stay in the {@link InodeCache} until freed.
+ *
+ * <h2>Locks (see docs/LOCKING.md)</h2>
+ * <ul>
+ * <li>{@link #io}: the I/O lock. read() shared; write(), truncate and the fallocate family
+ *     exclusive. Guards the extent map's readers against its writers.</li>
+ * <li>{@link #invalidate}: the invalidate lock. Faults shared (DAX layer); truncate, punch,
+ *     collapse, insert and zero range exclusive, inside the I/O lock.</li>
+ * <li>{@link #dirLock}: directories only: serialises changes to the entries.</li>
+ * <li>{@link #life}: link and open counts, and the decision to free the inode.</li>
+ * <li>{@link #meta}: the attribute lock. Short; guards the scalar attributes against the commit
+ *     that encodes them. Never held while opening a journal handle.</li>
+ * </ul>
+ * The extent map and chain change only with {@link #io} exclusive (or, for directories and
+ * symlinks, {@link #dirLock}/creation) and an open journal handle.
+ */
+public final class Inode implements DirtySource {
+    final long ino;
+    final Geometry geometry;
+    final ReentrantReadWriteLock io = new ReentrantReadWriteLock();
+    final ReentrantReadWriteLock invalidate = new ReentrantReadWriteLock();
+    final ReentrantLock dirLock = new ReentrantLock();
+    /** Serialises link-count and open-count transitions (unlink, link, open, last close, eviction). */
+    final ReentrantLock life = new ReentrantLock();
+    final ReentrantLock meta = new ReentrantLock();
+    /** Open handles, guarded by {@link #life}; the inode is freed when this and nlink reach 0. */
+    int openCount;
+
+    // Attributes, guarded by meta.
+    int mode;
+    int nlink;
+    int uid;
+    int gid;
+    long size;
+    long atime;
+    long mtime;
+    long ctime;
+    long btime;
+    long parent;
+    int generation;
+    int flags;
+    // Orphan list links, changed only under the Orphans lock; read by collect (no handle open).
+    volatile long orphanNext;
+    volatile long orphanPrev;
+
+    /** Data, directory and symlink blocks (not the extent chain). */
+    final ExtentMap extents;
+    /** Device blocks holding the extents past the inline ones, in chain order. */
+    long[] chain = new long[0];
+    /** The extent list changed since the last commit: the chain must be rewritten. */
+    boolean extentsDirty;
+    /** Symlink target (symlinks only). */
+    byte[] target;
+    /** Loaded directory contents (directories only; null until first use). */
+    volatile Directory dir;
+    /** The inode was freed (unlinked and closed): no operation may use it any more. */
+    volatile boolean freed;
+    /** Chunks of the file with data written since the last fsync (for data persistence). */
+    final BitSet dirtyChunks = new BitSet();
+    static final int CHUNK_SHIFT = 18; // 256 KiB
+
+    Inode(long ino, Geometry geometry, ExtentMap extents) {
+        this.ino = ino;
+        this.geometry = geometry;
+        this.extents = extents;
+    }
+
+    public long ino() {
+        return ino;
+    }
+
+    public FileType type() {
+        return FileType.ofMode(mode);
+    }
+
+    boolean isDir() {
+        return (mode & FileType.S_IFMT) == FileType.DIRECTORY.modeBits();
+    }
+
+    boolean isRegular() {
+        return (mode & FileType.S_IFMT) == FileType.REGULAR.modeBits();
+    }
+
+    boolean isSymlink() {
+        return (mode & FileType.S_IFMT) == FileType.SYMLINK.modeBits();
+    }
+
+    /** Blocks owned: mapped blocks plus extent chain blocks. */
+    long ownedBlocks() {
+        return extents.blocks() + chain.length;
+    }
+
+    FileStat stat() {
+        meta.lock();
+        try {
+            return new FileStat(ino, type(), mode, nlink, uid, gid, size, ownedBlocks() * (Geometry.BLOCK_SIZE / 512),
+                    atime, mtime, ctime, btime);
+        } finally {
+            meta.unlock();
+        }
+    }
+
+    /** Decodes a record read from the device, reading its extent chain through {@code blocks}. */
+    static Inode fromRecord(long ino, Geometry g, InodeRecord r, LongFunction<MemorySegment> blocks) throws DaxException {
+        List<Extent> list = new ArrayList<>(r.inlineExtents(ino));
+        long[] chain = new long[r.extentBlockCount];
+        long next = r.extentHead;
+        for (int i = 0; i < r.extentBlockCount; i++) {
+            if (!g.isDataBlock(next)) {
+                throw new DaxException(Errno.EUCLEAN, "inode " + ino + ": extent block pointer " + next + " out of range");
+            }
+            chain[i] = next;
+            MemorySegment blk = blocks.apply(next);
+            BlockHeader.verify(blk, BlockHeader.EXTENTS, "inode " + ino + " extent block");
+            list.addAll(InodeRecord.blockExtents(blk, ino));
+            next = BlockHeader.b(blk);
+        }
+        if (next != 0 || list.size() != r.extentCount) {
+            throw new DaxException(Errno.EUCLEAN, "inode " + ino + ": extent chain does not match the extent count");
+        }
+        long prevEnd = -1;
+        for (Extent e : list) {
+            if (e.logical() < prevEnd || !g.isDataBlock(e.physical()) || e.physicalEnd() > g.totalBlocks()) {
+                throw new DaxException(Errno.EUCLEAN, "inode " + ino + ": extent " + e + " overlaps or lies outside the data area");
+            }
+            prevEnd = e.logicalEnd();
+        }
+        Inode in = new Inode(ino, g, new ExtentMap(list));
+        in.chain = chain;
+        in.mode = r.mode;
+        in.nlink = r.nlink;
+        in.uid = r.uid;
+        in.gid = r.gid;
+        in.size = r.size;
+        in.atime = r.atime;
+        in.mtime = r.mtime;
+        in.ctime = r.ctime;
+        in.btime = r.btime;
+        in.parent = r.parent;
+        in.generation = r.generation;
+        in.flags = r.flags;
+        in.orphanNext = r.orphanNext;
+        in.orphanPrev = r.orphanPrev;
+        if ((r.flags & InodeRecord.FLAG_INLINE_TARGET) != 0) {
+            in.target = Arrays.copyOf(r.inline, (int) r.size);
+        }
+        return in;
+    }
+
+    /** The record as it should be on the device now (caller holds meta or runs in collect). */
+    InodeRecord toRecord() {
+        InodeRecord r = new InodeRecord();
+        if (freed) {
+            return r; // all zero: free
+        }
+        r.mode = mode;
+        r.nlink = nlink;
+        r.uid = uid;
+        r.gid = gid;
+        r.size = size;
+        r.blocks = ownedBlocks();
+        r.atime = atime;
+        r.mtime = mtime;
+        r.ctime = ctime;
+        r.btime = btime;
+        r.parent = parent;
+        r.generation = generation;
+        r.flags = flags;
+        r.orphanNext = orphanNext;
+        r.orphanPrev = orphanPrev;
+        List<Extent> list = extents.toList();
+        r.extentCount = list.size();
+        r.extentBlockCount = chain.length;
+        r.extentHead = chain.length == 0 ? 0 : chain[0];
+        if ((flags & InodeRecord.FLAG_INLINE_TARGET) != 0) {
+            System.arraycopy(target, 0, r.inline, 0, target.length);
+        } else {
+            r.setInlineExtents(list);
+        }
+        return r;
+    }
+
+    /** Chain blocks needed for {@code n} extents. */
+    static int chainBlocksFor(int n) {
+        return n <= InodeRecord.INLINE_EXTENTS ? 0
+                : (n - InodeRecord.INLINE_EXTENTS + InodeRecord.EXTENTS_PER_BLOCK - 1) / InodeRecord.EXTENTS_PER_BLOCK;
+    }
+
+    @Override
+    public void collect(CommitBuilder b) {
+        meta.lock();
+        try {
+            InodeRecord r = toRecord();
+            long blk = geometry.inodeBlock(ino);
+            MemorySegment img = b.fromHome(blk, false);
+            r.encode(img, (ino % InodeRecord.PER_BLOCK) * InodeRecord.SIZE);
+            if (extentsDirty && !freed) {
+                List<Extent> list = extents.toList();
+                int from = InodeRecord.INLINE_EXTENTS;
+                for (int i = 0; i < chain.length; i++) {
+                    int to = Math.min(list.size(), from + InodeRecord.EXTENTS_PER_BLOCK);
+                    long next = i + 1 < chain.length ? chain[i + 1] : 0;
+                    InodeRecord.fillExtentBlock(b.fresh(chain[i], false), ino, list, from, to, next);
+                    from = to;
+                }
+            }
+            if (extentsDirty && !freed && isSymlink() && (flags & InodeRecord.FLAG_INLINE_TARGET) == 0) {
+                MemorySegment t = b.fresh(extents.find(0).physical(), true);
+                BlockHeader.init(t, BlockHeader.SYMLINK, ino, target.length, 0);
+                MemorySegment.copy(target, 0, t, java.lang.foreign.ValueLayout.JAVA_BYTE, BlockHeader.SIZE, target.length);
+            }
+            extentsDirty = false;
+        } finally {
+            meta.unlock();
+        }
+    }
+
+    @Override
+    public int estimatedBlocks() {
+        return 1 + (extentsDirty ? chain.length : 0);
+    }
+
+    String targetString() {
+        return new String(target, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String toString() {
+        return "inode " + ino;
+    }
+}

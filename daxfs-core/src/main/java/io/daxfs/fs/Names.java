@@ -1,0 +1,52 @@
+package io.daxfs.fs;
+
+import io.daxfs.api.DaxException;
+import io.daxfs.api.Errno;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Path parsing and name rules: absolute '/'-separated paths; names of 1 to 255 UTF-8 bytes, no NUL. */
+final class Names {
+    static final int MAX_NAME = 255;
+    static final int MAX_PATH = 4096;
+
+    private Names() {
+    }
+
+    /** The components of an absolute path ("" and repeated slashes skipped; "." and ".." kept). */
+    static List<String> split(String path) throws DaxException {
+        if (path == null || path.isEmpty()) {
+            throw new DaxException(Errno.ENOENT, "empty path");
+        }
+        if (path.charAt(0) != '/') {
+            throw new DaxException(Errno.EINVAL, "path must be absolute: '" + path + "'");
+        }
+        if (path.getBytes(StandardCharsets.UTF_8).length >= MAX_PATH) {
+            throw new DaxException(Errno.ENAMETOOLONG, "path longer than " + (MAX_PATH - 1) + " bytes");
+        }
+        List<String> out = new ArrayList<>();
+        for (String c : path.split("/")) {
+            if (!c.isEmpty()) {
+                check(c, path);
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /** Checks one component for length and NUL. */
+    static void check(String name, String path) throws DaxException {
+        if (name.indexOf('\0') >= 0) {
+            throw new DaxException(Errno.EINVAL, "name contains NUL in '" + path.replace("\0", "\\0") + "'");
+        }
+        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME) {
+            throw new DaxException(Errno.ENAMETOOLONG, "name longer than " + MAX_NAME + " bytes in '" + path + "'");
+        }
+    }
+
+    static boolean isDot(String name) {
+        return name.equals(".") || name.equals("..");
+    }
+}

@@ -1,0 +1,67 @@
+package io.daxfs.journal;
+
+import io.daxfs.media.BlockHeader;
+import io.daxfs.media.Geometry;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Collects the block images of one transaction at commit time. Each {@link DirtySource} writes
+ * the current (in-memory) state of what it owns into images obtained here. The home location
+ * of every block holds the last committed image (the journal writes homes right after each
+ * commit), so {@link #fromHome} is "the block as of the previous transaction".
+ */
+public final class CommitBuilder {
+    private final MemorySegment device;
+    private final Map<Long, Image> images = new LinkedHashMap<>();
+
+    private record Image(MemorySegment buf, boolean sealHeader) {
+    }
+
+    CommitBuilder(MemorySegment device) {
+        this.device = device;
+    }
+
+    /** The image of {@code block}, starting as a copy of its home contents on first request. */
+    public MemorySegment fromHome(long block, boolean sealHeader) {
+        Image img = images.get(block);
+        if (img == null) {
+            MemorySegment buf = Arena.ofAuto().allocate(Geometry.BLOCK_SIZE, 8);
+            MemorySegment.copy(device, block << Geometry.BLOCK_SHIFT, buf, 0, Geometry.BLOCK_SIZE);
+            img = new Image(buf, sealHeader);
+            images.put(block, img);
+        }
+        return img.buf;
+    }
+
+    /** A fresh zeroed image of {@code block}, replacing any earlier one in this transaction. */
+    public MemorySegment fresh(long block, boolean sealHeader) {
+        MemorySegment buf = Arena.ofAuto().allocate(Geometry.BLOCK_SIZE, 8);
+        images.put(block, new Image(buf, sealHeader));
+        return buf;
+    }
+
+    /** Drops the image of a block freed within the transaction. */
+    public void discard(long block) {
+        images.remove(block);
+    }
+
+    int size() {
+        return images.size();
+    }
+
+    /** Seals header checksums and returns the images in insertion order. */
+    Map<Long, MemorySegment> finish() {
+        Map<Long, MemorySegment> out = new LinkedHashMap<>();
+        for (Map.Entry<Long, Image> e : images.entrySet()) {
+            if (e.getValue().sealHeader) {
+                BlockHeader.seal(e.getValue().buf);
+            }
+            out.put(e.getKey(), e.getValue().buf);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,397 @@
+package io.daxfs.journal;
+
+import io.daxfs.api.DaxException;
+import io.daxfs.api.Errno;
+import io.daxfs.device.Device;
+import io.daxfs.media.BlockHeader;
+import io.daxfs.media.Geometry;
+import io.daxfs.media.Le;
+import io.daxfs.media.Superblock;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.zip.CRC32C;
+
+/**
+ * Metadata transactions: a physical redo log of 4 KiB metadata block images with compound
+ * transactions and group commit (the jbd2 design, reduced to what daxfs needs).
+ *
+ * <h2>Algorithm</h2>
+ * <ul>
+ * <li>An operation that changes metadata opens a {@link Handle} (the shared side of
+ *     {@code txLock}), changes in-memory state, and registers every {@link DirtySource} it
+ *     touched with {@link #markDirty}. Many handles run at once; all handles opened between two
+ *     commits form one compound transaction, so the transaction is atomic as a whole and every
+ *     handle is entirely inside one transaction.</li>
+ * <li>{@link #commit} takes {@code txLock} exclusively (so no handle is half done), asks every
+ *     dirty source for its block images, and releases the lock: new handles proceed while the
+ *     images are written to the ring, persisted, sealed by a commit block that is persisted in
+ *     turn, and only then copied to their home locations. So a home location never holds state
+ *     that is not yet durable in the journal, and it always holds the last committed image.</li>
+ * <li>{@link #checkpoint} persists the home locations written since the last checkpoint and
+ *     advances the tail in the superblock; the ring space before the tail is reusable.</li>
+ * <li>Actions registered with {@link Handle#afterCheckpoint} (freeing blocks) run only after the
+ *     transaction is checkpointed: a block freed by transaction T is never reused while replay
+ *     could still write an image of T-or-older over it, nor while T might be lost in a crash
+ *     (which would resurrect the old owner).</li>
+ * </ul>
+ * Durability: nothing is durable until {@link #commit} returns (fsync and sync call it; a timer
+ * calls it every commit interval).
+ *
+ * <h2>Locks</h2>
+ * {@code commitMutex} (one commit or checkpoint at a time) is taken before {@code txLock}.
+ * A handle holder may take inode and allocator locks; {@link #commit} calls
+ * {@link DirtySource#collect} holding {@code txLock} exclusively, and collect takes inode
+ * attribute locks, so no thread may open a handle while holding one of those locks.
+ * Handles do not nest.
+ */
+public final class Journal implements AutoCloseable {
+    private final Device device;
+    private final MemorySegment seg;
+    private final Geometry geometry;
+    private final long ring;
+    private final ReentrantReadWriteLock txLock = new ReentrantReadWriteLock();
+    private final ReentrantLock commitMutex = new ReentrantLock();
+    private final ConcurrentHashMap<DirtySource, Boolean> dirty = new ConcurrentHashMap<>();
+    private final AtomicLong estimate = new AtomicLong();
+    private final ConcurrentLinkedQueue<Runnable> runningReleases = new ConcurrentLinkedQueue<>();
+    private final AtomicLong commits = new AtomicLong();
+    private final AtomicLong checkpoints = new AtomicLong();
+
+    // Guarded by commitMutex.
+    private Superblock sb;
+    private long head;
+    private long tail;
+    private long nextSeq;
+    private final TreeSet<Long> homeUnpersisted = new TreeSet<>();
+    private final List<Runnable> committedReleases = new ArrayList<>();
+
+    private volatile DaxException failure;
+
+    /** A transaction handle: the scope of one atomic metadata change. */
+    public final class Handle implements AutoCloseable {
+        private boolean open = true;
+
+        private Handle() {
+        }
+
+        /** Registers {@code src} for the commit of this handle's transaction. */
+        public void markDirty(DirtySource src) {
+            Journal.this.markDirty(src);
+        }
+
+        /** Runs {@code action} once the transaction holding this handle is checkpointed. */
+        public void afterCheckpoint(Runnable action) {
+            runningReleases.add(action);
+        }
+
+        @Override
+        public void close() {
+            if (open) {
+                open = false;
+                txLock.readLock().unlock();
+            }
+        }
+    }
+
+    /**
+     * Starts the journal of a mounted device whose log was replayed (tail == head) and whose
+     * superblock {@code sb} is current on the device.
+     */
+    public Journal(Device device, Superblock sb) {
+        this.device = device;
+        this.seg = device.segment();
+        this.geometry = sb.geometry();
+        this.ring = geometry.journalBlocks();
+        this.sb = sb;
+        this.head = sb.journalTailPos();
+        this.tail = head;
+        this.nextSeq = sb.journalTailSeq();
+    }
+
+    /**
+     * Replays the committed transactions found by {@code scan} into their homes, persists them,
+     * and returns a superblock (already written and persisted) whose tail is the end of the log.
+     * The next sequence number skips one, so a torn transaction's leftovers can never match.
+     */
+    public static Superblock replay(Device device, Superblock sb, JournalScan.Result scan) {
+        MemorySegment seg = device.segment();
+        Geometry g = sb.geometry();
+        TreeSet<Long> homes = new TreeSet<>();
+        for (JournalScan.Tx tx : scan.txs()) {
+            for (int i = 0; i < tx.homes().length; i++) {
+                MemorySegment.copy(JournalScan.ringBlock(seg, g, tx.imagePos()[i]), 0, seg,
+                        tx.homes()[i] << Geometry.BLOCK_SHIFT, Geometry.BLOCK_SIZE);
+                homes.add(tx.homes()[i]);
+            }
+        }
+        persistBlocks(device, homes);
+        device.fence();
+        Superblock next = sb.withTail(scan.headPos(), scan.nextSeq() + 1).withGeneration(sb.generation() + 1);
+        writeSuperblock(device, next);
+        return next;
+    }
+
+    /** Writes {@code sb} to its slot (chosen by generation) and persists it. */
+    public static void writeSuperblock(Device device, Superblock sb) {
+        long slot = Superblock.slotFor(sb.generation());
+        MemorySegment buf = Arena.ofAuto().allocate(Geometry.BLOCK_SIZE, 8);
+        sb.encode(buf);
+        MemorySegment.copy(buf, 0, device.segment(), slot << Geometry.BLOCK_SHIFT, Geometry.BLOCK_SIZE);
+        device.persist(slot << Geometry.BLOCK_SHIFT, Geometry.BLOCK_SIZE);
+        device.fence();
+    }
+
+    /** Opens a handle. Commits first when the running transaction has grown large. */
+    public Handle begin() throws DaxException {
+        checkFailure();
+        if (txLock.getReadHoldCount() != 0) {
+            throw new IllegalStateException("journal handles do not nest");
+        }
+        if (estimate.get() > ring / 4) {
+            commit();
+        }
+        txLock.readLock().lock();
+        return new Handle();
+    }
+
+    /**
+     * Registers {@code src} for the next commit. Call after changing the state it will collect
+     * (change, then mark: a mark before the change could be collected before the change).
+     * Needs no handle: size and time updates of plain writes mark their inode without one.
+     */
+    public void markDirty(DirtySource src) {
+        if (dirty.putIfAbsent(src, Boolean.TRUE) == null) {
+            estimate.addAndGet(src.estimatedBlocks());
+        }
+    }
+
+    /** True when a commit has work to do. */
+    public boolean hasDirty() {
+        return !dirty.isEmpty() || !runningReleases.isEmpty();
+    }
+
+    /**
+     * Makes every change whose handle closed (or that was marked dirty) before this call durable.
+     * Must not be called with a handle open.
+     */
+    public void commit() throws DaxException {
+        checkFailure();
+        commitMutex.lock();
+        try {
+            Map<Long, MemorySegment> images;
+            List<Runnable> releases = new ArrayList<>();
+            txLock.writeLock().lock();
+            try {
+                if (dirty.isEmpty() && runningReleases.isEmpty()) {
+                    return;
+                }
+                CommitBuilder b = new CommitBuilder(seg);
+                for (DirtySource s : dirty.keySet()) {
+                    dirty.remove(s);
+                    s.collect(b);
+                }
+                estimate.set(0);
+                for (Runnable r; (r = runningReleases.poll()) != null; ) {
+                    releases.add(r);
+                }
+                images = b.finish();
+            } finally {
+                txLock.writeLock().unlock();
+            }
+            if (!images.isEmpty()) {
+                writeTransaction(images);
+            }
+            committedReleases.addAll(releases);
+            commits.incrementAndGet();
+            if (used() > ring / 2) {
+                checkpointLocked();
+            }
+        } catch (DaxException | RuntimeException e) {
+            fail(e);
+            throw e;
+        } finally {
+            commitMutex.unlock();
+        }
+    }
+
+    /** Commits, then checkpoints: afterwards every deferred free has been released. */
+    public void checkpoint() throws DaxException {
+        commit();
+        commitMutex.lock();
+        try {
+            checkpointLocked();
+        } finally {
+            commitMutex.unlock();
+        }
+    }
+
+    /** Commits and checkpoints, then records the clean state in the superblock. */
+    public void closeClean() throws DaxException {
+        checkpoint();
+        commitMutex.lock();
+        try {
+            sb = sb.withState(Superblock.STATE_CLEAN).withGeneration(sb.generation() + 1);
+            writeSuperblock(device, sb);
+        } finally {
+            commitMutex.unlock();
+        }
+    }
+
+    /** Records in the superblock that the file system is mounted (not cleanly unmounted). */
+    public void markMounted(long nowNs) {
+        commitMutex.lock();
+        try {
+            sb = sb.withState(Superblock.STATE_MOUNTED).withMount(nowNs).withGeneration(sb.generation() + 1);
+            writeSuperblock(device, sb);
+        } finally {
+            commitMutex.unlock();
+        }
+    }
+
+    public long commitCount() {
+        return commits.get();
+    }
+
+    public long checkpointCount() {
+        return checkpoints.get();
+    }
+
+    public Superblock superblock() {
+        commitMutex.lock();
+        try {
+            return sb;
+        } finally {
+            commitMutex.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        // Nothing to release: the device belongs to the volume.
+    }
+
+    private long used() {
+        return (head - tail + ring) % ring;
+    }
+
+    private void writeTransaction(Map<Long, MemorySegment> images) throws DaxException {
+        int n = images.size();
+        int descriptors = (n + JournalScan.HOMES_PER_DESCRIPTOR - 1) / JournalScan.HOMES_PER_DESCRIPTOR;
+        long total = descriptors + n + 1L;
+        if (total >= ring) {
+            throw new DaxException(Errno.EIO, "a transaction of " + total + " blocks does not fit the journal of " + ring);
+        }
+        if (ring - used() <= total) {
+            checkpointLocked();
+        }
+        long seq = nextSeq;
+        long start = head;
+        long pos = start;
+        CRC32C crc = new CRC32C();
+        List<Long> homes = new ArrayList<>(images.keySet());
+        MemorySegment desc = Arena.ofAuto().allocate(Geometry.BLOCK_SIZE, 8);
+        for (int d = 0; d < descriptors; d++) {
+            int from = d * JournalScan.HOMES_PER_DESCRIPTOR;
+            int to = Math.min(n, from + JournalScan.HOMES_PER_DESCRIPTOR);
+            desc.fill((byte) 0);
+            BlockHeader.init(desc, BlockHeader.JOURNAL_DESCRIPTOR, seq, to - from, d + 1 < descriptors ? 1 : 0);
+            for (int i = from; i < to; i++) {
+                Le.putLong(desc, BlockHeader.SIZE + 8L * (i - from), homes.get(i));
+            }
+            BlockHeader.seal(desc);
+            pos = put(pos, desc, crc);
+            for (int i = from; i < to; i++) {
+                pos = put(pos, images.get(homes.get(i)), crc);
+            }
+        }
+        persistRing(start, total - 1);
+        device.fence();
+        MemorySegment commit = Arena.ofAuto().allocate(Geometry.BLOCK_SIZE, 8);
+        BlockHeader.init(commit, BlockHeader.JOURNAL_COMMIT, seq, total - 1, crc.getValue() & 0xFFFF_FFFFL);
+        BlockHeader.seal(commit);
+        MemorySegment.copy(commit, 0, JournalScan.ringBlock(seg, geometry, pos), 0, Geometry.BLOCK_SIZE);
+        persistRing(pos, 1);
+        device.fence();
+        head = (pos + 1) % ring;
+        nextSeq = seq + 1;
+        // The transaction is durable: homes may now take the new images.
+        for (Map.Entry<Long, MemorySegment> e : images.entrySet()) {
+            MemorySegment.copy(e.getValue(), 0, seg, e.getKey() << Geometry.BLOCK_SHIFT, Geometry.BLOCK_SIZE);
+            homeUnpersisted.add(e.getKey());
+        }
+    }
+
+    private long put(long pos, MemorySegment block, CRC32C crc) {
+        MemorySegment.copy(block, 0, JournalScan.ringBlock(seg, geometry, pos), 0, Geometry.BLOCK_SIZE);
+        crc.update(block.asByteBuffer());
+        return (pos + 1) % ring;
+    }
+
+    private void persistRing(long pos, long count) {
+        long first = Math.min(count, ring - pos);
+        device.persist((geometry.journalStart() + pos) << Geometry.BLOCK_SHIFT, first << Geometry.BLOCK_SHIFT);
+        if (count > first) {
+            device.persist(geometry.journalStart() << Geometry.BLOCK_SHIFT, (count - first) << Geometry.BLOCK_SHIFT);
+        }
+    }
+
+    private void checkpointLocked() {
+        persistBlocks(device, homeUnpersisted);
+        homeUnpersisted.clear();
+        device.fence();
+        if (tail != head || sb.journalTailSeq() != nextSeq) {
+            sb = sb.withTail(head, nextSeq).withGeneration(sb.generation() + 1);
+            writeSuperblock(device, sb);
+            tail = head;
+        }
+        checkpoints.incrementAndGet();
+        List<Runnable> releases = new ArrayList<>(committedReleases);
+        committedReleases.clear();
+        for (Runnable r : releases) {
+            r.run();
+        }
+    }
+
+    /** Persists a set of blocks, coalescing runs of adjacent block numbers into one call. */
+    private static void persistBlocks(Device device, java.util.SortedSet<Long> blocks) {
+        long runStart = -1;
+        long runEnd = -1;
+        for (long b : blocks) {
+            if (b == runEnd) {
+                runEnd++;
+                continue;
+            }
+            if (runStart >= 0) {
+                device.persist(runStart << Geometry.BLOCK_SHIFT, (runEnd - runStart) << Geometry.BLOCK_SHIFT);
+            }
+            runStart = b;
+            runEnd = b + 1;
+        }
+        if (runStart >= 0) {
+            device.persist(runStart << Geometry.BLOCK_SHIFT, (runEnd - runStart) << Geometry.BLOCK_SHIFT);
+        }
+    }
+
+    private void fail(Exception e) {
+        if (failure == null) {
+            failure = new DaxException(Errno.EIO, "journal commit failed; the file system is now read-only: " + e.getMessage(), e);
+        }
+    }
+
+    private void checkFailure() throws DaxException {
+        DaxException f = failure;
+        if (f != null) {
+            throw new DaxException(Errno.EROFS, f.getMessage());
+        }
+    }
+}

@@ -1,5 +1,8 @@
 package io.daxfs.alloc;
 
+import io.daxfs.lock.LockLevel;
+import io.daxfs.lock.OrderedLock;
+import io.daxfs.lock.OrderedRwLock;
 import io.daxfs.api.DaxException;
 import io.daxfs.api.Errno;
 import io.daxfs.device.Device;
@@ -14,7 +17,6 @@ import java.util.Comparator;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Free space of the data area, as extents.
@@ -49,7 +51,7 @@ public final class BlockAllocator implements DirtySource {
     private final Device device;
     private final Geometry geometry;
     private final long reserve;
-    private final ReentrantLock lock = new ReentrantLock();
+    private final OrderedLock lock = new OrderedLock(LockLevel.ALLOCATOR, "blocks");
     private final BitmapImage bitmap;
     private final TreeMap<Long, Long> byStart = new TreeMap<>();
     private final TreeSet<long[]> bySize = new TreeSet<>(BY_SIZE);

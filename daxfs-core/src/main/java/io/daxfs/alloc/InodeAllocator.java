@@ -1,5 +1,8 @@
 package io.daxfs.alloc;
 
+import io.daxfs.lock.LockLevel;
+import io.daxfs.lock.OrderedLock;
+import io.daxfs.lock.OrderedRwLock;
 import io.daxfs.api.DaxException;
 import io.daxfs.api.Errno;
 import io.daxfs.device.Device;
@@ -9,7 +12,6 @@ import io.daxfs.media.BlockHeader;
 import io.daxfs.media.Geometry;
 
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Inode numbers. Inode 0 is never used (it means "none" on the device); inode 1 is the root.
@@ -17,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * the free and the reuse in order.
  */
 public final class InodeAllocator implements DirtySource {
-    private final ReentrantLock lock = new ReentrantLock();
+    private final OrderedLock lock = new OrderedLock(LockLevel.ALLOCATOR, "inodes");
     private final BitmapImage bitmap;
     private final long count;
     private long used;

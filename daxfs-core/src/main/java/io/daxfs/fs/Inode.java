@@ -1,5 +1,8 @@
 package io.daxfs.fs;
 
+import io.daxfs.lock.LockLevel;
+import io.daxfs.lock.OrderedLock;
+import io.daxfs.lock.OrderedRwLock;
 import io.daxfs.api.DaxException;
 import io.daxfs.api.Errno;
 import io.daxfs.api.FileStat;
@@ -18,8 +21,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * An inode in memory: the authoritative copy of the on-device record while the file system is
@@ -42,12 +43,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class Inode implements DirtySource {
     final long ino;
     final Geometry geometry;
-    final ReentrantReadWriteLock io = new ReentrantReadWriteLock();
-    final ReentrantReadWriteLock invalidate = new ReentrantReadWriteLock();
-    final ReentrantLock dirLock = new ReentrantLock();
+    final OrderedRwLock io;
+    final OrderedRwLock invalidate;
+    final OrderedLock dirLock;
     /** Serialises link-count and open-count transitions (unlink, link, open, last close, eviction). */
-    final ReentrantLock life = new ReentrantLock();
-    final ReentrantLock meta = new ReentrantLock();
+    final OrderedLock life;
+    final OrderedLock meta;
     /** Open handles, guarded by {@link #life}; the inode is freed when this and nlink reach 0. */
     int openCount;
 
@@ -88,6 +89,11 @@ public final class Inode implements DirtySource {
         this.ino = ino;
         this.geometry = geometry;
         this.extents = extents;
+        this.io = new OrderedRwLock(LockLevel.IO, "io#" + ino);
+        this.invalidate = new OrderedRwLock(LockLevel.INVALIDATE, "invalidate#" + ino);
+        this.dirLock = new OrderedLock(LockLevel.DIRECTORY, "dir#" + ino);
+        this.life = new OrderedLock(LockLevel.LIFE, "life#" + ino);
+        this.meta = new OrderedLock(LockLevel.ATTRIBUTES, "attr#" + ino);
     }
 
     public long ino() {

@@ -1,5 +1,8 @@
 package io.daxfs.fs;
 
+import io.daxfs.lock.LockLevel;
+import io.daxfs.lock.OrderedLock;
+import io.daxfs.lock.OrderedRwLock;
 import io.daxfs.api.DaxException;
 import io.daxfs.api.DaxFileSystem;
 import io.daxfs.api.DirEntry;
@@ -18,7 +21,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Path resolution and the namespace operations.
@@ -39,7 +41,7 @@ final class Namespace {
     private static final int MAX_TARGET = Geometry.BLOCK_SIZE - io.daxfs.media.BlockHeader.SIZE;
 
     private final Volume v;
-    private final ReentrantLock renameLock = new ReentrantLock();
+    private final OrderedLock renameLock = new OrderedLock(LockLevel.RENAME, "rename");
 
     Namespace(Volume v) {
         this.v = v;

@@ -1,5 +1,8 @@
 package io.daxfs.fs;
 
+import io.daxfs.lock.LockLevel;
+import io.daxfs.lock.OrderedLock;
+import io.daxfs.lock.OrderedRwLock;
 import io.daxfs.api.DaxException;
 import io.daxfs.journal.CommitBuilder;
 import io.daxfs.journal.DirtySource;
@@ -11,7 +14,6 @@ import io.daxfs.media.InodeRecord;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The orphan list: inodes whose last name is gone while handles still use them. It is a doubly
@@ -22,7 +24,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * and never while holding an inode's {@code meta} lock.
  */
 final class Orphans implements DirtySource {
-    private final ReentrantLock lock = new ReentrantLock();
+    private final OrderedLock lock = new OrderedLock(LockLevel.ORPHANS, "orphans");
     private final InodeCache inodes;
     private volatile long head;
 

@@ -1,5 +1,8 @@
 package io.daxfs.journal;
 
+import io.daxfs.lock.LockLevel;
+import io.daxfs.lock.OrderedLock;
+import io.daxfs.lock.OrderedRwLock;
 import io.daxfs.api.DaxException;
 import io.daxfs.api.Errno;
 import io.daxfs.device.Device;
@@ -17,8 +20,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.zip.CRC32C;
 
 /**
@@ -59,8 +60,8 @@ public final class Journal implements AutoCloseable {
     private final MemorySegment seg;
     private final Geometry geometry;
     private final long ring;
-    private final ReentrantReadWriteLock txLock = new ReentrantReadWriteLock();
-    private final ReentrantLock commitMutex = new ReentrantLock();
+    private final OrderedRwLock txLock = new OrderedRwLock(LockLevel.TRANSACTION, "journal.tx");
+    private final OrderedLock commitMutex = new OrderedLock(LockLevel.COMMIT, "journal.commit");
     private final ConcurrentHashMap<DirtySource, Boolean> dirty = new ConcurrentHashMap<>();
     private final AtomicLong estimate = new AtomicLong();
     private final ConcurrentLinkedQueue<Runnable> runningReleases = new ConcurrentLinkedQueue<>();

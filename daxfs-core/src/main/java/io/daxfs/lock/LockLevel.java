@@ -1,0 +1,41 @@
+package io.daxfs.lock;
+
+/**
+ * The lock hierarchy of daxfs, outermost first (docs/LOCKING.md explains each). A thread may
+ * acquire a lock only at a level deeper than every lock it holds, except where
+ * {@link #nestable} says two locks of one level may be held together (the code that does so
+ * orders them itself, as documented there).
+ */
+public enum LockLevel {
+    /** Cross-directory rename: one at a time, so ancestry cannot change during the loop check. */
+    RENAME(false),
+    /** A directory's entries. Parent before child; two parents: ancestor first, else lower inode number. */
+    DIRECTORY(true),
+    /** Link and open counts of an inode; the decision to free it. */
+    LIFE(false),
+    /** An inode's I/O lock (read shared; write, truncate, fallocate exclusive). */
+    IO(false),
+    /** An inode's invalidate lock (faults shared; truncate, punch, collapse, insert, zero range exclusive). */
+    INVALIDATE(false),
+    /** One journal commit or checkpoint at a time. */
+    COMMIT(false),
+    /** The journal's transaction lock: handles shared, the commit's collection exclusive. */
+    TRANSACTION(false),
+    /** The orphan list head and the orphan links of every inode. */
+    ORPHANS(false),
+    /** An inode's attributes (size, times, counts) against the commit that encodes them. */
+    ATTRIBUTES(false),
+    /** Free-space and inode-number allocators (innermost). */
+    ALLOCATOR(false);
+
+    private final boolean nestable;
+
+    LockLevel(boolean nestable) {
+        this.nestable = nestable;
+    }
+
+    /** True when a thread may hold several locks of this level (ordered by the caller). */
+    public boolean nestable() {
+        return nestable;
+    }
+}

@@ -1,0 +1,72 @@
+package io.daxfs.lock;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/** A {@link ReentrantLock} with a place in the {@link LockLevel} hierarchy, checked in tests. */
+public final class OrderedLock extends ReentrantLock {
+    private final LockLevel level;
+    private final String name;
+
+    public OrderedLock(LockLevel level, String name) {
+        this.level = level;
+        this.name = name;
+    }
+
+    @Override
+    public void lock() {
+        if (LockChecker.ENABLED) {
+            LockChecker.beforeAcquire(this, level, name, isHeldByCurrentThread());
+        }
+        super.lock();
+        if (LockChecker.ENABLED) {
+            LockChecker.acquired(this, level, name);
+        }
+    }
+
+    @Override
+    public void lockInterruptibly() throws InterruptedException {
+        if (LockChecker.ENABLED) {
+            LockChecker.beforeAcquire(this, level, name, isHeldByCurrentThread());
+        }
+        super.lockInterruptibly();
+        if (LockChecker.ENABLED) {
+            LockChecker.acquired(this, level, name);
+        }
+    }
+
+    @Override
+    public boolean tryLock() {
+        boolean ok = super.tryLock();
+        if (ok && LockChecker.ENABLED) {
+            LockChecker.acquired(this, level, name);
+        }
+        return ok;
+    }
+
+    @Override
+    public boolean tryLock(long timeout, TimeUnit unit) throws InterruptedException {
+        boolean ok = super.tryLock(timeout, unit);
+        if (ok && LockChecker.ENABLED) {
+            LockChecker.acquired(this, level, name);
+        }
+        return ok;
+    }
+
+    @Override
+    public void unlock() {
+        if (LockChecker.ENABLED) {
+            LockChecker.released(this, name);
+        }
+        super.unlock();
+    }
+
+    public LockLevel level() {
+        return level;
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + super.toString();
+    }
+}

@@ -15,12 +15,17 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Inode numbers. Inode 0 is never used (it means "none" on the device); inode 1 is the root.
- * A freed number may be reused at once: inode records are metadata, so the journal replays
- * the free and the reuse in order.
+ *
+ * <p>{@code bitmap} is what the on-device inode bitmap says once the running transaction
+ * commits; {@code taken} is what may not be handed out. A freed number leaves the bitmap at
+ * once but stays taken until the freeing transaction is checkpointed: until then the old
+ * inode's zeroed record and a new owner's record could be collected into the same commit in
+ * either order, and the inode cache still holds the old inode as a tombstone.
  */
 public final class InodeAllocator implements DirtySource {
     private final OrderedLock lock = new OrderedLock(LockLevel.ALLOCATOR, "inodes");
     private final BitmapImage bitmap;
+    private final java.util.BitSet taken = new java.util.BitSet();
     private final long count;
     private long used;
     private long hint = 2;
@@ -29,6 +34,9 @@ public final class InodeAllocator implements DirtySource {
         this.bitmap = bitmap;
         this.count = count;
         this.used = bitmap.countSet();
+        for (long i = bitmap.nextSet(0); i < count; i = bitmap.nextSet(i + 1)) {
+            taken.set(Math.toIntExact(i));
+        }
     }
 
     public static InodeAllocator load(Device device, Geometry g, java.util.function.LongFunction<MemorySegment> reader) throws DaxException {
@@ -54,14 +62,15 @@ public final class InodeAllocator implements DirtySource {
         handle.markDirty(this);
         lock.lock();
         try {
-            long ino = bitmap.nextClear(hint);
+            long ino = nextFree(hint);
             if (ino < 0) {
-                ino = bitmap.nextClear(2);
+                ino = nextFree(2);
             }
             if (ino < 0) {
-                throw new DaxException(Errno.ENOSPC, "no free inodes (all " + count + " in use)");
+                throw new DaxException(Errno.ENOSPC, "no free inodes (all " + count + " in use or being freed)");
             }
             bitmap.set(ino, 1, true);
+            taken.set(Math.toIntExact(ino));
             used++;
             hint = ino + 1;
             return ino;
@@ -79,16 +88,41 @@ public final class InodeAllocator implements DirtySource {
             }
             bitmap.set(ino, 1, false);
             used--;
+        } finally {
+            lock.unlock();
+        }
+        handle.afterCheckpoint(() -> release(ino));
+    }
+
+    private void release(long ino) {
+        lock.lock();
+        try {
+            taken.clear(Math.toIntExact(ino));
             hint = Math.min(hint, ino);
         } finally {
             lock.unlock();
         }
     }
 
+    private long nextFree(long from) {
+        long i = taken.nextClearBit(Math.toIntExact(from));
+        return i < count ? i : -1;
+    }
+
     public boolean inUse(long ino) {
         lock.lock();
         try {
             return ino >= 0 && ino < count && bitmap.get(ino);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** True when a number can be handed out now (not counting numbers whose free is still pending). */
+    public boolean hasAvailable() {
+        lock.lock();
+        try {
+            return nextFree(2) >= 0;
         } finally {
             lock.unlock();
         }

@@ -68,6 +68,12 @@ public final class BlockMapper {
         if (fb + want - 1 > Extent.MAX_LOGICAL) {
             throw new DaxException(Errno.EFBIG, "file would exceed " + ((Extent.MAX_LOGICAL + 1) << Geometry.BLOCK_SHIFT) + " bytes");
         }
+        long toBoundary = -fb & (Geometry.HUGE_BLOCKS - 1);
+        if (huge && toBoundary != 0 && want > toBoundary + Geometry.HUGE_BLOCKS) {
+            // Fill up to the next 2 MiB file boundary first, so the rest starts aligned and can
+            // take aligned device runs (mappable as whole huge pages).
+            want = toBoundary;
+        }
         boolean aligned = huge && (fb & (Geometry.HUGE_BLOCKS - 1)) == 0 && want >= Geometry.HUGE_BLOCKS;
         long goal = goalFor(inode, fb);
         long[] run = allocator.allocateData(handle, aligned ? want & -(long) Geometry.HUGE_BLOCKS : want, goal, aligned);

@@ -98,6 +98,7 @@ final class FileIo {
                 in.meta.unlock();
             }
             v.journal.markDirty(in);
+            v.journal.commitIfLarge();
             return len;
         } finally {
             in.io.writeLock().unlock();
@@ -335,7 +336,7 @@ final class FileIo {
         }
     }
 
-    private void setSize(Journal.Handle h, Inode in, long size, boolean touchMtime) {
+    private void setSize(Journal.Handle h, Inode in, long size, boolean touchMtime) throws DaxException {
         long now = Namespace.now();
         in.meta.lock();
         try {
@@ -352,6 +353,7 @@ final class FileIo {
             h.markDirty(in);
         } else {
             v.journal.markDirty(in);
+            v.journal.commitIfLarge();
         }
     }
 

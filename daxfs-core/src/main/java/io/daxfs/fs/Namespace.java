@@ -788,6 +788,7 @@ final class Namespace {
             in.meta.unlock();
         }
         v.journal.markDirty(in);
+        v.journal.commitIfLarge();
     }
 
     void chown(String path, int uid, int gid) throws DaxException {
@@ -805,6 +806,7 @@ final class Namespace {
             in.meta.unlock();
         }
         v.journal.markDirty(in);
+        v.journal.commitIfLarge();
     }
 
     void utimes(String path, long atimeNs, long mtimeNs) throws DaxException {
@@ -823,5 +825,6 @@ final class Namespace {
             in.meta.unlock();
         }
         v.journal.markDirty(in);
+        v.journal.commitIfLarge();
     }
 }

@@ -158,11 +158,20 @@ public final class Journal implements AutoCloseable {
         if (txLock.getReadHoldCount() != 0) {
             throw new IllegalStateException("journal handles do not nest");
         }
+        commitIfLarge();
+        txLock.readLock().lock();
+        return new Handle();
+    }
+
+    /**
+     * Commits when the running transaction has grown past a quarter of the ring. Callers that
+     * mark sources dirty without a handle (plain overwrites, attribute changes) call this
+     * afterwards, so no transaction outgrows the ring. Must not be called with a handle open.
+     */
+    public void commitIfLarge() throws DaxException {
         if (estimate.get() > ring / 4) {
             commit();
         }
-        txLock.readLock().lock();
-        return new Handle();
     }
 
     /**

@@ -1,13 +1,17 @@
 package io.daxfs.cli.bench;
 
+import io.daxfs.api.DaxException;
+import io.daxfs.api.Errno;
+import io.daxfs.cli.Sizes;
+
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-import io.daxfs.cli.Sizes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -18,8 +22,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "io", sortOptions = false,
         description = "Compare file I/O through daxfs with java.nio FileChannel: 4 KiB random and 1 MiB "
                 + "sequential reads and writes, on files of the same size, in one run.",
-        footer = {"", "With the default DIR both files live in memory (/dev/shm is tmpfs), so this measures",
-                "the software path, not a disk. Neither path forces writes to the medium per operation."})
+        footer = {"", "With the default DIR both files live in memory (/dev/shm is tmpfs), so this",
+                "measures the software path, not a disk. Neither path forces writes to the",
+                "medium per operation."})
 final class BenchIoCommand implements Callable<Integer> {
     private static final String ROW = "%-24s %12s %18s %8s%n";
 
@@ -56,6 +61,10 @@ final class BenchIoCommand implements Callable<Integer> {
             options = new IoBench.Options(Sizes.parse(size), seconds(warmup), seconds(seconds), threads, dir, memory);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (!Files.isDirectory(dir)) {
+            // Checked before the table header is printed, so the failure is all the output.
+            throw DaxException.of(Files.exists(dir) ? Errno.ENOTDIR : Errno.ENOENT, dir.toString());
         }
         PrintWriter out = spec.commandLine().getOut();
         out.printf("daxfs bench io: %s files, %d thread%s, %s s per measurement after %s s warm-up; daxfs image %s%n%n",

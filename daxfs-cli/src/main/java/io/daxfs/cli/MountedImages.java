@@ -17,15 +17,13 @@ import java.util.Map;
 final class MountedImages implements AutoCloseable {
     private final Map<Path, DaxFileSystem> mounted = new LinkedHashMap<>();
 
-    /** The file system of {@code p}'s image; {@code writable} upgrades a read-only mount. */
+    /**
+     * The file system of {@code p}'s image. The first request for an image decides how it is
+     * mounted, so a command asks for the paths it changes first (a mistake shows as EROFS).
+     */
     DaxFileSystem get(ImagePath p, boolean writable) throws DaxException {
         Path key = key(p.image());
         DaxFileSystem fs = mounted.get(key);
-        if (fs != null && (writable && fs.isReadOnly())) {
-            mounted.remove(key);
-            fs.close();
-            fs = null;
-        }
         if (fs == null) {
             fs = DaxFileSystem.mount(p.image(), MountOptions.DEFAULT.withReadOnly(!writable));
             mounted.put(key, fs);

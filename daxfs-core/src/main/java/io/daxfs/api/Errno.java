@@ -29,6 +29,7 @@ public enum Errno {
     ESPIPE(29, "illegal seek"),
     EROFS(30, "read-only file system"),
     EMLINK(31, "too many links"),
+    EPIPE(32, "broken pipe"),
     ERANGE(34, "result out of range"),
     ENAMETOOLONG(36, "file name too long"),
     ENOSYS(38, "function not implemented"),

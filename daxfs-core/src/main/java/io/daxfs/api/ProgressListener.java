@@ -5,6 +5,9 @@ package io.daxfs.api;
 public interface ProgressListener {
     ProgressListener NONE = (phase, done, total) -> { };
 
-    /** {@code done} of {@code total} units of {@code phase} are complete. */
+    /**
+     * {@code done} of {@code total} units of the whole operation are complete; {@code phase}
+     * names the stage now running (a label, not a separate counter), so one progress bar fits.
+     */
     void progress(String phase, long done, long total);
 }

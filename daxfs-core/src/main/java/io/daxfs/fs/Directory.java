@@ -183,6 +183,9 @@ final class Directory implements DirtySource {
     List<DirEntry> list(long cookie, int max) {
         List<DirEntry> out = new ArrayList<>();
         long pos = Math.max(0, cookie);
+        if ((pos >>> Geometry.BLOCK_SHIFT) >= blocks.size()) {
+            return out; // past the last block (also a cookie too large for an int block index)
+        }
         int b = (int) (pos >>> Geometry.BLOCK_SHIFT);
         int start = (int) (pos & (Geometry.BLOCK_SIZE - 1));
         for (; b < blocks.size() && out.size() < max; b++, start = 0) {

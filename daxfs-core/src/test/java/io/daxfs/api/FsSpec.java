@@ -49,6 +49,13 @@ abstract class FsSpec {
         return e;
     }
 
+    /** As {@link #fails(Errno, Executable)}, naming the case in the failure message. */
+    static DaxException fails(Errno expected, Executable op, String what) {
+        DaxException e = assertThrows(DaxException.class, op, what);
+        assertEquals(expected, e.errno(), () -> what + ": wrong errno; message: " + e.getMessage());
+        return e;
+    }
+
     /** Deterministic pseudo-random bytes: different seeds give different contents. */
     static byte[] pattern(int n, long seed) {
         byte[] b = new byte[n];

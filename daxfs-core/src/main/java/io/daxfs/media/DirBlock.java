@@ -87,6 +87,10 @@ public final class DirBlock {
     public static void verifyRecords(MemorySegment blk, String what) throws DaxException {
         int off = FIRST;
         while (off < Geometry.BLOCK_SIZE) {
+            if (off + HEADER > Geometry.BLOCK_SIZE) {
+                // The previous record stopped short of the end, leaving no room for a header to read.
+                throw new DaxException(Errno.EUCLEAN, what + ": record at " + off + " runs past the end of the block");
+            }
             int len = recLen(blk, off);
             if (len < HEADER || (len & 7) != 0 || off + len > Geometry.BLOCK_SIZE) {
                 throw new DaxException(Errno.EUCLEAN, what + ": bad record length " + len + " at " + off);

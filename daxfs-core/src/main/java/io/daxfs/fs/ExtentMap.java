@@ -144,7 +144,8 @@ final class ExtentMap {
         }
         if (delta < 0 && !moved.isEmpty()) {
             // Re-merge at the seam, where the moved run may now continue the one before it.
-            Extent head = map.remove(from + delta);
+            // The first moved extent need not start at from: a hole may follow the removed range.
+            Extent head = map.remove(moved.getFirst().logical() + delta);
             blocks -= head.length();
             insert(head);
         }

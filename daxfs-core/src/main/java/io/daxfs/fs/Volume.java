@@ -131,12 +131,35 @@ public final class Volume {
         Superblock sb = Superblock.read(device.segment());
         JournalScan.Result scan = JournalScan.scan(device.segment(), sb);
         LongFunction<MemorySegment> reader = overlayReader(device.segment(), sb.geometry(), scan);
-        BlockAllocator.load(device, sb.geometry(), reader);
+        BlockAllocator blocks = BlockAllocator.load(device, sb.geometry(), reader);
         InodeAllocator.load(device, sb.geometry(), reader);
-        Orphans.readHead(reader.apply(Geometry.FSINFO_BLOCK));
-        Inode root = new InodeCache(sb.geometry(), reader).get(1);
+        long orphanHead = Orphans.readHead(reader.apply(Geometry.FSINFO_BLOCK));
+        InodeCache cache = new InodeCache(sb.geometry(), reader);
+        Inode root = cache.get(1);
         if (!root.isDir()) {
             throw new DaxException(Errno.EUCLEAN, "root inode is not a directory");
+        }
+        // Mount frees the orphans after its first write: whatever that would trip on must be found here.
+        java.util.BitSet owned = new java.util.BitSet();
+        for (long ino : new Orphans(cache, orphanHead).list(sb.geometry().inodeCount())) {
+            Inode in = cache.get(ino);
+            if (in.nlink != 0) {
+                throw new DaxException(Errno.EUCLEAN, "orphan inode " + ino + " still has " + in.nlink + " links");
+            }
+            List<long[]> runs = new java.util.ArrayList<>();
+            in.extents.toList().forEach(e -> runs.add(new long[]{e.physical(), e.length()}));
+            for (long c : in.chain) {
+                runs.add(new long[]{c, 1});
+            }
+            for (long[] r : runs) {
+                for (long b = r[0]; b < r[0] + r[1]; b++) {
+                    if (!blocks.inUse(b) || owned.get((int) b)) {
+                        throw new DaxException(Errno.EUCLEAN, "orphan inode " + ino + ": block " + b
+                                + " is free in the bitmap or owned twice");
+                    }
+                    owned.set((int) b);
+                }
+            }
         }
     }
 

@@ -44,7 +44,12 @@ public final class OpenFile {
     public long write(long pos, MemorySegment src) throws DaxException {
         check(writable, "write");
         v.checkWritable();
-        long n = v.fileIo.write(inode, pos, src, append);
+        long n;
+        try {
+            n = v.fileIo.write(inode, pos, src, append);
+        } catch (RuntimeException e) {
+            throw v.internalError("write", e);
+        }
         if (sync) {
             v.fileIo.fsync(inode);
         }
@@ -63,32 +68,56 @@ public final class OpenFile {
 
     public void truncate(long size) throws DaxException {
         checkWrite("truncate");
-        v.fileIo.truncate(inode, size);
+        try {
+            v.fileIo.truncate(inode, size);
+        } catch (RuntimeException e) {
+            throw v.internalError("truncate", e);
+        }
     }
 
     public void allocate(long pos, long len, boolean keepSize) throws DaxException {
         checkWrite("allocate");
-        v.fileIo.allocateRange(inode, pos, len, keepSize);
+        try {
+            v.fileIo.allocateRange(inode, pos, len, keepSize);
+        } catch (RuntimeException e) {
+            throw v.internalError("allocate", e);
+        }
     }
 
     public void punchHole(long pos, long len) throws DaxException {
         checkWrite("punch hole");
-        v.fileIo.punchHole(inode, pos, len);
+        try {
+            v.fileIo.punchHole(inode, pos, len);
+        } catch (RuntimeException e) {
+            throw v.internalError("punch hole", e);
+        }
     }
 
     public void zeroRange(long pos, long len, boolean keepSize) throws DaxException {
         checkWrite("zero range");
-        v.fileIo.zeroRange(inode, pos, len, keepSize);
+        try {
+            v.fileIo.zeroRange(inode, pos, len, keepSize);
+        } catch (RuntimeException e) {
+            throw v.internalError("zero range", e);
+        }
     }
 
     public void collapseRange(long pos, long len) throws DaxException {
         checkWrite("collapse range");
-        v.fileIo.collapseRange(inode, pos, len);
+        try {
+            v.fileIo.collapseRange(inode, pos, len);
+        } catch (RuntimeException e) {
+            throw v.internalError("collapse range", e);
+        }
     }
 
     public void insertRange(long pos, long len) throws DaxException {
         checkWrite("insert range");
-        v.fileIo.insertRange(inode, pos, len);
+        try {
+            v.fileIo.insertRange(inode, pos, len);
+        } catch (RuntimeException e) {
+            throw v.internalError("insert range", e);
+        }
     }
 
     public long seekData(long pos) throws DaxException {
@@ -124,7 +153,11 @@ public final class OpenFile {
         }
         closed = true;
         v.closed(this);
-        v.namespace.release(inode);
+        try {
+            v.namespace.release(inode);
+        } catch (RuntimeException e) {
+            throw v.internalError("close", e);
+        }
     }
 
     private void check(boolean allowed, String op) throws DaxException {

@@ -252,7 +252,12 @@ public final class Volume {
 
     public OpenFile open(String path, int mode, OpenOption... options) throws DaxException {
         checkOpen();
-        OpenFile f = namespace.open(path, mode, options);
+        OpenFile f;
+        try {
+            f = namespace.open(path, mode, options);
+        } catch (RuntimeException e) {
+            throw internalError("open", e);
+        }
         open.add(f);
         return f;
     }
@@ -263,12 +268,20 @@ public final class Volume {
 
     public void mkdir(String path, int mode) throws DaxException {
         checkWritable();
-        namespace.mkdir(path, mode);
+        try {
+            namespace.mkdir(path, mode);
+        } catch (RuntimeException e) {
+            throw internalError("mkdir", e);
+        }
     }
 
     public void rmdir(String path) throws DaxException {
         checkWritable();
-        namespace.rmdir(path);
+        try {
+            namespace.rmdir(path);
+        } catch (RuntimeException e) {
+            throw internalError("rmdir", e);
+        }
     }
 
     public List<DirEntry> readdir(String path, long cookie, int max) throws DaxException {
@@ -278,22 +291,38 @@ public final class Volume {
 
     public void unlink(String path) throws DaxException {
         checkWritable();
-        namespace.unlink(path);
+        try {
+            namespace.unlink(path);
+        } catch (RuntimeException e) {
+            throw internalError("unlink", e);
+        }
     }
 
     public void rename(String from, String to, RenameOption... options) throws DaxException {
         checkWritable();
-        namespace.rename(from, to, options);
+        try {
+            namespace.rename(from, to, options);
+        } catch (RuntimeException e) {
+            throw internalError("rename", e);
+        }
     }
 
     public void link(String existing, String newPath) throws DaxException {
         checkWritable();
-        namespace.link(existing, newPath);
+        try {
+            namespace.link(existing, newPath);
+        } catch (RuntimeException e) {
+            throw internalError("link", e);
+        }
     }
 
     public void symlink(String target, String linkPath) throws DaxException {
         checkWritable();
-        namespace.symlink(target, linkPath);
+        try {
+            namespace.symlink(target, linkPath);
+        } catch (RuntimeException e) {
+            throw internalError("symlink", e);
+        }
     }
 
     public String readlink(String path) throws DaxException {
@@ -308,17 +337,29 @@ public final class Volume {
 
     public void chmod(String path, int mode) throws DaxException {
         checkWritable();
-        namespace.chmod(path, mode);
+        try {
+            namespace.chmod(path, mode);
+        } catch (RuntimeException e) {
+            throw internalError("chmod", e);
+        }
     }
 
     public void chown(String path, int uid, int gid) throws DaxException {
         checkWritable();
-        namespace.chown(path, uid, gid);
+        try {
+            namespace.chown(path, uid, gid);
+        } catch (RuntimeException e) {
+            throw internalError("chown", e);
+        }
     }
 
     public void utimes(String path, long atimeNs, long mtimeNs) throws DaxException {
         checkWritable();
-        namespace.utimes(path, atimeNs, mtimeNs);
+        try {
+            namespace.utimes(path, atimeNs, mtimeNs);
+        } catch (RuntimeException e) {
+            throw internalError("utimes", e);
+        }
     }
 
     public FsStat statfs() {
@@ -403,6 +444,19 @@ public final class Volume {
         }
     }
 
+    /**
+     * Turns an unexpected runtime failure of an operation into EIO. The operation may have left
+     * in-memory metadata half changed, so the journal is aborted first: nothing more is
+     * committed, the device keeps its last committed (consistent) state, and the volume is
+     * read-only from now on.
+     */
+    DaxException internalError(String op, RuntimeException e) {
+        if (journal != null) {
+            journal.abort(e);
+        }
+        return new DaxException(Errno.EIO, op + ": internal error (" + e + "); the file system is now read-only", e);
+    }
+
     void checkOpen() throws DaxException {
         if (closed) {
             throw new DaxException(Errno.EIO, "file system is unmounted");
@@ -413,6 +467,9 @@ public final class Volume {
         checkOpen();
         if (readOnly) {
             throw new DaxException(Errno.EROFS, "file system is mounted read-only");
+        }
+        if (journal.isFailed()) {
+            throw new DaxException(Errno.EROFS, "file system went read-only after an internal error");
         }
     }
 }

@@ -392,7 +392,21 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    private void fail(Exception e) {
+    /**
+     * Stops all further commits: called when in-memory metadata may be inconsistent (an
+     * unexpected failure in the middle of a change). The device keeps the last committed state,
+     * which is consistent; every later change fails with EROFS.
+     */
+    public void abort(Throwable cause) {
+        fail(cause);
+    }
+
+    /** True once a commit failed or {@link #abort} was called. */
+    public boolean isFailed() {
+        return failure != null;
+    }
+
+    private void fail(Throwable e) {
         if (failure == null) {
             failure = new DaxException(Errno.EIO, "journal commit failed; the file system is now read-only: " + e.getMessage(), e);
         }

@@ -89,11 +89,11 @@ public final class Inode implements DirtySource {
         this.ino = ino;
         this.geometry = geometry;
         this.extents = extents;
-        this.io = new OrderedRwLock(LockLevel.IO, "io#" + ino);
-        this.invalidate = new OrderedRwLock(LockLevel.INVALIDATE, "invalidate#" + ino);
-        this.dirLock = new OrderedLock(LockLevel.DIRECTORY, "dir#" + ino);
-        this.life = new OrderedLock(LockLevel.LIFE, "life#" + ino);
-        this.meta = new OrderedLock(LockLevel.ATTRIBUTES, "attr#" + ino);
+        this.io = new OrderedRwLock(LockLevel.IO, "io", ino);
+        this.invalidate = new OrderedRwLock(LockLevel.INVALIDATE, "invalidate", ino);
+        this.dirLock = new OrderedLock(LockLevel.DIRECTORY, "dir", ino);
+        this.life = new OrderedLock(LockLevel.LIFE, "life", ino);
+        this.meta = new OrderedLock(LockLevel.ATTRIBUTES, "attr", ino);
     }
 
     public long ino() {

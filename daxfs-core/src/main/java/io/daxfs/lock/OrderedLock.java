@@ -7,31 +7,43 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class OrderedLock extends ReentrantLock {
     private final LockLevel level;
     private final String name;
+    private final long id;
 
+    /** A lock named {@code name}. */
     public OrderedLock(LockLevel level, String name) {
+        this(level, name, -1);
+    }
+
+    /** A lock named {@code name#id}; the name is built only when a report needs it. */
+    public OrderedLock(LockLevel level, String name, long id) {
         this.level = level;
         this.name = name;
+        this.id = id;
+    }
+
+    private String name() {
+        return id < 0 ? name : name + "#" + id;
     }
 
     @Override
     public void lock() {
         if (LockChecker.ENABLED) {
-            LockChecker.beforeAcquire(this, level, name, isHeldByCurrentThread());
+            LockChecker.beforeAcquire(this, level, name(), isHeldByCurrentThread());
         }
         super.lock();
         if (LockChecker.ENABLED) {
-            LockChecker.acquired(this, level, name);
+            LockChecker.acquired(this, level, name());
         }
     }
 
     @Override
     public void lockInterruptibly() throws InterruptedException {
         if (LockChecker.ENABLED) {
-            LockChecker.beforeAcquire(this, level, name, isHeldByCurrentThread());
+            LockChecker.beforeAcquire(this, level, name(), isHeldByCurrentThread());
         }
         super.lockInterruptibly();
         if (LockChecker.ENABLED) {
-            LockChecker.acquired(this, level, name);
+            LockChecker.acquired(this, level, name());
         }
     }
 
@@ -39,7 +51,7 @@ public final class OrderedLock extends ReentrantLock {
     public boolean tryLock() {
         boolean ok = super.tryLock();
         if (ok && LockChecker.ENABLED) {
-            LockChecker.acquired(this, level, name);
+            LockChecker.acquired(this, level, name());
         }
         return ok;
     }
@@ -48,7 +60,7 @@ public final class OrderedLock extends ReentrantLock {
     public boolean tryLock(long timeout, TimeUnit unit) throws InterruptedException {
         boolean ok = super.tryLock(timeout, unit);
         if (ok && LockChecker.ENABLED) {
-            LockChecker.acquired(this, level, name);
+            LockChecker.acquired(this, level, name());
         }
         return ok;
     }
@@ -56,7 +68,7 @@ public final class OrderedLock extends ReentrantLock {
     @Override
     public void unlock() {
         if (LockChecker.ENABLED) {
-            LockChecker.released(this, name);
+            LockChecker.released(this, name());
         }
         super.unlock();
     }
@@ -67,6 +79,6 @@ public final class OrderedLock extends ReentrantLock {
 
     @Override
     public String toString() {
-        return name + " " + super.toString();
+        return name() + " " + super.toString();
     }
 }

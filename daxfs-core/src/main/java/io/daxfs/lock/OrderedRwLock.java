@@ -17,8 +17,13 @@ public final class OrderedRwLock implements ReadWriteLock {
     private final Checked write;
 
     public OrderedRwLock(LockLevel level, String name) {
-        this.read = new Checked(rw.readLock(), level, name + ".read", true);
-        this.write = new Checked(rw.writeLock(), level, name + ".write", false);
+        this(level, name, -1);
+    }
+
+    /** A lock named {@code name#id}; names are built only when a report needs them. */
+    public OrderedRwLock(LockLevel level, String name, long id) {
+        this.read = new Checked(rw.readLock(), level, name, id, true);
+        this.write = new Checked(rw.writeLock(), level, name, id, false);
     }
 
     /** Read holds of the current thread. */
@@ -43,14 +48,20 @@ public final class OrderedRwLock implements ReadWriteLock {
     private final class Checked implements Lock {
         private final Lock inner;
         private final LockLevel level;
-        private final String name;
+        private final String base;
+        private final long id;
         private final boolean shared;
 
-        Checked(Lock inner, LockLevel level, String name, boolean shared) {
+        Checked(Lock inner, LockLevel level, String base, long id, boolean shared) {
             this.inner = inner;
             this.level = level;
-            this.name = name;
+            this.base = base;
+            this.id = id;
             this.shared = shared;
+        }
+
+        private String name() {
+            return (id < 0 ? base : base + "#" + id) + (shared ? ".read" : ".write");
         }
 
         private boolean reentrant() {
@@ -60,9 +71,9 @@ public final class OrderedRwLock implements ReadWriteLock {
         private void before() {
             if (LockChecker.ENABLED) {
                 if (!shared && getReadHoldCount() > 0) {
-                    LockChecker.beforeAcquire(read, level, name + " (upgrade from read: deadlock)", false);
+                    LockChecker.beforeAcquire(read, level, name() + " (upgrade from read: deadlock)", false);
                 }
-                LockChecker.beforeAcquire(this, level, name, reentrant());
+                LockChecker.beforeAcquire(this, level, name(), reentrant());
             }
         }
 
@@ -71,7 +82,7 @@ public final class OrderedRwLock implements ReadWriteLock {
             before();
             inner.lock();
             if (LockChecker.ENABLED) {
-                LockChecker.acquired(this, level, name);
+                LockChecker.acquired(this, level, name());
             }
         }
 
@@ -80,7 +91,7 @@ public final class OrderedRwLock implements ReadWriteLock {
             before();
             inner.lockInterruptibly();
             if (LockChecker.ENABLED) {
-                LockChecker.acquired(this, level, name);
+                LockChecker.acquired(this, level, name());
             }
         }
 
@@ -88,7 +99,7 @@ public final class OrderedRwLock implements ReadWriteLock {
         public boolean tryLock() {
             boolean ok = inner.tryLock();
             if (ok && LockChecker.ENABLED) {
-                LockChecker.acquired(this, level, name);
+                LockChecker.acquired(this, level, name());
             }
             return ok;
         }
@@ -97,7 +108,7 @@ public final class OrderedRwLock implements ReadWriteLock {
         public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
             boolean ok = inner.tryLock(time, unit);
             if (ok && LockChecker.ENABLED) {
-                LockChecker.acquired(this, level, name);
+                LockChecker.acquired(this, level, name());
             }
             return ok;
         }
@@ -105,7 +116,7 @@ public final class OrderedRwLock implements ReadWriteLock {
         @Override
         public void unlock() {
             if (LockChecker.ENABLED) {
-                LockChecker.released(this, name);
+                LockChecker.released(this, name());
             }
             inner.unlock();
         }

@@ -284,6 +284,7 @@ final class FileIo {
                     v.mapper.shift(h, in, fb + nb, -nb);
                     setSize(h, in, size - len, true);
                 }
+                commitShift();
             } finally {
                 in.invalidate.writeLock().unlock();
             }
@@ -312,12 +313,24 @@ final class FileIo {
                     v.mapper.shift(h, in, pos >>> Geometry.BLOCK_SHIFT, nb);
                     setSize(h, in, size + len, true);
                 }
+                commitShift();
             } finally {
                 in.invalidate.writeLock().unlock();
             }
         } finally {
             in.io.writeLock().unlock();
         }
+    }
+
+    /**
+     * Makes a collapse or insert durable before any later write can use the moved block map.
+     * File data is written in place, not journaled: a write through the new map lands in a
+     * device block that the old (still durable) map gives another file offset, so a crash
+     * before the shift commits would show it there, overwriting promised data. Caller holds
+     * the I/O lock exclusive, so no write runs in between.
+     */
+    private void commitShift() throws DaxException {
+        v.journal.commit();
     }
 
     private static void checkRange(long pos, long len) throws DaxException {

@@ -28,7 +28,45 @@ final class ContentCheck {
         for (byte[] s : states) {
             minLen = Math.min(minLen, s.length);
         }
-        for (int i = 0; i < got.length; i++) {
+        for (int from = 0; from < got.length; from += CHUNK) {
+            int to = Math.min(got.length, from + CHUNK);
+            if (!chunkFromOneState(got, states, from, to)) {
+                String why = checkBytes(got, states, from, to, minLen);
+                if (why != null) {
+                    return why;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static final int CHUNK = 512;
+
+    /** True when {@code got[from, to)} equals the same range of one state (or zeros past its end). */
+    private static boolean chunkFromOneState(byte[] got, List<byte[]> states, int from, int to) {
+        for (byte[] s : states) {
+            int inside = Math.min(to, s.length);
+            if (inside > from && Arrays.equals(got, from, inside, s, from, inside) && zeros(got, inside, to)) {
+                return true;
+            }
+            if (inside <= from && zeros(got, from, to)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean zeros(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String checkBytes(byte[] got, List<byte[]> states, int from, int to, int minLen) {
+        for (int i = from; i < to; i++) {
             byte g = got[i];
             boolean ok = g == 0 && i >= minLen;
             for (int k = 0; !ok && k < states.size(); k++) {

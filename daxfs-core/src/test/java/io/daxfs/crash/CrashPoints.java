@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  * {@link ModelFs} workload runs: after every {@code stride}-th point, the durable image (every
  * unpersisted store lost); and just before it, {@code variants} images where a random subset of
  * the unpersisted cache lines survived, including lines of the range being written back (a torn
- * write-back). Checks run synchronously in the listener, so the model is exactly as it was when
+ * write-back). After every {@code recoveryStride}-th point, the recovery of the durable image is
+ * crashed at each of its own points ({@link RecoveryCrashes}). Checks run synchronously in the listener, so the model is exactly as it was when
  * the point happened and memory stays bounded (one image at a time). They run on a separate
  * thread that the listener waits for: the workload thread holds the file system's locks at a
  * persistence point, and the lock-order checker tracks locks per thread.
@@ -30,6 +31,8 @@ final class CrashPoints implements RecordingDevice.PersistListener {
     private final long baseSeed;
     private final int variants;
     private final long stride;
+    private final long recoveryStride;
+    private final RecoveryCrashes recovery;
     private final List<String> failures = new ArrayList<>();
     private final ExecutorService checkThread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "crash-check");
@@ -43,20 +46,25 @@ final class CrashPoints implements RecordingDevice.PersistListener {
     private long durableImages;
     private long crashImages;
 
-    CrashPoints(RecordingDevice device, ModelFs workload, long baseSeed, int variants, long stride) {
+    CrashPoints(RecordingDevice device, ModelFs workload, long baseSeed, int variants, long stride, long recoveryStride) {
         this.device = device;
         this.workload = workload;
         this.checker = new CrashChecker(workload.model);
+        this.recovery = new RecoveryCrashes(workload.model);
         this.baseSeed = baseSeed;
         this.variants = variants;
         this.stride = stride;
+        this.recoveryStride = recoveryStride;
     }
 
     /** Stops checking (the device keeps no way to remove a listener). */
     void stop() {
-        enabled = false;
-        checkThread.shutdown();
-        bufferArena.close();
+        if (!checkThread.isShutdown()) {
+            enabled = false;
+            checkThread.shutdown();
+            bufferArena.close();
+            recovery.close();
+        }
     }
 
     List<String> failures() {
@@ -71,7 +79,8 @@ final class CrashPoints implements RecordingDevice.PersistListener {
         return pointsChecked + " persistence points checked, " + durableImages + " durable images and " + crashImages
                 + " random crash images, " + checker.fsckRuns() + " fsck runs"
                 + (checker.fsckUnavailable() > 0 ? " (" + checker.fsckUnavailable() + " skipped: fsck not implemented)" : "")
-                + ", " + workload.operations() + " operations; " + checker.timing();
+                + "; " + recovery.recoveries() + " recoveries crashed at " + recovery.images() + " images"
+                + "; " + workload.operations() + " operations; " + checker.timing();
     }
 
     static long seed(long base, long point, int variant) {
@@ -117,6 +126,10 @@ final class CrashPoints implements RecordingDevice.PersistListener {
         try {
             MemorySegment image = device.durableImage();
             record(onCheckThread(() -> checker.check(image, true)), "after point " + point + ", durable image");
+            if (recoveryStride > 0 && point % recoveryStride == 0) {
+                record(onCheckThread(() -> recovery.check(image, seed(baseSeed, point, 99))),
+                        "after point " + point + ", durable image, crash during its recovery");
+            }
         } catch (RuntimeException | Error e) {
             record(List.of("checker threw " + CrashChecker.describe(e)), "after point " + point + ", durable image");
         }

@@ -59,7 +59,13 @@ final class ModelFs {
     private void begin(String what) {
         ops++;
         current = "op #" + ops + ": " + what;
+        if (trace) {
+            System.out.println(current);
+        }
     }
+
+    /** Print every operation as it starts (for reproducing a failure). */
+    boolean trace = Boolean.getBoolean("daxfs.crash.trace");
 
     // ---------------------------------------------------------------- namespace
 

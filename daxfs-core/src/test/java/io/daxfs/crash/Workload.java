@@ -90,6 +90,17 @@ final class Workload {
         m.insertRange("/f", 8 * BLOCK, 4 * BLOCK);
         m.write("/f", 8 * BLOCK + 100, 2000);                  // into the inserted hole
         m.fsync("/f");
+        // Writes through a moved block map: before the shift commits, the durable map gives
+        // those device blocks other file offsets, where promised data lives.
+        m.create("/shift");
+        m.write("/shift", 0, 64 * BLOCK);
+        m.fdatasync("/shift");
+        m.insertRange("/shift", 8 * BLOCK, 4 * BLOCK);
+        m.punchHole("/shift", 20 * BLOCK + 100, 3 * BLOCK);  // zeroes partial blocks in place
+        m.write("/shift", 30 * BLOCK + 5, 5000);             // overwrites in place
+        m.collapseRange("/shift", 2 * BLOCK, 2 * BLOCK);
+        m.write("/shift", 40 * BLOCK + 7, 3000);
+        m.fsync("/shift");
         m.collapseRange("/big", MIB, MIB / 2);                 // collapse inside a huge extent
         m.insertRange("/big", 2 * BLOCK, BLOCK);
         m.sync();

@@ -248,6 +248,32 @@ class ErrorsSpec extends FsSpec {
         }
 
         @Test
+        void spaceFreedByAnUnlinkIsReusableAtOnceWithoutASync() throws Exception {
+            fs.close();
+            fs = DaxFileSystem.format(dir.resolve("reuse.img"), 8L << 20);
+            try (DaxFile f = fs.open("/hog", CREATE_NEW, WRITE)) {
+                byte[] chunk = new byte[1 << 20];
+                long pos = 0;
+                while (true) {
+                    try {
+                        pos += f.write(pos, chunk, 0, chunk.length);
+                    } catch (DaxException e) {
+                        assertEquals(Errno.ENOSPC, e.errno());
+                        break;
+                    }
+                }
+            }
+            long hogged = fs.stat("/hog").size();
+            fs.unlink("/hog");
+            // No sync, no checkpoint: the allocator must find the freed blocks by itself.
+            try (DaxFile f = fs.open("/again", CREATE_NEW, WRITE)) {
+                byte[] data = pattern((int) hogged, 11);
+                assertEquals(hogged, f.write(0, data, 0, data.length));
+            }
+            assertArrayEquals(pattern((int) hogged, 11), readFile("/again"));
+        }
+
+        @Test
         void aWriteThatDoesNotFitIsShortOrENOSPCAndChangesNothingElse() throws Exception {
             fs.close();
             fs = DaxFileSystem.format(dir.resolve("tiny.img"), 8L << 20);

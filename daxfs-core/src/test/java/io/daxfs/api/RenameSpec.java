@@ -239,6 +239,26 @@ class RenameSpec extends FsSpec {
         }
 
         @Test
+        void directoriesMoveUpAndDownTheTree() throws Exception {
+            fs.mkdir("/a");
+            fs.mkdir("/a/b");
+            fs.mkdir("/a/b/c");
+            touch("/a/b/c/f");
+            fs.rename("/a/b/c", "/c");            // up, into an ancestor of its old parent
+            assertEquals(fs.stat("/").ino(), fs.stat("/c/..").ino());
+            assertEquals(2, fs.stat("/a/b").nlink());
+            assertEquals(4, fs.stat("/").nlink());
+            fs.rename("/c", "/a/b/c2");           // down, into a descendant of a sibling
+            assertEquals(fs.stat("/a/b").ino(), fs.stat("/a/b/c2/..").ino());
+            assertEquals(3, fs.stat("/a/b").nlink());
+            assertEquals(3, fs.stat("/").nlink());
+            fs.rename("/a/b", "/b");              // a directory with a subtree, up
+            assertTrue(fs.exists("/b/c2/f"));
+            assertEquals(2, fs.stat("/a").nlink());
+            assertEquals(4, fs.stat("/").nlink());
+        }
+
+        @Test
         void theRootCannotBeRenamedEBUSY() throws Exception {
             fs.mkdir("/d");
             fails(Errno.EBUSY, () -> fs.rename("/", "/x"));

@@ -7,7 +7,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 import static java.nio.file.StandardOpenOption.CREATE;
 import static java.nio.file.StandardOpenOption.CREATE_NEW;
@@ -192,6 +194,59 @@ class UnlinkSpec extends FsSpec {
             assertEquals(baseInodes, after.statfs().freeInodes(), "and its inode");
             assertEquals(1, after.readdir("/").size());
         }
+    }
+
+    /** The live image of the in-memory device, as a power failure right now would leave it after a sync. */
+    MemorySegment crashCopy() throws DaxException {
+        fs.sync();
+        MemorySegment copy = MemorySegment.ofArray(new byte[(int) fs.device().size()]);
+        MemorySegment.copy(fs.device().segment(), 0, copy, 0, copy.byteSize());
+        return copy;
+    }
+
+    @Test
+    void severalOrphansClosedInAnyOrderLeakNothingAfterACrash() throws Exception {
+        List<DaxFile> open = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            DaxFile f = fs.open("/o" + i, CREATE_NEW, WRITE);
+            write(f, 0, pattern(50_000 * (i + 1), i));
+            open.add(f);
+            fs.unlink("/o" + i);
+        }
+        // Close from the middle, the end and the start of the orphan list.
+        open.remove(2).close();
+        open.remove(3).close();
+        open.remove(0).close();
+        MemorySegment crashed = crashCopy();
+        for (DaxFile f : open) {
+            assertEquals(0, f.stat().nlink());
+            f.close();
+        }
+        assertAllSpaceFree();
+        try (DaxFileSystem after = DaxFileSystem.mount(MemoryDevice.copyOf(crashed), MountOptions.DEFAULT)) {
+            assertEquals(baseBlocks, after.statfs().freeBlocks());
+            assertEquals(baseInodes, after.statfs().freeInodes());
+            // A second crash-mount cycle finds a clean orphan list.
+            after.sync();
+        }
+    }
+
+    @Test
+    void aFileReplacedByRenameWhileOpenIsAnOrphanToo() throws Exception {
+        writeFile("/victim", pattern(300_000, 9));
+        writeFile("/winner", utf8("w"));
+        long winnerBlocks = 1;
+        try (DaxFile f = fs.open("/victim", READ)) {
+            fs.rename("/winner", "/victim");
+            MemorySegment crashed = crashCopy();
+            assertArrayEquals(pattern(300_000, 9), readAll(f));
+            try (DaxFileSystem after = DaxFileSystem.mount(MemoryDevice.copyOf(crashed), MountOptions.DEFAULT)) {
+                assertEquals(baseBlocks - winnerBlocks, after.statfs().freeBlocks());
+                assertEquals(baseInodes - 1, after.statfs().freeInodes());
+            }
+        }
+        checkpoint();
+        assertEquals(baseBlocks - winnerBlocks, freeBlocks());
     }
 
     @Test

@@ -250,6 +250,26 @@ class FallocateSpec extends FsSpec {
         }
 
         @Test
+        void collapseWhenAHoleFollowsTheRange() throws Exception {
+            writeNumberedBlocks(2);
+            write(f, 3 * BLOCK, filled(BLOCK, 4));     // blocks: 1 2 _ 4
+            f.collapseRange(BLOCK, BLOCK);             // blocks: 1 _ 4
+            assertEquals(3 * BLOCK, f.size());
+            assertEquals(2, blocks());
+            assertArrayEquals(blocksOf(1, 0, 4), readAll(f));
+        }
+
+        @Test
+        void collapseOfAHoleFollowedByAHole() throws Exception {
+            write(f, 0, filled(BLOCK, 1));
+            write(f, 5 * BLOCK, filled(BLOCK, 6));     // blocks: 1 _ _ _ _ 6
+            f.collapseRange(BLOCK, 2 * BLOCK);         // blocks: 1 _ _ 6
+            assertEquals(4 * BLOCK, f.size());
+            assertArrayEquals(blocksOf(1, 0, 0, 6), readAll(f));
+            assertEquals(3 * BLOCK, f.seekData(BLOCK));
+        }
+
+        @Test
         void writesRightBeforeACollapseAreNotLost() throws Exception {
             writeNumberedBlocks(4);
             write(f, 3 * BLOCK + 5, utf8("fresh"));

@@ -98,6 +98,14 @@ class ReadWriteSpec extends FsSpec {
         }
 
         @Test
+        void aReadOnlyBufferCanBeWritten() throws Exception {
+            ByteBuffer src = ByteBuffer.wrap(utf8("read-only source")).asReadOnlyBuffer();
+            assertEquals(16, f.write(0, src));
+            assertEquals(16, src.position());
+            assertArrayEquals(utf8("read-only source"), readAll(f));
+        }
+
+        @Test
         void anEmptyBufferWritesNothing() throws Exception {
             assertEquals(0, f.write(5, ByteBuffer.allocate(0)));
             assertEquals(0, f.size());

@@ -110,6 +110,35 @@ class SyncSpec extends FsSpec {
         }
 
         @Test
+        void fsyncCoversTheFallocateFamily() throws Exception {
+            RecordingDevice dev = formatRecording();
+            byte[] data = pattern(16 * BLOCK, 8);
+            byte[] expect = data.clone();
+            try (DaxFile f = fs.open("/f", CREATE, WRITE)) {
+                write(f, 0, data);
+                f.fsync();
+                f.punchHole(100, 2 * BLOCK);                     // zeroes [100, 8292), frees block 1
+                java.util.Arrays.fill(expect, 100, 100 + 2 * BLOCK, (byte) 0);
+                f.zeroRange(5 * BLOCK + 7, 50);
+                java.util.Arrays.fill(expect, 5 * BLOCK + 7, 5 * BLOCK + 57, (byte) 0);
+                f.collapseRange(8L * BLOCK, 2L * BLOCK);         // drop blocks 8 and 9
+                byte[] collapsed = new byte[14 * BLOCK];
+                System.arraycopy(expect, 0, collapsed, 0, 8 * BLOCK);
+                System.arraycopy(expect, 10 * BLOCK, collapsed, 8 * BLOCK, 6 * BLOCK);
+                expect = collapsed;
+                f.truncate(12L * BLOCK + 5);                      // shrink mid-block ...
+                f.truncate(13L * BLOCK);                          // ... and grow: the tail reads zeros
+                byte[] truncated = new byte[13 * BLOCK];
+                System.arraycopy(expect, 0, truncated, 0, 12 * BLOCK + 5);
+                expect = truncated;
+                f.fsync();
+            }
+            try (DaxFileSystem crashed = afterPowerFailure(dev); DaxFile g = crashed.open("/f")) {
+                assertArrayEquals(expect, readAll(g));
+            }
+        }
+
+        @Test
         void syncMakesEveryFileAndNamespaceChangeDurable() throws Exception {
             RecordingDevice dev = formatRecording();
             fs.mkdir("/d");

@@ -168,6 +168,17 @@ final class FileIo {
         }
         try (Journal.Handle h = v.journal.begin()) {
             v.mapper.allocateRange(h, in, fb0, fb1);
+            return;
+        } catch (DaxException e) {
+            // The estimate above can fall short (extent chain blocks come from the same free
+            // space): before reporting ENOSPC, reclaim pending frees and fill the remaining holes.
+            if (e.errno() != Errno.ENOSPC || v.blocks.pendingBlocks() == 0) {
+                throw e;
+            }
+        }
+        v.journal.checkpoint();
+        try (Journal.Handle h = v.journal.begin()) {
+            v.mapper.allocateRange(h, in, fb0, fb1);
         }
     }
 

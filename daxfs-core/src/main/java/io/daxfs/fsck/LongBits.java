@@ -8,14 +8,16 @@ final class LongBits {
     private final long[] words;
     private final long size;
 
-    /** Bits {@code [0, size)}; {@code size} must be below 2^37 (the caller checks). */
+    /** Bits {@code [0, size)}; {@code size} must be at most 2^36 (the caller checks). */
     LongBits(long size) {
         this.words = new long[(int) ((size + 63) >>> 6)];
         this.size = size;
     }
 
-    long size() {
-        return size;
+    LongBits copy() {
+        LongBits c = new LongBits(size);
+        System.arraycopy(words, 0, c.words, 0, words.length);
+        return c;
     }
 
     boolean get(long i) {

@@ -24,8 +24,6 @@ import java.util.TreeMap;
  * {@link RepairWriter} writes the images. Images come in dependency order, directory blocks and
  * inode records before the bitmaps, so that if a repair is cut short the device is left with
  * leaks and stale bits, which the next repair fixes, never with a block or inode in use but free.
- *
- * <p>Consumes its check result: the planner clears freed inodes' blocks from its ownership bits.
  */
 final class RepairPlanner {
     private final CheckResult r;
@@ -220,7 +218,7 @@ final class RepairPlanner {
      */
     private void fixBlockBitmap() {
         String unknownOwners = unknownOwners();
-        LongBits used = r.ownership().referenced();
+        LongBits used = r.ownership().referenced().copy();
         if (unknownOwners == null) {
             for (long ino : freed) {
                 InodeRecord rec = record(ino);

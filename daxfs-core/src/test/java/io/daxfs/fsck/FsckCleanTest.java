@@ -13,6 +13,9 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,7 +28,7 @@ class FsckCleanTest {
     void freshlyFormattedImageIsClean() throws Exception {
         KeptDevice dev = TestImages.formatted();
         FsckReport r = Fsck.check(dev, false, ProgressListener.NONE);
-        assertEquals(java.util.List.of(), r.problems());
+        assertEquals(List.of(), r.problems());
         assertTrue(r.clean());
         assertEquals(1, r.inodesChecked(), "only the root is in use");
         assertEquals(1, r.directoriesChecked());
@@ -45,7 +48,7 @@ class FsckCleanTest {
             fs.unlink("/open-then-unlinked");
         }
         FsckReport r = Fsck.check(dev, false, ProgressListener.NONE);
-        assertEquals(java.util.List.of(), r.problems());
+        assertEquals(List.of(), r.problems());
         assertEquals(5, r.directoriesChecked(), "/, /a, /a/b, /c-moved, /many (/gone was removed)");
         assertTrue(r.blocksInUse() > 1000);
     }
@@ -64,7 +67,7 @@ class FsckCleanTest {
                 fs.volume().journal().commit();
                 try (MemoryDevice copy = MemoryDevice.copyOf(dev.segment())) {
                     FsckReport r = Fsck.check(copy, false, ProgressListener.NONE);
-                    assertEquals(java.util.List.of(), r.problems());
+                    assertEquals(List.of(), r.problems());
                     assertTrue(r.journalReplayed(), "the last transactions are only in the journal");
                 }
             }
@@ -89,7 +92,7 @@ class FsckCleanTest {
         assertNotEquals(-1, durable.asSlice(0, metaBytes).mismatch(dev.segment().asSlice(0, metaBytes)),
                 "some home location is stale on the medium");
         FsckReport r = Fsck.check(KeptDevice.copyOf(durable), false, ProgressListener.NONE);
-        assertEquals(java.util.List.of(), r.problems());
+        assertEquals(List.of(), r.problems());
         assertTrue(r.journalReplayed());
         fs.close();
     }
@@ -97,12 +100,12 @@ class FsckCleanTest {
     @Test
     void reportsProgressPerPhase() throws Exception {
         KeptDevice dev = TestImages.small().device();
-        java.util.Set<String> phases = new java.util.HashSet<>();
+        Set<String> phases = new HashSet<>();
         Fsck.check(dev, false, (phase, done, total) -> {
             assertTrue(done <= total, phase + ": " + done + " of " + total);
             phases.add(phase);
         });
-        assertTrue(phases.containsAll(java.util.List.of("superblock", "journal", "bitmaps", "inodes", "directories", "blocks")),
+        assertTrue(phases.containsAll(List.of("superblock", "journal", "bitmaps", "inodes", "directories", "blocks")),
                 phases.toString());
     }
 }

@@ -1,6 +1,7 @@
 package io.daxfs.fsck;
 
 import io.daxfs.api.DaxFileSystem;
+import io.daxfs.api.FileType;
 import io.daxfs.api.FormatOptions;
 import io.daxfs.api.FsckReport;
 import io.daxfs.api.ProgressListener;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -142,7 +144,7 @@ class FsckDamageTest {
     void directoryWithTwoNames() throws Exception {
         long b = img.ino("/a/b");
         MemorySegment root = ed.block(ed.firstBlockOf(1));
-        DirBlock.insert(root, "b-again".getBytes(StandardCharsets.UTF_8), b, DirBlock.typeCode(io.daxfs.api.FileType.DIRECTORY));
+        DirBlock.insert(root, "b-again".getBytes(StandardCharsets.UTF_8), b, DirBlock.typeCode(FileType.DIRECTORY));
         BlockHeader.seal(root);
         FsckReport r = check();
         assertHas(r, "directory " + b + " has more than one name: entry 'b' in directory " + a
@@ -257,7 +259,7 @@ class FsckDamageTest {
     private FsckReport check() throws Exception {
         byte[] before = ed.bytes();
         FsckReport r = Fsck.check(img.device(), false, ProgressListener.NONE);
-        assertTrue(java.util.Arrays.equals(before, ed.bytes()), "a check without repair wrote to the image");
+        assertTrue(Arrays.equals(before, ed.bytes()), "a check without repair wrote to the image");
         assertFalse(r.clean());
         return r;
     }

@@ -4,10 +4,12 @@ import io.daxfs.api.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
 import io.daxfs.api.Errno;
+import io.daxfs.api.FileType;
 import io.daxfs.api.FormatOptions;
 import io.daxfs.api.FsckReport;
 import io.daxfs.api.MountOptions;
 import io.daxfs.api.ProgressListener;
+import io.daxfs.device.Device;
 import io.daxfs.device.Devices;
 import io.daxfs.journal.JournalScan;
 import io.daxfs.media.BlockHeader;
@@ -67,6 +69,8 @@ class FsckRepairTest {
         assertTrue(r.repairs().contains("block bitmap block 0: 1 bit set, 1 bit cleared"), r.repairs().toString());
         assertTrue(r.repairs().contains("inode bitmap block 0: 1 bit set, 0 bits cleared"), r.repairs().toString());
         assertClean(img.device());
+        assertEquals(Fsck.check(img.device(), false, ProgressListener.NONE).blocksInUse(), r.blocksInUse(),
+                "the counts describe what is in use, leak excluded");
         try (DaxFileSystem fs = DaxFileSystem.mount(img.device(), MountOptions.DEFAULT)) {
             assertEquals(1, fs.stat("/a/f1").nlink());
             byte[] b = new byte[3];
@@ -90,7 +94,7 @@ class FsckRepairTest {
         MemorySegment dir = ed.block(ed.firstBlockOf(a));
         for (int off = DirBlock.FIRST; off < Geometry.BLOCK_SIZE; off += DirBlock.recLen(dir, off)) {
             if (DirBlock.ino(dir, off) == img.ino("/a/f1")) {
-                DirBlock.retarget(dir, off, img.ino("/a/f1"), DirBlock.typeCode(io.daxfs.api.FileType.SYMLINK));
+                DirBlock.retarget(dir, off, img.ino("/a/f1"), DirBlock.typeCode(FileType.SYMLINK));
             }
         }
         BlockHeader.seal(dir);
@@ -247,7 +251,7 @@ class FsckRepairTest {
         assertTrue(Files.size(image) > 0);
     }
 
-    private static void assertClean(io.daxfs.device.Device dev) throws Exception {
+    private static void assertClean(Device dev) throws Exception {
         FsckReport again = Fsck.check(dev, false, ProgressListener.NONE);
         assertEquals(List.of(), again.problems(), "a second check after the repair");
     }

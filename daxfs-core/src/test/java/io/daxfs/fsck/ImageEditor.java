@@ -10,7 +10,9 @@ import io.daxfs.media.InodeRecord;
 import io.daxfs.media.Superblock;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -80,7 +82,7 @@ final class ImageEditor {
         MemorySegment blk = block(firstBlockOf(dirIno));
         byte[] want = name.getBytes(StandardCharsets.UTF_8);
         for (int off = DirBlock.FIRST; off < Geometry.BLOCK_SIZE; off += DirBlock.recLen(blk, off)) {
-            if (DirBlock.ino(blk, off) != 0 && java.util.Arrays.equals(DirBlock.name(blk, off), want)) {
+            if (DirBlock.ino(blk, off) != 0 && Arrays.equals(DirBlock.name(blk, off), want)) {
                 DirBlock.remove(blk, off);
                 BlockHeader.seal(blk);
                 return;
@@ -97,6 +99,6 @@ final class ImageEditor {
 
     /** A copy of the whole image. */
     byte[] bytes() {
-        return dev.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        return dev.toArray(ValueLayout.JAVA_BYTE);
     }
 }

@@ -62,7 +62,8 @@ public final class Journal implements AutoCloseable {
     private final long ring;
     private final OrderedRwLock txLock = new OrderedRwLock(LockLevel.TRANSACTION, "journal.tx");
     private final OrderedLock commitMutex = new OrderedLock(LockLevel.COMMIT, "journal.commit");
-    private final ConcurrentHashMap<DirtySource, Boolean> dirty = new ConcurrentHashMap<>();
+    /** Dirty sources, each with the estimate it last added to {@link #estimate}. */
+    private final ConcurrentHashMap<DirtySource, Integer> dirty = new ConcurrentHashMap<>();
     private final AtomicLong estimate = new AtomicLong();
     private final ConcurrentLinkedQueue<Runnable> runningReleases = new ConcurrentLinkedQueue<>();
     private final AtomicLong commits = new AtomicLong();
@@ -180,8 +181,13 @@ public final class Journal implements AutoCloseable {
      * Needs no handle: size and time updates of plain writes mark their inode without one.
      */
     public void markDirty(DirtySource src) {
-        if (dirty.putIfAbsent(src, Boolean.TRUE) == null) {
-            estimate.addAndGet(src.estimatedBlocks());
+        // A source already dirty may have grown since (a directory gaining blocks, an extent
+        // chain getting longer): count the growth too, or the transaction outgrows the ring.
+        int now = src.estimatedBlocks();
+        Integer before = dirty.put(src, now);
+        long grown = before == null ? now : now - before;
+        if (grown > 0) {
+            estimate.addAndGet(grown);
         }
     }
 

@@ -158,4 +158,37 @@ class LinkSpec extends FsSpec {
             assertFalse(b.exists("/g"));
         }
     }
+
+    @Test
+    void aDirectoryMayGrowByMoreThanTheJournalHoldsBetweenTwoSyncs() throws Exception {
+        // 6000 links with 200-byte names: about 320 directory blocks, more than the 256-block
+        // journal of this file system, in what would be one transaction without intermediate commits.
+        writeFile("/f", utf8("x"));
+        fs.mkdir("/d");
+        String pad = "n".repeat(200);
+        for (int i = 0; i < 6000; i++) {
+            fs.link("/f", "/d/" + pad + i);
+        }
+        fs.sync();
+        assertEquals(6001, fs.stat("/f").nlink());
+        assertEquals(6000, fs.readdir("/d").size());
+        assertTrue(fs.stat("/d").size() > 256L * BLOCK);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Tag("long")
+    @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "daxfs.test.long", matches = "true")
+    void linkCountsStopAt65000WithEMLINK() throws Exception {
+        writeFile("/f", utf8("x"));
+        fs.mkdir("/many");
+        for (int i = 1; i < 65_000; i++) {
+            fs.link("/f", "/many/l" + i);
+        }
+        assertEquals(65_000, fs.stat("/f").nlink());
+        fails(Errno.EMLINK, () -> fs.link("/f", "/one-too-many"));
+        assertFalse(fs.exists("/one-too-many"));
+        fs.unlink("/many/l1");
+        fs.link("/f", "/one-more");
+        assertEquals(65_000, fs.stat("/one-more").nlink());
+    }
 }

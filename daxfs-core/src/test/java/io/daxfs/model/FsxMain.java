@@ -1,0 +1,58 @@
+package io.daxfs.model;
+
+import io.daxfs.api.MountOptions;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Runs fsx from the command line (the core test-jar on the class path), for seed sweeps and for
+ * a CLI command to wrap:
+ *
+ * <pre>
+ * java -cp daxfs-core.jar:daxfs-core-tests.jar io.daxfs.model.FsxMain [standard|enospc] FIRST_SEED SEEDS OPS [IMAGE]
+ * </pre>
+ *
+ * Each seed runs on a fresh file system (in memory, or in the image file when given); a failing
+ * seed prints its report and the sweep goes on. The exit status is the number of failed seeds
+ * (at most 100).
+ */
+public final class FsxMain {
+    private FsxMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 4) {
+            System.err.println("usage: FsxMain standard|enospc FIRST_SEED SEEDS OPS [IMAGE]");
+            System.exit(2);
+        }
+        boolean enospc = args[0].equals("enospc");
+        FsxConfig cfg = enospc ? FsxConfig.smallFileSystem() : FsxConfig.standard();
+        long size = enospc ? 10L << 20 : 256L << 20;
+        long first = Long.decode(args[1]);
+        int seeds = Integer.parseInt(args[2]);
+        long ops = Long.parseLong(args[3]);
+        int failed = 0;
+        FsxStats total = new FsxStats();
+        for (long seed = first; seed < first + seeds; seed++) {
+            MountOptions mo = MountOptions.DEFAULT.withCommitIntervalMs(0);
+            FsxTarget target = args.length > 4 ? FsxTarget.image(Path.of(args[4]), size, mo) : FsxTarget.memory(size, mo);
+            long t0 = System.nanoTime();
+            try {
+                FsxStats st = FsxRunner.runSeed(cfg, seed, ops, target, Duration.ofSeconds(60));
+                total.add(st);
+                System.out.printf("seed %d ok (%.1f s): %s%n", seed, (System.nanoTime() - t0) / 1e9, st);
+            } catch (Throwable e) {
+                failed++;
+                System.out.println("seed " + seed + " FAILED: " + e.getMessage());
+                Throwable c = e.getCause();
+                if (c != null) {
+                    c.printStackTrace(System.out);
+                }
+            }
+        }
+        System.out.println("total: " + total);
+        System.out.println(failed + " of " + seeds + " seeds failed");
+        System.exit(Math.min(failed, 100));
+    }
+}

@@ -1,0 +1,201 @@
+package io.daxfs.model;
+
+import io.daxfs.api.DaxException;
+import io.daxfs.api.DaxFileSystem;
+import io.daxfs.api.Errno;
+import io.daxfs.api.FormatOptions;
+import io.daxfs.api.FsckReport;
+import io.daxfs.api.MountOptions;
+import io.daxfs.api.ProgressListener;
+import io.daxfs.device.Device;
+import io.daxfs.device.MemoryDevice;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+/**
+ * Where an fsx run's file system lives, and how it is unmounted and mounted again: in memory
+ * (a device that outlives the file system's close) or in an image file. Between unmount and
+ * mount, fsck checks the image when it is implemented (ENOSYS is remembered and skipped).
+ */
+public abstract class FsxTarget implements AutoCloseable {
+    protected final long size;
+    protected final MountOptions mountOptions;
+    private boolean fsckAvailable = true;
+    private long fsckRuns;
+
+    protected FsxTarget(long size, MountOptions mountOptions) {
+        this.size = size;
+        this.mountOptions = mountOptions;
+    }
+
+    /** A device in memory; {@code commitIntervalMs} 0 keeps a run free of timing (replayable). */
+    public static FsxTarget memory(long size, MountOptions options) {
+        return new Memory(size, options);
+    }
+
+    /** An image file at {@code image}, created (or replaced) by {@link #format()}. */
+    public static FsxTarget image(Path image, long size, MountOptions options) {
+        return new Image(image, size, options);
+    }
+
+    /** Formats and mounts a fresh file system. */
+    public abstract DaxFileSystem format() throws DaxException;
+
+    /** Unmounts {@code fs} (closing its files), checks the image, and mounts it again. */
+    public final DaxFileSystem remount(DaxFileSystem fs) throws DaxException {
+        fs.close();
+        if (fsckAvailable) {
+            try {
+                FsckReport report = fsck();
+                fsckRuns++;
+                if (!report.clean()) {
+                    throw new AssertionError("fsck after a clean unmount found problems: " + report.problems());
+                }
+            } catch (DaxException e) {
+                if (e.errno() != Errno.ENOSYS) {
+                    throw e;
+                }
+                fsckAvailable = false;
+            }
+        }
+        return mount();
+    }
+
+    /** How many times fsck ran (0 while it is not implemented). */
+    public long fsckRuns() {
+        return fsckRuns;
+    }
+
+    protected abstract FsckReport fsck() throws DaxException;
+
+    protected abstract DaxFileSystem mount() throws DaxException;
+
+    public abstract String describe();
+
+    @Override
+    public abstract void close();
+
+    private static final class Memory extends FsxTarget {
+        private final MemoryDevice memory;
+        private final Device retained;
+
+        Memory(long size, MountOptions options) {
+            super(size, options);
+            this.memory = MemoryDevice.allocate(size);
+            this.retained = new RetainedDevice(memory);
+        }
+
+        @Override
+        public DaxFileSystem format() throws DaxException {
+            return DaxFileSystem.mount(formatted(), mountOptions);
+        }
+
+        private Device formatted() throws DaxException {
+            DaxFileSystem.format(retained, FormatOptions.DEFAULT).close();
+            return retained;
+        }
+
+        @Override
+        protected FsckReport fsck() throws DaxException {
+            return DaxFileSystem.fsck(retained, false, ProgressListener.NONE);
+        }
+
+        @Override
+        protected DaxFileSystem mount() throws DaxException {
+            return DaxFileSystem.mount(retained, mountOptions);
+        }
+
+        @Override
+        public String describe() {
+            return "memory device of " + (size >> 20) + " MiB";
+        }
+
+        @Override
+        public void close() {
+            memory.close();
+        }
+    }
+
+    private static final class Image extends FsxTarget {
+        private final Path path;
+
+        Image(Path path, long size, MountOptions options) {
+            super(size, options);
+            this.path = path;
+        }
+
+        @Override
+        public DaxFileSystem format() throws DaxException {
+            DaxFileSystem.format(path, size).close();
+            return mount();
+        }
+
+        @Override
+        protected FsckReport fsck() throws DaxException {
+            return DaxFileSystem.fsck(path, false, ProgressListener.NONE);
+        }
+
+        @Override
+        protected DaxFileSystem mount() throws DaxException {
+            return DaxFileSystem.mount(path, mountOptions);
+        }
+
+        @Override
+        public String describe() {
+            return "image " + path + " of " + (size >> 20) + " MiB";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** A device whose close() leaves the memory mapped, so the file system can be mounted again. */
+    private static final class RetainedDevice implements Device {
+        private final Device d;
+
+        RetainedDevice(Device d) {
+            this.d = d;
+        }
+
+        @Override
+        public MemorySegment segment() {
+            return d.segment();
+        }
+
+        @Override
+        public long size() {
+            return d.size();
+        }
+
+        @Override
+        public boolean isReadOnly() {
+            return d.isReadOnly();
+        }
+
+        @Override
+        public void persist(long offset, long length) {
+            d.persist(offset, length);
+        }
+
+        @Override
+        public void fence() {
+            d.fence();
+        }
+
+        @Override
+        public boolean isSynchronous() {
+            return d.isSynchronous();
+        }
+
+        @Override
+        public String describe() {
+            return d.describe();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

@@ -134,6 +134,11 @@ public final class Inode implements DirtySource {
     /** Decodes a record read from the device, reading its extent chain through {@code blocks}. */
     static Inode fromRecord(long ino, Geometry g, InodeRecord r, LongFunction<MemorySegment> blocks) throws DaxException {
         List<Extent> list = new ArrayList<>(r.inlineExtents(ino));
+        if (r.extentBlockCount != chainBlocksFor(r.extentCount) || r.extentBlockCount > g.dataBlocks()) {
+            // Checked before the chain array is sized by it: a damaged count must not exhaust the heap.
+            throw new DaxException(Errno.EUCLEAN, "inode " + ino + ": " + r.extentBlockCount + " extent blocks for "
+                    + r.extentCount + " extents");
+        }
         long[] chain = new long[r.extentBlockCount];
         long next = r.extentHead;
         for (int i = 0; i < r.extentBlockCount; i++) {

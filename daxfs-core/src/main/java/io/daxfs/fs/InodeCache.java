@@ -71,6 +71,25 @@ final class InodeCache {
     }
 
     /**
+     * Checks that a number the inode bitmap just handed out is really unused: neither a live
+     * cached inode nor (when not cached) a record in use at home. EUCLEAN when the bitmap was
+     * damaged, instead of a new inode overwriting a live one.
+     */
+    void checkUnused(long ino) throws DaxException {
+        Inode cached = map.get(ino);
+        if (cached != null) {
+            if (!cached.freed) {
+                throw new DaxException(Errno.EUCLEAN, "inode bitmap: inode " + ino + " is marked free but is in use");
+            }
+            return; // a tombstone: freed by this mount
+        }
+        MemorySegment blk = reader.apply(geometry.inodeBlock(ino));
+        if (!InodeRecord.decode(blk, (ino % InodeRecord.PER_BLOCK) * InodeRecord.SIZE, ino).isFree()) {
+            throw new DaxException(Errno.EUCLEAN, "inode bitmap: inode " + ino + " is marked free but its record is in use");
+        }
+    }
+
+    /**
      * Adds a newly created inode, replacing the tombstone of a freed inode with the same number.
      * Freed inodes stay as tombstones until their zeroed record is checkpointed: until then the
      * home location may still hold the old record, and loading it would resurrect the file.

@@ -258,6 +258,7 @@ final class Namespace {
             // Room for the entry first: if that fails with ENOSPC nothing else has changed.
             dd.reserve(h, v.mapper, name);
             long ino = v.inodes.allocate(h);
+            v.cache.checkUnused(ino);
             Inode in = new Inode(ino, v.geometry, new ExtentMap());
             long now = now();
             in.mode = fullMode;

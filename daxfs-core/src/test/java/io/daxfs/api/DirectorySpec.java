@@ -192,6 +192,27 @@ class DirectorySpec extends FsSpec {
         }
     }
 
+    @Test
+    @org.junit.jupiter.api.Tag("long")
+    @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "daxfs.test.long", matches = "true")
+    void aDirectoryHoldsAtMost64998SubdirectoriesEMLINK() throws Exception {
+        fs.close();
+        fs = DaxFileSystem.format(io.daxfs.device.MemoryDevice.allocate(128L << 20),
+                FormatOptions.DEFAULT.withInodes(70_000));
+        fs.mkdir("/p");
+        for (int i = 0; i < 64_998; i++) {
+            fs.mkdir("/p/" + i);
+        }
+        assertEquals(65_000, fs.stat("/p").nlink());
+        fails(Errno.EMLINK, () -> fs.mkdir("/p/one-too-many"));
+        fs.mkdir("/elsewhere");
+        fails(Errno.EMLINK, () -> fs.rename("/elsewhere", "/p/moved"));
+        touch("/p/a-file-is-fine");
+        fs.rmdir("/p/0");
+        fs.rename("/elsewhere", "/p/moved");
+        assertEquals(65_000, fs.stat("/p").nlink());
+    }
+
     @Nested
     class Readdir {
         @Test

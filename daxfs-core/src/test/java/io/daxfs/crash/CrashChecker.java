@@ -44,7 +44,6 @@ final class CrashChecker {
     final long[] nanos = new long[5];
     private long images;
     private long fsckRuns;
-    private long fsckUnavailable;
 
     CrashChecker(FsModel model) {
         this.model = model;
@@ -56,10 +55,6 @@ final class CrashChecker {
 
     long fsckRuns() {
         return fsckRuns;
-    }
-
-    long fsckUnavailable() {
-        return fsckUnavailable;
     }
 
     /**
@@ -130,26 +125,18 @@ final class CrashChecker {
 
     /** Runs fsck without repair; with {@code original}, also checks that it wrote nothing. */
     private void fsck(Device dev, MemorySegment original, String when, List<String> problems) {
-        boolean ran = true;
         try {
             FsckReport r = DaxFileSystem.fsck(dev, false, ProgressListener.NONE);
             if (!r.clean()) {
                 problems.add("fsck " + when + ": " + r.problems());
             }
         } catch (DaxException e) {
-            if (e.errno() == Errno.ENOSYS) {
-                fsckUnavailable++; // the checker is not written yet
-                ran = false;
-            } else {
-                problems.add("fsck " + when + " failed: " + e);
-            }
+            problems.add("fsck " + when + " failed: " + e);
         } catch (RuntimeException e) {
             problems.add("fsck " + when + " threw " + describe(e));
         }
-        if (ran) {
-            fsckRuns++;
-        }
-        if (original != null && ran) {
+        fsckRuns++;
+        if (original != null) {
             long m = MemorySegment.mismatch(dev.segment(), 0, dev.size(), original, 0, original.byteSize());
             if (m >= 0) {
                 problems.add("fsck without repair " + when + " wrote to the device (first change at byte " + m + ")");

@@ -69,12 +69,14 @@ class CrashConsistencyTest {
             points = new CrashPoints(dev, m, seed, variants, stride, recoveryStride);
             dev.onPersist(points);
             long t0 = System.nanoTime();
+            long cpu0 = MetadataFuzzTest.processCpuNanos();
             body.run(m);
             fs.close();
             points.stop();
             m.model.promiseAll();
-            System.out.printf("crash consistency, %s: %s; %d points in all, %.1f s%n", name, points.summary(),
-                    dev.persistencePoints(), (System.nanoTime() - t0) / 1e9);
+            System.out.printf("crash consistency, %s: %s; %d points in all, %.1f s (%.1f s of CPU)%n", name,
+                    points.summary(), dev.persistencePoints(), (System.nanoTime() - t0) / 1e9,
+                    (MetadataFuzzTest.processCpuNanos() - cpu0) / 1e9);
             List<String> finalProblems = points.checker().check(dev.durableImage(), false);
             assertEquals(List.of(), finalProblems, "the cleanly unmounted image");
             assertTrue(points.failures().isEmpty(), points.failures().size() + " crash states failed; first:\n"

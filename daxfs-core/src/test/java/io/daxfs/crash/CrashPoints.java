@@ -78,7 +78,6 @@ final class CrashPoints implements RecordingDevice.PersistListener {
     String summary() {
         return pointsChecked + " persistence points checked, " + durableImages + " durable images and " + crashImages
                 + " random crash images, " + checker.fsckRuns() + " fsck runs"
-                + (checker.fsckUnavailable() > 0 ? " (" + checker.fsckUnavailable() + " skipped: fsck not implemented)" : "")
                 + "; " + recovery.recoveries() + " recoveries crashed at " + recovery.images() + " images"
                 + "; " + workload.operations() + " operations; " + checker.timing();
     }

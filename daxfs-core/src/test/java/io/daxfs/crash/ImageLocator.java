@@ -51,6 +51,7 @@ final class ImageLocator {
         Geometry g = geometry;
         add("superblock A", Seal.SUPERBLOCK, blocks(Geometry.SUPERBLOCK_A, 1));
         add("superblock B", Seal.SUPERBLOCK, blocks(Geometry.SUPERBLOCK_B, 1));
+        add("both superblocks", Seal.SUPERBLOCK, blocks(Geometry.SUPERBLOCK_A, 2));
         add("fs info", Seal.HEADER, blocks(Geometry.FSINFO_BLOCK, 1));
         JournalScan.Result scan = JournalScan.scan(image, sb);
         txs = scan.txs();

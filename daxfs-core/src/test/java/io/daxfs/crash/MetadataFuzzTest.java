@@ -43,6 +43,11 @@ class MetadataFuzzTest {
         BASES.add(FuzzImages.journaled(ARENA));
     }
 
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
     @AfterAll
     static void free() {
         ARENA.close();
@@ -69,6 +74,7 @@ class MetadataFuzzTest {
         List<String> failures = new ArrayList<>();
         MemorySegment image = ARENA.allocate(FuzzImages.SIZE, 4096);
         long t0 = System.nanoTime();
+        long cpu0 = processCpuNanos();
         int done = 0;
         try (FuzzRun run = new FuzzRun(imageDir(), FuzzImages.SIZE)) {
             for (int i = 0; i < IMAGES && failures.size() < 20; i++) {
@@ -92,8 +98,8 @@ class MetadataFuzzTest {
                 }
             }
             System.out.printf("metadata fuzzing: %d images (%d mounted, %d refused; %d damage reports while using"
-                    + " mounted ones), %d failures, %.1f s%n", done, run.mounted, run.refused, run.lazyErrors,
-                    failures.size(), (System.nanoTime() - t0) / 1e9);
+                    + " mounted ones), %d failures, %.1f s (%.1f s of CPU)%n", done, run.mounted, run.refused,
+                    run.lazyErrors, failures.size(), (System.nanoTime() - t0) / 1e9, (processCpuNanos() - cpu0) / 1e9);
         }
         assertTrue(failures.isEmpty(), failures.size() + " images broke a rule; first:\n" + (failures.isEmpty() ? "" : failures.getFirst()));
     }

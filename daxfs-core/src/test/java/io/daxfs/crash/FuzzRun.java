@@ -6,6 +6,7 @@ import io.daxfs.api.DaxFileSystem;
 import io.daxfs.api.DirEntry;
 import io.daxfs.api.FileStat;
 import io.daxfs.api.FileType;
+import io.daxfs.api.FsckReport;
 import io.daxfs.api.ProgressListener;
 
 import java.io.IOException;
@@ -23,7 +24,9 @@ import java.util.Set;
  * What must hold for any image, however damaged: fsck and mount either work or refuse it with a
  * {@link DaxException}, never another exception; a refusal through the path-based API writes
  * nothing, and fsck without repair never writes; a mounted image can be listed, stat'ed, read
- * and unmounted, each step either working or throwing a DaxException.
+ * and unmounted, each step either working or throwing a DaxException. fsck with repair, too,
+ * only ever fails with a DaxException; a repair that reports a clean image leaves one that
+ * checks clean, and a repaired image mounts or is refused with a DaxException.
  */
 final class FuzzRun implements AutoCloseable {
     private final Path file;
@@ -32,6 +35,8 @@ final class FuzzRun implements AutoCloseable {
     private final MemorySegment readBack;
     long mounted;
     long refused;
+    long repaired;
+    long cleanAfterRepair;
     /** EUCLEAN errors met while using mounted images: damage found lazily. */
     long lazyErrors;
 
@@ -71,6 +76,22 @@ final class FuzzRun implements AutoCloseable {
                     // a damaged image may fail to unmount cleanly
                 }
             }
+        }
+
+        // fsck with repair: ends, throwing nothing but DaxException; what it leaves is checkable
+        // and mounts or is refused.
+        scratch.load(image);
+        try {
+            FsckReport r = DaxFileSystem.fsck(scratch, true, ProgressListener.NONE);
+            repaired++;
+            if (DaxFileSystem.fsck(scratch, false, ProgressListener.NONE).clean()) {
+                cleanAfterRepair++;
+            } else if (r.clean()) {
+                throw new AssertionError("fsck repair reported a clean image, but a second check finds problems");
+            }
+            DaxFileSystem.mount(scratch, CrashChecker.MOUNT).close();
+        } catch (DaxException e) {
+            // refused or not repairable: fine
         }
 
         // Path API: fsck without repair never writes; a refused mount writes nothing.

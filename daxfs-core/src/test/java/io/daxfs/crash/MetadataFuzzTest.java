@@ -98,8 +98,9 @@ class MetadataFuzzTest {
                 }
             }
             System.out.printf("metadata fuzzing: %d images (%d mounted, %d refused; %d damage reports while using"
-                    + " mounted ones), %d failures, %.1f s (%.1f s of CPU)%n", done, run.mounted, run.refused,
-                    run.lazyErrors, failures.size(), (System.nanoTime() - t0) / 1e9, (processCpuNanos() - cpu0) / 1e9);
+                    + " mounted ones; fsck repaired %d, clean afterwards %d), %d failures, %.1f s (%.1f s of CPU)%n",
+                    done, run.mounted, run.refused, run.lazyErrors, run.repaired, run.cleanAfterRepair,
+                    failures.size(), (System.nanoTime() - t0) / 1e9, (processCpuNanos() - cpu0) / 1e9);
         }
         assertTrue(failures.isEmpty(), failures.size() + " images broke a rule; first:\n" + (failures.isEmpty() ? "" : failures.getFirst()));
     }

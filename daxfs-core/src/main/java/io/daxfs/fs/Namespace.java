@@ -261,10 +261,13 @@ final class Namespace {
             v.cache.checkUnused(ino);
             Inode in = new Inode(ino, v.geometry, new ExtentMap());
             long now = now();
-            in.mode = fullMode;
+            // As on Linux: the creating process's group, or the directory's when the directory is
+            // set-group-ID (a new subdirectory then inherits the set-group-ID bit as well).
+            boolean setgid = (dir.mode & 02000) != 0;
+            in.mode = isDir && setgid ? fullMode | 02000 : fullMode;
             in.nlink = isDir ? 2 : 1;
             in.uid = Ids.uid();
-            in.gid = dir.gid;
+            in.gid = setgid ? dir.gid : Ids.gid();
             in.atime = in.mtime = in.ctime = in.btime = now;
             in.parent = dir.ino;
             in.generation = (int) (now ^ (now >>> 32));

@@ -30,6 +30,10 @@ class AttributesSpec extends FsSpec {
         return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
     }
 
+    static int processGid() throws Exception {
+        return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid");
+    }
+
     /** Sleeps long enough for the clock to move (nanosecond timestamps, microsecond clocks). */
     static void tick() throws InterruptedException {
         Thread.sleep(2);
@@ -48,7 +52,7 @@ class AttributesSpec extends FsSpec {
             assertEquals(0640, st.permissions());
             assertEquals(1, st.nlink());
             assertEquals(processUid(), st.uid(), "owned by the creating process");
-            assertEquals(fs.stat("/").gid(), st.gid(), "group of the parent directory");
+            assertEquals(processGid(), st.gid(), "group of the creating process");
             assertEquals(0, st.size());
             assertEquals(0, st.blocks());
             assertTrue(st.btimeNs() >= before - 1_000_000 && st.btimeNs() <= after + 1_000_000,
@@ -227,13 +231,31 @@ class AttributesSpec extends FsSpec {
         }
 
         @Test
-        void newFilesTakeTheGroupOfTheirDirectory() throws Exception {
+        void newFilesTakeTheGroupOfTheProcessNotOfTheirDirectory() throws Exception {
             fs.mkdir("/d");
             fs.chown("/d", -1, 777);
             fs.open("/d/f", CREATE_NEW, WRITE).close();
             fs.mkdir("/d/sub");
+            assertEquals(processGid(), fs.stat("/d/f").gid());
+            assertEquals(processGid(), fs.stat("/d/sub").gid());
+            assertEquals(0, fs.stat("/d/sub").mode() & 02000);
+        }
+
+        @Test
+        void inASetGroupIdDirectoryNewFilesTakeItsGroupAndSubdirectoriesTheBitToo() throws Exception {
+            fs.mkdir("/d");
+            fs.chown("/d", -1, 777);
+            fs.chmod("/d", 02775);
+            fs.open("/d/f", 0644, CREATE_NEW, WRITE).close();
+            fs.mkdir("/d/sub", 0755);
+            fs.symlink("f", "/d/l");
             assertEquals(777, fs.stat("/d/f").gid());
+            assertEquals(0100644, fs.stat("/d/f").mode(), "files do not get the bit");
             assertEquals(777, fs.stat("/d/sub").gid());
+            assertEquals(042755, fs.stat("/d/sub").mode());
+            assertEquals(777, fs.lstat("/d/l").gid());
+            fs.mkdir("/d/sub/deeper");
+            assertEquals(777, fs.stat("/d/sub/deeper").gid(), "inherited down the tree");
         }
     }
 

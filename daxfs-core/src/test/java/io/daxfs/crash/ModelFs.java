@@ -183,6 +183,35 @@ final class ModelFs {
         }
     }
 
+    /**
+     * Writes like {@link #write(String, long, int)}, but running out of space (ENOSPC or a short
+     * write) is allowed; the model then takes what was written. Returns the bytes written.
+     */
+    long writeUpTo(String path, long pos, int len) throws DaxException {
+        long[] done = {0};
+        withFile(path, "write up to " + path + " [" + pos + ", +" + len + ")", h -> {
+            long tag = nextTag++;
+            Node n = h.node;
+            byte[] before = n.data;
+            byte[] next = Arrays.copyOf(before, (int) Math.max(before.length, pos + len));
+            Pattern.fill(next, (int) pos, len, pos, tag);
+            model.setData(n, next);
+            try {
+                done[0] = h.file.write(pos, MemorySegment.ofArray(next).asSlice(pos, len));
+            } catch (DaxException e) {
+                if (e.errno() != io.daxfs.api.Errno.ENOSPC) {
+                    throw e;
+                }
+            }
+            if (done[0] < len) {
+                byte[] actual = Arrays.copyOf(before, (int) Math.max(before.length, pos + done[0]));
+                Pattern.fill(actual, (int) pos, (int) done[0], pos, tag);
+                model.setData(n, actual);
+            }
+        });
+        return done[0];
+    }
+
     /** Overwrites the whole file with the stale-data marker (before deleting it). */
     void fillWithMarker(String path) throws DaxException {
         withFile(path, "fill with marker " + path, h -> {

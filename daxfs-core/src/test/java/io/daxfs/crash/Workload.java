@@ -6,8 +6,9 @@ import io.daxfs.api.RenameOption;
 /**
  * The crash-consistency workload: every namespace operation, small and multi-MiB writes, every
  * truncate and fallocate mode, hard and symbolic links, unlink while open, and fsync, fdatasync
- * and sync at chosen points, on a file system of a few tens of MiB. Files are filled with the
- * stale-data marker before they are deleted, and their blocks are then reused by other files.
+ * and sync at chosen points, on a file system of a few tens of MiB, until it is full. Files are
+ * filled with the stale-data marker before they are deleted, and their blocks are then reused
+ * by other files.
  */
 final class Workload {
     static final int KIB = 1024;
@@ -26,6 +27,7 @@ final class Workload {
         fragmentedFile(m);
         manyEntries(m);
         deleteAndReuse(m);
+        untilFull(m);
     }
 
     /** mkdir, create, small writes across block boundaries, links and symlinks, first promises. */
@@ -195,6 +197,39 @@ final class Workload {
         }
         m.link("/d1/a", "/many/hard");
         m.sync();
+    }
+
+    /**
+     * Fills the device until a write comes up short, then deletes files and writes again with
+     * no explicit checkpoint: the space comes back only when allocation itself checkpoints.
+     */
+    private static void untilFull(ModelFs m) throws DaxException {
+        m.mkdir("/full");
+        int n = 0;
+        while (m.writeUpTo(create(m, "/full/f" + n++), 0, MIB) == MIB) {
+            // until the device is full
+        }
+        m.fsync("/full/f" + (n - 1));
+        m.fillWithMarker("/full/f0");
+        m.fdatasync("/full/f0");
+        for (int i = 0; i < n; i += 2) {
+            m.unlink("/full/f" + i);
+        }
+        m.sync();
+        String again = create(m, "/full/again");
+        m.writeUpTo(again, 0, 3 * MIB);                           // needs the freed blocks
+        m.fsync(again);
+        for (int i = 1; i < n; i += 2) {
+            m.unlink("/full/f" + i);
+        }
+        m.unlink(again);
+        m.rmdir("/full");
+        m.sync();
+    }
+
+    private static String create(ModelFs m, String path) throws DaxException {
+        m.create(path);
+        return path;
     }
 
     /** Deleted files' blocks (filled with the marker) go to new files, synced and not. */

@@ -15,7 +15,8 @@ import java.time.Duration;
  *
  * Each seed runs on a fresh file system (in memory, or in the image file when given); a failing
  * seed prints its report and the sweep goes on. The exit status is the number of failed seeds
- * (at most 100).
+ * (at most 100). {@code -Ddaxfs.fsx.commitMs=N} mounts with a background commit every N ms (the
+ * run is then not exactly replayable).
  */
 public final class FsxMain {
     private FsxMain() {
@@ -32,10 +33,11 @@ public final class FsxMain {
         long first = Long.decode(args[1]);
         int seeds = Integer.parseInt(args[2]);
         long ops = Long.parseLong(args[3]);
+        long commitMs = Long.getLong("daxfs.fsx.commitMs", 0); // > 0: a background committer races the operations
         int failed = 0;
         FsxStats total = new FsxStats();
         for (long seed = first; seed < first + seeds; seed++) {
-            MountOptions mo = MountOptions.DEFAULT.withCommitIntervalMs(0);
+            MountOptions mo = MountOptions.DEFAULT.withCommitIntervalMs(commitMs);
             FsxTarget target = args.length > 4 ? FsxTarget.image(Path.of(args[4]), size, mo) : FsxTarget.memory(size, mo);
             long t0 = System.nanoTime();
             try {

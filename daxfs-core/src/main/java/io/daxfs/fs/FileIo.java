@@ -418,7 +418,7 @@ final class FileIo {
         try {
             long size = in.size;
             if (pos < 0 || pos >= size) {
-                throw new DaxException(pos < 0 ? Errno.EINVAL : Errno.ENXIO, "SEEK_DATA from " + pos + " in a file of " + size + " bytes");
+                throw new DaxException(Errno.ENXIO, "SEEK_DATA from " + pos + " in a file of " + size + " bytes");
             }
             Extent e = in.extents.ceiling(pos >>> Geometry.BLOCK_SHIFT);
             long at = e == null ? Long.MAX_VALUE : Math.max(pos, e.logical() << Geometry.BLOCK_SHIFT);
@@ -436,7 +436,7 @@ final class FileIo {
         try {
             long size = in.size;
             if (pos < 0 || pos >= size) {
-                throw new DaxException(pos < 0 ? Errno.EINVAL : Errno.ENXIO, "SEEK_HOLE from " + pos + " in a file of " + size + " bytes");
+                throw new DaxException(Errno.ENXIO, "SEEK_HOLE from " + pos + " in a file of " + size + " bytes");
             }
             long fb = pos >>> Geometry.BLOCK_SHIFT;
             for (Extent e = in.extents.find(fb); e != null; e = in.extents.find(fb)) {
@@ -450,8 +450,10 @@ final class FileIo {
 
     // ---------------------------------------------------------------- durability
 
+    /** Persists this file's data, and every other file's (ordered data), then commits. Caller holds no lock. */
     void fsync(Inode in) throws DaxException {
         persistData(in);
+        v.persistDirtyData();
         v.journal.commit();
     }
 
@@ -478,6 +480,7 @@ final class FileIo {
             }
             chunks = (BitSet) in.dirtyChunks.clone();
             in.dirtyChunks.clear();
+            v.dataDirty.remove(in);
         } finally {
             in.meta.unlock();
         }
@@ -500,7 +503,10 @@ final class FileIo {
     }
 
     /** Records written file bytes for the next persist. Caller holds {@code in.meta}. */
-    private static void markDataDirty(Inode in, long pos, long len) {
+    private void markDataDirty(Inode in, long pos, long len) {
+        if (in.dirtyChunks.isEmpty()) {
+            v.dataDirty.add(in);
+        }
         int from = (int) (pos >>> Inode.CHUNK_SHIFT);
         int to = (int) ((pos + len - 1) >>> Inode.CHUNK_SHIFT);
         in.dirtyChunks.set(from, to + 1);

@@ -47,6 +47,8 @@ public final class Volume {
     private final UUID uuid;
     private final Thread committer;
     private final java.util.Set<OpenFile> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Inodes with written data not yet persisted (added when their dirty set becomes non-empty). */
+    final java.util.Set<Inode> dataDirty = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private Volume(Device device, boolean readOnly, Superblock sb, Journal journal, BlockAllocator blocks,
@@ -235,6 +237,7 @@ public final class Volume {
                 try {
                     Thread.sleep(intervalMs);
                     if (!closed && journal.hasDirty()) {
+                        persistDirtyData();
                         journal.commit();
                     }
                 } catch (InterruptedException e) {
@@ -373,10 +376,19 @@ public final class Volume {
         if (readOnly) {
             return;
         }
-        for (Inode in : cache.loaded()) {
+        persistDirtyData();
+        journal.commit();
+    }
+
+    /**
+     * Persists the written data of every file before a commit, so that a committed size never
+     * covers data still only in the CPU cache or page cache (ordered data, as ext4's default).
+     * Caller holds no lock: this takes each file's I/O lock in turn.
+     */
+    void persistDirtyData() {
+        for (Inode in : dataDirty) {
             fileIo.persistData(in);
         }
-        journal.commit();
     }
 
     public boolean isReadOnly() {

@@ -17,6 +17,7 @@ import java.util.Map;
 public final class CommitBuilder {
     private final MemorySegment device;
     private final Map<Long, Image> images = new LinkedHashMap<>();
+    private final java.util.List<long[]> persistFirst = new java.util.ArrayList<>();
 
     private record Image(MemorySegment buf, boolean sealHeader) {
     }
@@ -42,6 +43,19 @@ public final class CommitBuilder {
         MemorySegment buf = Arena.ofAuto().allocate(Geometry.BLOCK_SIZE, 8);
         images.put(block, new Image(buf, sealHeader));
         return buf;
+    }
+
+    /**
+     * Asks the journal to persist device bytes {@code [offset, offset + length)} before it
+     * writes this transaction: ordered data, such as the zeroes of newly allocated blocks,
+     * which must be durable before the metadata that makes them reachable.
+     */
+    public void persistFirst(long offset, long length) {
+        persistFirst.add(new long[]{offset, length});
+    }
+
+    java.util.List<long[]> persistFirstRanges() {
+        return persistFirst;
     }
 
     /** Drops the image of a block freed within the transaction. */

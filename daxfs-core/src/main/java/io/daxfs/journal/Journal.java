@@ -205,6 +205,7 @@ public final class Journal implements AutoCloseable {
         commitMutex.lock();
         try {
             Map<Long, MemorySegment> images;
+            List<long[]> ordered;
             List<Runnable> releases = new ArrayList<>();
             txLock.writeLock().lock();
             try {
@@ -221,9 +222,15 @@ public final class Journal implements AutoCloseable {
                     releases.add(r);
                 }
                 images = b.finish();
+                ordered = b.persistFirstRanges();
             } finally {
                 txLock.writeLock().unlock();
             }
+            // Ordered data (zeroes of new blocks) is durable before the metadata exposing it.
+            for (long[] r : ordered) {
+                device.persist(r[0], r[1]);
+            }
+            device.fence();
             if (!images.isEmpty()) {
                 writeTransaction(images);
             }

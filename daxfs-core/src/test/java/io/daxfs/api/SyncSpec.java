@@ -182,6 +182,25 @@ class SyncSpec extends FsSpec {
         }
 
         @Test
+        void fsyncOfOneFileAlsoPersistsTheDataOfOthersWhoseSizesItCommits() throws Exception {
+            // Ordered data: a commit never makes a size durable over data still in a cache.
+            RecordingDevice dev = formatRecording();
+            DaxFile other = fs.open("/other", CREATE, WRITE);
+            byte[] data = pattern(4000, 6);
+            write(other, 0, java.util.Arrays.copyOf(data, 3000));
+            fs.sync();                                           // block 0 of /other is allocated and durable
+            write(other, 3000, java.util.Arrays.copyOfRange(data, 3000, 4000)); // grows inside block 0, no fsync
+            writeFile("/synced", utf8("s"));
+            try (DaxFile s = fs.open("/synced", WRITE)) {
+                s.fsync();                                       // commits /other's size too
+            }
+            try (DaxFileSystem crashed = afterPowerFailure(dev); DaxFile g = crashed.open("/other")) {
+                assertArrayEquals(data, readAll(g), "the committed size 4000 covers durable bytes only");
+            }
+            other.close();
+        }
+
+        @Test
         void withoutAnyCommitTheFormattedStateSurvives() throws Exception {
             fs.close();
             RecordingDevice dev = RecordingDevice.allocate(64L << 20);

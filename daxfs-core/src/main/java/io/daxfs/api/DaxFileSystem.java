@@ -176,12 +176,16 @@ public final class DaxFileSystem implements AutoCloseable {
         return volume.stat(path, false);
     }
 
+    /**
+     * True when {@code path} names something (a final symlink itself counts). False when a
+     * component is missing, is not a directory, or loops; other errors (EIO, EUCLEAN) throw.
+     */
     public boolean exists(String path) throws DaxException {
         try {
             volume.stat(path, false);
             return true;
         } catch (DaxException e) {
-            if (e.errno() == Errno.ENOENT) {
+            if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR || e.errno() == Errno.ELOOP) {
                 return false;
             }
             throw e;

@@ -46,6 +46,11 @@ final class Names {
         }
     }
 
+    /** "/a/b/" names a directory: the last component must be one (POSIX trailing-slash rule). */
+    static boolean mustBeDirectory(String path) {
+        return path.length() > 1 && path.endsWith("/");
+    }
+
     static boolean isDot(String name) {
         return name.equals(".") || name.equals("..");
     }

@@ -79,7 +79,12 @@ final class Namespace {
     // ---------------------------------------------------------------- resolution
 
     Inode resolve(String path, boolean followLast) throws DaxException {
-        return walk(root(), Names.split(path), followLast, new int[1], path);
+        boolean dirOnly = Names.mustBeDirectory(path);
+        Inode in = walk(root(), Names.split(path), followLast || dirOnly, new int[1], path);
+        if (dirOnly && !in.isDir()) {
+            throw new DaxException(Errno.ENOTDIR, path + ": not a directory");
+        }
+        return in;
     }
 
     private Inode walk(Inode start, List<String> comps, boolean followLast, int[] links, String path) throws DaxException {
@@ -158,6 +163,18 @@ final class Namespace {
         boolean sync = o.contains(StandardOpenOption.SYNC) || o.contains(StandardOpenOption.DSYNC);
         if ((write || create) && v.readOnly) {
             throw new DaxException(Errno.EROFS, path + ": file system is mounted read-only");
+        }
+        if (Names.mustBeDirectory(path)) {
+            // A regular file cannot be named with a trailing slash: resolve says ENOTDIR for an
+            // existing non-directory; a directory, or a new name, is EISDIR (as open(2) says).
+            try {
+                resolve(path, true);
+            } catch (DaxException e) {
+                if (e.errno() != Errno.ENOENT || !create) {
+                    throw e;
+                }
+            }
+            throw new DaxException(Errno.EISDIR, path + ": is a directory");
         }
         String p = path;
         for (int hops = 0; ; hops++) {
@@ -384,6 +401,9 @@ final class Namespace {
             Inode in = v.cache.get(d.ino());
             if (in.isDir()) {
                 throw new DaxException(Errno.EISDIR, path + ": is a directory");
+            }
+            if (Names.mustBeDirectory(path)) {
+                throw new DaxException(Errno.ENOTDIR, path + ": not a directory");
             }
             in.life.lock();
             try (Journal.Handle h = v.journal.begin()) {
@@ -630,6 +650,9 @@ final class Namespace {
             throw new DaxException(Errno.ENOENT, from + ": no such file or directory");
         }
         Inode src = v.cache.get(sd.ino());
+        if (!src.isDir() && (Names.mustBeDirectory(from) || Names.mustBeDirectory(to))) {
+            throw new DaxException(Errno.ENOTDIR, (Names.mustBeDirectory(from) ? from : to) + ": not a directory");
+        }
         Directory.Dentry dd = db.lookup(b.name());
         if (dd != null && dd.ino() == sd.ino()) {
             return; // the same file under both names: POSIX says do nothing

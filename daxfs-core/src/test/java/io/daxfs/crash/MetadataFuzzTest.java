@@ -19,17 +19,18 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Image fuzzing: {@value #IMAGES} corrupted images per run, each an 8 MiB populated image
- * (clean, or crashed with committed transactions and an orphan still in the journal) with 1-8
- * random byte flips in one kind of metadata, found with {@link ImageLocator}: superblock slots,
- * fs info, journal, bitmaps, inode records, directory, extent and symlink blocks. Kinds are
- * taken in turn, and half the images have their checksums resealed after the flips so the
- * damage reaches the checks behind the checksums. Each image must pass {@link FuzzRun} within
- * 10 seconds. Seeds are fixed: image {@code i} uses seed {@code SEED + i}; run one image with
- * {@code -Ddaxfs.fuzz.seed=<seed>}.
+ * Image fuzzing: 1,200 corrupted images per run (12,000 with -Ddaxfs.test.long=true), each an
+ * 8 MiB populated image (clean, or crashed with committed transactions and an orphan still in
+ * the journal) with 1-8 random byte flips in one kind of metadata, found with
+ * {@link ImageLocator}: superblock slots (one, or both), fs info, journal, bitmaps, inode
+ * records, directory, extent and symlink blocks. Kinds are taken in turn, and half the images
+ * have their checksums resealed after the flips so the damage reaches the checks behind the
+ * checksums. Each image must pass {@link FuzzRun} within 10 seconds. Seeds are fixed: image
+ * {@code i} uses seed {@code SEED + i}; run one image with {@code -Ddaxfs.fuzz.seed=<seed>}.
+ * About 40 s of CPU.
  */
 class MetadataFuzzTest {
-    static final int IMAGES = 1200;
+    static final int IMAGES = Boolean.getBoolean("daxfs.test.long") ? 12_000 : 1200;
     static final long SEED = 0x5EED_0000L;
     private static final Arena ARENA = Arena.ofShared();
     private static final List<FuzzImages.Base> BASES = new ArrayList<>();

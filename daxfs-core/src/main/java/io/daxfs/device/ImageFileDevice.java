@@ -91,9 +91,13 @@ public final class ImageFileDevice implements Device {
             throw new DaxException(Errno.EINVAL, path + ": not a regular file (an image) or a device-DAX device (/dev/daxX.Y)");
         }
         Arena arena = Arena.ofShared();
-        try (FileChannel ch = readOnly
-                ? FileChannel.open(path, StandardOpenOption.READ)
-                : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        FileChannel ch = null;
+        try {
+            ch = readOnly
+                    ? FileChannel.open(path, StandardOpenOption.READ)
+                    : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ImageLock lock = ImageLock.acquire(path, readOnly);
+            arena = closingWith(arena, lock);
             long size = ch.size();
             if (size < 4096 || (size & 4095) != 0) {
                 throw new DaxException(Errno.EMEDIUMTYPE,
@@ -108,11 +112,54 @@ public final class ImageFileDevice implements Device {
             }
             return new ImageFileDevice(path, arena, ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena), false, false);
         } catch (DaxException e) {
-            arena.close();
+            closeQuietly(arena, ch);
             throw e;
         } catch (IOException | RuntimeException e) {
-            arena.close();
+            closeQuietly(arena, ch);
             throw Devices.ioError(path, e);
+        } finally {
+            closeQuietly(null, ch); // the mapping outlives the channel; the lock has a channel of its own
+        }
+    }
+
+    /** An arena whose close also releases the image lock: the lock lives exactly as long as the mapping. */
+    private static Arena closingWith(Arena arena, ImageLock lock) {
+        return new Arena() {
+            @Override
+            public MemorySegment allocate(long byteSize, long byteAlignment) {
+                return arena.allocate(byteSize, byteAlignment);
+            }
+
+            @Override
+            public MemorySegment.Scope scope() {
+                return arena.scope();
+            }
+
+            @Override
+            public void close() {
+                try {
+                    arena.close();
+                } finally {
+                    lock.close();
+                }
+            }
+        };
+    }
+
+    private static void closeQuietly(Arena arena, FileChannel ch) {
+        try {
+            if (arena != null) {
+                arena.close();
+            }
+        } catch (RuntimeException ignored) {
+            // already closed
+        }
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // nothing was mapped or locked that outlives the channel
+            }
         }
     }
 

@@ -32,8 +32,9 @@ final class ExpectedErrors {
                 Errno e = alignedError(pos, len);
                 yield e != null ? e : pos >= size ? Errno.EINVAL : size + len > OpGenerator.MAX_FILE ? Errno.EFBIG : null;
             }
-            case SEEK_DATA -> pos < 0 ? Errno.EINVAL : pos >= size || m.seekData(pos) < 0 ? Errno.ENXIO : null;
-            case SEEK_HOLE -> pos < 0 ? Errno.EINVAL : pos >= size ? Errno.ENXIO : null;
+            // As Linux (iomap_seek_data/hole): a negative offset is ENXIO too, like one at or past EOF.
+            case SEEK_DATA -> pos < 0 || pos >= size || m.seekData(pos) < 0 ? Errno.ENXIO : null;
+            case SEEK_HOLE -> pos < 0 || pos >= size ? Errno.ENXIO : null;
             default -> null;
         };
     }

@@ -10,7 +10,7 @@ import java.time.Duration;
  * a CLI command to wrap:
  *
  * <pre>
- * java -cp daxfs-core.jar:daxfs-core-tests.jar io.daxfs.model.FsxMain [standard|enospc] FIRST_SEED SEEDS OPS [IMAGE]
+ * java -cp daxfs-core.jar:daxfs-core-tests.jar io.daxfs.model.FsxMain standard|enospc|tiny|large FIRST_SEED SEEDS OPS [IMAGE]
  * </pre>
  *
  * Each seed runs on a fresh file system (in memory, or in the image file when given); a failing
@@ -24,12 +24,30 @@ public final class FsxMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 4) {
-            System.err.println("usage: FsxMain standard|enospc FIRST_SEED SEEDS OPS [IMAGE]");
+            System.err.println("usage: FsxMain standard|enospc|tiny|large FIRST_SEED SEEDS OPS [IMAGE]");
             System.exit(2);
         }
-        boolean enospc = args[0].equals("enospc");
-        FsxConfig cfg = enospc ? FsxConfig.smallFileSystem() : FsxConfig.standard();
-        long size = enospc ? 10L << 20 : 256L << 20;
+        FsxConfig cfg;
+        long size;
+        switch (args[0]) {
+            case "standard" -> {
+                cfg = FsxConfig.standard();
+                size = 256L << 20;
+            }
+            case "enospc" -> {
+                cfg = FsxConfig.smallFileSystem();
+                size = 10L << 20;
+            }
+            case "tiny" -> { // the smallest file system there is, nearly always full
+                cfg = FsxConfig.smallFileSystem().withFiles(3).withMaxFileSize(2L << 20);
+                size = 4L << 20;
+            }
+            case "large" -> { // 64 MiB files: more 2 MiB-aligned runs, longer extent lists
+                cfg = FsxConfig.standard().withMaxFileSize(64L << 20);
+                size = 1L << 30;
+            }
+            default -> throw new IllegalArgumentException("configurations: standard, enospc, tiny, large");
+        }
         long first = Long.decode(args[1]);
         int seeds = Integer.parseInt(args[2]);
         long ops = Long.parseLong(args[3]);

@@ -17,6 +17,12 @@ public enum LockLevel {
     IO(false),
     /** An inode's invalidate lock (faults shared; truncate, punch, collapse, insert, zero range exclusive). */
     INVALIDATE(false),
+    /**
+     * A DAX entry lock: a bit in a mapping entry, not a lock object ({@code io.daxfs.dax.EntryLocks}).
+     * In tests the checker sees each held entry lock as a lock of this level, so a thread holds at
+     * most one, and takes none while it holds a lock of COMMIT or deeper.
+     */
+    ENTRY(false),
     /** One journal commit or checkpoint at a time. */
     COMMIT(false),
     /** The journal's transaction lock: handles shared, the commit's collection exclusive. */
@@ -25,8 +31,10 @@ public enum LockLevel {
     ORPHANS(false),
     /** An inode's attributes (size, times, counts) against the commit that encodes them. */
     ATTRIBUTES(false),
-    /** Free-space and inode-number allocators (innermost). */
-    ALLOCATOR(false);
+    /** Free-space and inode-number allocators. */
+    ALLOCATOR(false),
+    /** A mapping index's short internal lock (innermost: never held while waiting, allocating blocks, copying or doing I/O). */
+    INDEX(false);
 
     private final boolean nestable;
 

@@ -17,14 +17,16 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
  * What must hold for any image, however damaged: fsck and mount either work or refuse it with a
  * {@link DaxException}, never another exception; a refusal through the path-based API writes
- * nothing, and fsck without repair never writes; a mounted image can be listed, stat'ed, read
- * and unmounted, each step either working or throwing a DaxException. fsck with repair, too,
+ * nothing, and fsck without repair never writes; a mounted image can be listed, stat'ed, read,
+ * changed and unmounted, each step either working or throwing a DaxException. fsck with repair, too,
  * only ever fails with a DaxException; a repair that reports a clean image leaves one that
  * checks clean, and a repaired image mounts or is refused with a DaxException.
  */
@@ -123,15 +125,20 @@ final class FuzzRun implements AutoCloseable {
         }
     }
 
-    /** Lists every directory, stats every entry, reads every file and link, then a small write. */
     private void note(DaxException e) {
         if (e.errno() == io.daxfs.api.Errno.EUCLEAN) {
             lazyErrors++;
         }
     }
 
+    /**
+     * Lists every directory, stats every entry, reads every file and link; then changes some
+     * files found (truncate, punch, unlink, rename: the paths that free blocks and drop links)
+     * and writes a new one.
+     */
     private void exercise(DaxFileSystem fs) {
         fs.statfs();
+        List<String> files = new ArrayList<>();
         ArrayDeque<String> dirs = new ArrayDeque<>();
         Set<Long> seenDirs = new HashSet<>();
         dirs.add("/");
@@ -153,6 +160,7 @@ final class FuzzRun implements AutoCloseable {
                             fs.readlink(p);
                         } else {
                             fs.stat(p);
+                            files.add(p);
                             try (DaxFile f = fs.open(p, StandardOpenOption.READ)) {
                                 long size = f.size();
                                 for (long pos = 0; pos < Math.min(size, 1 << 20); pos += buf.length) {
@@ -169,6 +177,27 @@ final class FuzzRun implements AutoCloseable {
                 }
             } catch (DaxException e) {
                 note(e); // fine
+            }
+        }
+        for (int i = 0; i < Math.min(files.size(), 12); i++) {
+            String p = files.get(i);
+            try {
+                switch (i % 4) {
+                    case 0 -> {
+                        try (DaxFile f = fs.open(p, StandardOpenOption.WRITE)) {
+                            f.truncate(f.size() / 2);
+                        }
+                    }
+                    case 1 -> {
+                        try (DaxFile f = fs.open(p, StandardOpenOption.WRITE)) {
+                            f.punchHole(0, 3 * 4096 + 5);
+                        }
+                    }
+                    case 2 -> fs.unlink(p);
+                    default -> fs.rename(p, "/fuzz-renamed-" + i);
+                }
+            } catch (DaxException e) {
+                note(e);
             }
         }
         try {

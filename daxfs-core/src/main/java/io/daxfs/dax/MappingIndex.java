@@ -210,16 +210,18 @@ public final class MappingIndex {
         if (order == 0) {
             return load(index);
         }
+        Node leaf;
         Node n = levelOneNode(index);
-        if (n == null) {
-            return Entry.ABSENT;
+        if (n != null) {
+            int s = slot(index, 1);
+            long pmd = value(n, s);
+            if (pmd != Entry.ABSENT) {
+                return pmd;
+            }
+            leaf = child(n, s);
+        } else {
+            leaf = leafRoot(index);
         }
-        int s = slot(index, 1);
-        long pmd = value(n, s);
-        if (pmd != Entry.ABSENT) {
-            return pmd;
-        }
-        Node leaf = child(n, s);
         if (leaf == null) {
             return Entry.ABSENT;
         }
@@ -444,9 +446,8 @@ public final class MappingIndex {
     private Node holder(long index) {
         Node n = levelOneNode(index);
         if (n == null) {
-            Node r = root;
-            // A leaf root holds the only entries of a small index.
-            return r != null && r.level == 0 && index >>> SHIFT == 0 && value(r, (int) index) != Entry.ABSENT ? r : null;
+            Node leaf = leafRoot(index);
+            return leaf != null && value(leaf, (int) index) != Entry.ABSENT ? leaf : null;
         }
         int s = slot(index, 1);
         if (value(n, s) != Entry.ABSENT) {
@@ -454,6 +455,12 @@ public final class MappingIndex {
         }
         Node leaf = child(n, s);
         return leaf != null && value(leaf, (int) index & SLOT_MASK) != Entry.ABSENT ? leaf : null;
+    }
+
+    /** The root if it is a leaf (the whole index lies in pages 0..511) and covers {@code index}. */
+    private Node leafRoot(long index) {
+        Node r = root;
+        return r != null && r.level == 0 && index >>> SHIFT == 0 ? r : null;
     }
 
     /** The level-1 node covering {@code index}, or null (also when the root is a leaf). Lock-free. */

@@ -240,6 +240,10 @@ class MappingIndexTest {
 
     @Test
     void findConflictReportsTheFirstOverlappingEntry() {
+        store(5, 0, pte(9));
+        assertEquals(1, idx.height(), "the root is a leaf");
+        assertEquals(pte(9), idx.findConflict(100, 9), "a PTE in a leaf root conflicts with a PMD request");
+        erase(5);
         store(700, 0, pte(1));
         store(600, 0, pte(2));
         store(2048, 9, pmd(4));
@@ -348,12 +352,28 @@ class MappingIndexTest {
     @ParameterizedTest
     @ValueSource(longs = {1, 42, 0xDA7F5})
     void randomOperationsAgreeWithATreeMapModel(long seed) {
+        randomOperations(seed, false);
+    }
+
+    /** At most a few entries below page 1024: the root is often a leaf or a level-1 node, and shrinks back. */
+    @ParameterizedTest
+    @ValueSource(longs = {7, 0x5EED})
+    void randomOperationsOnASmallIndexAgreeWithATreeMapModel(long seed) {
+        randomOperations(seed, true);
+    }
+
+    private void randomOperations(long seed, boolean small) {
         SplittableRandom rnd = new SplittableRandom(seed);
         Model model = new Model();
         int ops = Boolean.getBoolean("daxfs.test.long") ? 1_000_000 : 100_000;
         for (int op = 0; op < ops; op++) {
-            long i = randomIndex(rnd);
+            long index = small ? rnd.nextLong(2 * PMD_PAGES) : randomIndex(rnd);
             int kind = rnd.nextInt(100);
+            if (small && kind < 40 && model.entries.size() >= 3) {
+                kind += 20; // keep a small index nearly empty, so it keeps shrinking to a leaf root
+                index = rnd.nextBoolean() ? model.entries.firstKey() : model.entries.lastKey();
+            }
+            long i = index;
             idx.lock();
             try {
                 if (kind < 30) { // PTE store

@@ -1,0 +1,41 @@
+package io.daxfs.dax;
+
+/**
+ * Points in {@link EntryLocks} where a test can stop a thread and let another run: the
+ * interleavings of the model's race scenarios are forced with latches in these hooks, never
+ * with sleeps. Production code uses {@link #NONE}; every method does nothing by default.
+ *
+ * <p>No hook runs with the index short lock held. A hook that throws is allowed: the entry-lock
+ * protocol stays consistent (a queued waiter is abandoned, handing on any wakeup it got).
+ * This interface is public for tests in other packages; it is not an extension point.
+ */
+public interface DaxHooks {
+    /** Does nothing. */
+    DaxHooks NONE = new DaxHooks() {
+    };
+
+    /**
+     * A waiter is queued on the key ({@code index}, {@code keyIndex}) and has released the short
+     * lock; it is about to sleep. A wakeup of that key sent from now on reaches it.
+     */
+    default void beforeSleep(MappingIndex index, long keyIndex, boolean exclusive) {
+    }
+
+    /** A waiter woke; it will look up the index again from scratch. */
+    default void afterWake(MappingIndex index, long keyIndex) {
+    }
+
+    /**
+     * A 4 KiB grab holds the EMPTY or ZERO PMD entry at {@code pmdIndex} locked and has dropped
+     * the short lock (to remove zero-page mappings); it retakes the lock when this returns.
+     */
+    default void duringDowngrade(MappingIndex index, long pmdIndex) {
+    }
+
+    /**
+     * An unlock ({@code all} false) or delete ({@code all} true) has stored its change and
+     * released the short lock; the wakeup of {@code keyIndex} comes next.
+     */
+    default void beforeUnlockWake(MappingIndex index, long keyIndex, boolean all) {
+    }
+}

@@ -76,9 +76,15 @@ public final class BlockMapper {
         }
         boolean aligned = huge && (fb & (Geometry.HUGE_BLOCKS - 1)) == 0 && want >= Geometry.HUGE_BLOCKS;
         long goal = goalFor(inode, fb);
+        // Data first, so a full file system reports ENOSPC for data while the metadata reserve is
+        // still whole; should the chain then not grow, the run goes back and nothing has changed.
         long[] run = allocator.allocateData(handle, aligned ? want & -(long) Geometry.HUGE_BLOCKS : want, goal, aligned);
-        inode.extents.insert(new Extent(fb, run[1], run[0]));
-        extentsChanged(handle, inode);
+        try {
+            changeExtents(handle, inode, true, () -> inode.extents.insert(new Extent(fb, run[1], run[0])));
+        } catch (DaxException e) {
+            allocator.free(handle, run[0], run[1]);
+            throw e;
+        }
         return run;
     }
 
@@ -93,47 +99,95 @@ public final class BlockMapper {
 
     /** Unmaps and frees file blocks {@code [from, to)}. */
     void freeRange(Journal.Handle handle, Inode inode, long from, long to) throws DaxException {
-        List<long[]> runs = inode.extents.remove(from, to);
-        if (runs.isEmpty()) {
-            return;
+        Extent first = inode.extents.ceiling(from);
+        if (first == null || first.logical() >= to) {
+            return; // nothing mapped in the range
         }
+        changeExtents(handle, inode, splits(inode, from, to), () -> freeRuns(handle, inode.extents.remove(from, to)));
+    }
+
+    private void freeRuns(Journal.Handle handle, List<long[]> runs) {
         for (long[] r : runs) {
             allocator.free(handle, r[0], r[1]);
         }
-        extentsChanged(handle, inode);
     }
 
-    /** Shifts the block map at and after {@code from} by {@code delta} (collapse/insert range). */
+    /**
+     * Collapse range as one block-map change: unmaps and frees {@code [from, from + count)} and
+     * shifts everything after it down. Removing the range leaves {@code from + count} on an extent
+     * boundary, so the shift splits nothing: the extent count grows by at most one overall, which
+     * the single reservation covers.
+     */
+    void collapse(Journal.Handle handle, Inode inode, long from, long count) throws DaxException {
+        changeExtents(handle, inode, splits(inode, from, from + count), () -> {
+            freeRuns(handle, inode.extents.remove(from, from + count));
+            inode.extents.shift(from + count, -count);
+        });
+    }
+
+    /** Shifts the block map at and after {@code from} by {@code delta} (insert range). */
     void shift(Journal.Handle handle, Inode inode, long from, long delta) throws DaxException {
-        inode.extents.shift(from, delta);
-        extentsChanged(handle, inode);
+        changeExtents(handle, inode, splits(inode, from, from), () -> inode.extents.shift(from, delta));
+    }
+
+    /** One change of a block map: adds at most one extent; may throw (ENOSPC) before changing anything. */
+    @FunctionalInterface
+    private interface ExtentChange {
+        void apply() throws DaxException;
+    }
+
+    /**
+     * Runs one block-map change with its extent chain settled around it. When the change may add
+     * an extent ({@code mayGrow}: inserting a run, removing the middle of an extent, splitting one
+     * at a shift point; never more than one), the chain is first made big enough for it, so
+     * ENOSPC can only come before the map changes; a change that cannot grow the map (removing a
+     * suffix, freeing a whole file) never allocates, so freeing space never fails for lack of
+     * it. Afterwards, also when the change failed, the chain is trimmed to the exact size the
+     * format requires (trimming frees, which cannot fail).
+     */
+    private void changeExtents(Journal.Handle handle, Inode inode, boolean mayGrow, ExtentChange change)
+            throws DaxException {
+        int need = Inode.chainBlocksFor(inode.extents.count() + (mayGrow ? 1 : 0));
+        if (need > inode.chain.length) {
+            resizeChain(handle, inode, need);
+            handle.markDirty(inode);
+        }
+        try {
+            change.apply();
+        } finally {
+            extentsChanged(handle, inode);
+        }
+    }
+
+    /** True when removing {@code [from, to)} (or splitting at {@code from == to}) cuts one extent in two. */
+    private static boolean splits(Inode inode, long from, long to) {
+        Extent e = inode.extents.find(from);
+        return e != null && e.logical() < from && e.logicalEnd() > to;
     }
 
     /** Appends directory block {@code index} (a metadata block: written whole by the journal). */
     void addDirectoryBlock(Journal.Handle handle, Inode dir, int index) throws DaxException {
         long goal = index == 0 ? 0 : goalFor(dir, index);
-        long b = allocator.allocateMeta(handle, goal);
-        dir.extents.insert(new Extent(index, 1, b));
-        dir.meta.lock();
-        try {
-            dir.size = (long) (index + 1) << Geometry.BLOCK_SHIFT;
-        } finally {
-            dir.meta.unlock();
-        }
-        extentsChanged(handle, dir);
+        changeExtents(handle, dir, true, () -> {
+            long b = allocator.allocateMeta(handle, goal);
+            dir.extents.insert(new Extent(index, 1, b));
+            dir.meta.lock();
+            try {
+                dir.size = (long) (index + 1) << Geometry.BLOCK_SHIFT;
+            } finally {
+                dir.meta.unlock();
+            }
+        });
     }
 
     /** Gives a symlink its target block (targets too long for the inode). */
     void addSymlinkBlock(Journal.Handle handle, Inode link) throws DaxException {
-        long b = allocator.allocateMeta(handle, 0);
-        link.extents.insert(new Extent(0, 1, b));
-        extentsChanged(handle, link);
+        changeExtents(handle, link, true, () -> link.extents.insert(new Extent(0, 1, allocator.allocateMeta(handle, 0))));
     }
 
     /** Frees every block of an inode being deleted, chain included. */
     void freeAll(Journal.Handle handle, Inode inode) throws DaxException {
-        freeRange(handle, inode, 0, Extent.MAX_LOGICAL + 1);
-        resizeChain(handle, inode, 0);
+        changeExtents(handle, inode, false, () -> freeRuns(handle, inode.extents.remove(0, Extent.MAX_LOGICAL + 1)));
     }
 
     /**
@@ -141,7 +195,12 @@ public final class BlockMapper {
      * the inode for the commit, which rewrites the chain.
      */
     private void extentsChanged(Journal.Handle handle, Inode inode) throws DaxException {
-        resizeChain(handle, inode, Inode.chainBlocksFor(inode.extents.count()));
+        int need = Inode.chainBlocksFor(inode.extents.count());
+        if (need > inode.chain.length) {
+            throw new IllegalStateException(inode + ": extent map outgrew its reserved chain (" + need + " > "
+                    + inode.chain.length + ")");
+        }
+        resizeChain(handle, inode, need);
         inode.meta.lock();
         try {
             inode.extentsDirty = true;

@@ -196,7 +196,8 @@ final class FileIo {
             in.invalidate.writeLock().lock();
             try {
                 long old = in.size;
-                if (newSize < old) {
+                if (newSize <= old) {
+                    // Also for the current size: blocks preallocated past EOF go, as on ext4.
                     // Bytes past the new end in its last block must read as zeros if the file grows again.
                     zeroBytes(in, newSize, ((newSize + BLOCK_MASK) & ~BLOCK_MASK) - newSize, true);
                     long firstGone = (newSize + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT;
@@ -291,8 +292,7 @@ final class FileIo {
                 long fb = pos >>> Geometry.BLOCK_SHIFT;
                 long nb = len >>> Geometry.BLOCK_SHIFT;
                 try (Journal.Handle h = v.journal.begin()) {
-                    v.mapper.freeRange(h, in, fb, fb + nb);
-                    v.mapper.shift(h, in, fb + nb, -nb);
+                    v.mapper.collapse(h, in, fb, nb);
                     setSize(h, in, size - len, true);
                 }
                 commitShift();

@@ -185,7 +185,7 @@ final class Namespace {
             Object got = openInParent(par, path, mode, create, createNew, noFollow);
             if (got instanceof Inode in) {
                 OpenFile f = new OpenFile(v, in, read, write, append, sync);
-                if (truncate && !(in.size == 0)) {
+                if (truncate) {
                     try {
                         v.fileIo.truncate(in, 0);
                     } catch (DaxException e) {

@@ -170,13 +170,13 @@ public final class FileModel {
     }
 
     /**
-     * ftruncate. Shrinking zeroes what was past the new size and frees every block from the one
-     * after the new last block on (beyond-EOF preallocations included); growing (or keeping the
-     * size) frees nothing.
+     * ftruncate. Shrinking, or truncating to the current size, zeroes what was past the new size
+     * and frees every block from the one after the new last block on (beyond-EOF preallocations
+     * included, as on ext4); growing frees nothing.
      */
     public void truncate(long newSize) {
         checkCap(newSize);
-        if (newSize < size) {
+        if (newSize <= size) {
             zero(newSize, size);
             freeFrom(newSize);
         }

@@ -64,6 +64,7 @@ public final class EntryLocks {
 
     private final WaitTable waits;
     private final DaxHooks hooks;
+    private final EntryLockChecks checks;
     private final LongAdder conflicts = new LongAdder();
     private final LongAdder downgrades = new LongAdder();
 
@@ -73,8 +74,14 @@ public final class EntryLocks {
 
     /** With test hooks (see {@link DaxHooks}). */
     public EntryLocks(WaitTable waits, DaxHooks hooks) {
+        this(waits, hooks, EntryLockChecks.ACTIVE);
+    }
+
+    /** For the model checker: {@link EntryLockChecks#OFF} keeps per-thread checker state out. */
+    EntryLocks(WaitTable waits, DaxHooks hooks, EntryLockChecks checks) {
         this.waits = waits;
         this.hooks = hooks;
+        this.checks = checks;
     }
 
     public WaitTable waitTable() {
@@ -102,14 +109,14 @@ public final class EntryLocks {
     public long grab(MappingIndex idx, long index, int order, Downgrader downgrader) {
         MappingIndex.checkIndex(index);
         MappingIndex.checkOrder(order);
-        EntryLockChecks.acquire();
+        checks.acquire();
         long cookie = FALLBACK;
         try {
             cookie = lockEntry(idx, index, order, downgrader);
             return cookie;
         } finally {
             if (cookie == FALLBACK) {
-                EntryLockChecks.release(); // nothing was locked (a conflict, or a failure)
+                checks.release(); // nothing was locked (a conflict, or a failure)
             }
         }
     }
@@ -167,8 +174,8 @@ public final class EntryLocks {
 
     /**
      * The rest of a downgrade: we hold the EMPTY or ZERO PMD entry {@code lockedPmd} locked and
-     * no short lock. Removes zero-page mappings, then, under the short lock, removes the PMD and
-     * inserts our locked 4 KiB placeholder in one step; then wakes every waiter of the PMD, since
+     * no short lock. Removes zero-page mappings, then, under the short lock, replaces the PMD by
+     * our locked 4 KiB placeholder in one step; then wakes every waiter of the PMD, since
      * what they waited for no longer exists (race 4). The short lock is dropped even for an EMPTY
      * PMD, which needs no unmapping, to keep one path: a PMD downgrade is rare.
      */
@@ -185,12 +192,12 @@ public final class EntryLocks {
             releaseLocked(idx, pmdIndex, lockedPmd); // the PMD stays, unlocked
             throw e;
         }
-        long cookie;
+        long cookie = Entry.withLocked(Entry.empty(false));
         idx.lock();
         try {
             expectHeld(idx, pmdIndex, lockedPmd, "downgrade");
-            idx.erase(pmdIndex);
-            cookie = insertLocked(idx, index, 0);
+            // One step for lock-free readers: the PMD, then our placeholder, never nothing.
+            idx.splitPmd(index, cookie);
         } finally {
             idx.unlock();
         }
@@ -251,7 +258,7 @@ public final class EntryLocks {
         } finally {
             idx.unlock();
         }
-        EntryLockChecks.release();
+        checks.release();
         hooks.beforeUnlockWake(idx, first, false);
         waits.wakeOne(idx, first);
     }
@@ -270,7 +277,7 @@ public final class EntryLocks {
         } finally {
             idx.unlock();
         }
-        EntryLockChecks.release();
+        checks.release();
         hooks.beforeUnlockWake(idx, first, true);
         waits.wakeAll(idx, first);
     }
@@ -308,11 +315,12 @@ public final class EntryLocks {
     public long waitUnlocked(MappingIndex idx, long index, int order, boolean exclusive) {
         MappingIndex.checkIndex(index);
         MappingIndex.checkOrder(order);
-        EntryLockChecks.checkMayWait();
-        // Lock-free first look: one slot read, so an unlocked entry (or, at order 0, an absent
-        // one) seen here was really there at that moment.
+        checks.checkMayWait();
+        // Lock-free first look: an unlocked entry seen here was there at that moment (one slot
+        // read). "Nothing" is confirmed under the short lock: a range search without it may miss
+        // entries, and a 2 MiB range can empty and refill while it looks.
         long seen = idx.findConflict(index, order);
-        if (seen != Entry.ABSENT ? !Entry.isLocked(seen) && Entry.order(seen) >= order : order == 0) {
+        if (seen != Entry.ABSENT && !Entry.isLocked(seen) && Entry.order(seen) >= order) {
             return seen;
         }
         for (;;) {

@@ -54,9 +54,9 @@ import java.lang.invoke.VarHandle;
  * the store that links it; a value is a single {@code long} store) and readers traverse with
  * acquire loads, so a reader sees each slot either before or after any store, never torn. A
  * single-index lookup ({@link #load}, {@link #getMark}) is linearizable: every change passes
- * through states that are themselves valid (a PMD becomes a leaf only via an empty slot, and the
- * other way round), and a reader that reaches a node just pruned or a root just replaced sees
- * an old but consistent state. Nothing a reader sees makes it retry, so lookups are wait-free:
+ * through states that are themselves valid (a leaf becomes a PMD only via an empty slot, a PMD
+ * becomes a leaf in one step: {@link #splitPmd}), and a reader that reaches a node just pruned
+ * or a root just replaced sees an old but consistent state. Nothing a reader sees makes it retry, so lookups are wait-free:
  * they cannot livelock (model section 8, race 12). Range searches ({@link #nextEntry},
  * {@link #nextMarked}, {@link #findConflict} at order 9) are exact under the lock; without it
  * they are weakly consistent, like a concurrent collection's iterator: they may miss entries
@@ -363,6 +363,39 @@ public final class MappingIndex {
         prune(n);
         lowerRoot();
         return old;
+    }
+
+    /**
+     * Replaces the PMD entry covering {@code index} by the PTE entry {@code pte} at
+     * {@code index}, dropping the PMD's marks: the downgrade of a PMD placeholder. Lock-free
+     * readers see the PMD entry or the new PTE entry, never an empty range in between: the new
+     * leaf is linked before the PMD value is cleared, and readers look at the value first. (An
+     * erase followed by a store would show them a moment with no entry at {@code index}, a
+     * state that exists in no sequential history of the caller's operation.) Requires the
+     * short lock.
+     */
+    public void splitPmd(long index, long pte) {
+        requireLocked();
+        checkIndex(index);
+        if (Entry.order(pte) != 0 || !Entry.isValid(Entry.withoutLocked(pte))) {
+            throw new IllegalArgumentException("cannot split a PMD entry into " + Entry.describe(pte));
+        }
+        Node n = levelOneNode(index);
+        int s = slot(index, 1);
+        if (n == null || n.values[s] == Entry.ABSENT) {
+            throw new IllegalStateException("no PMD entry covers index " + index);
+        }
+        for (Mark m : MARKS) {
+            clearMarkBit(n, bitmap(m), s);
+        }
+        Node leaf = new Node(0, n, s);
+        int leafSlot = (int) index & SLOT_MASK;
+        leaf.values[leafSlot] = pte;
+        leaf.used = 1;
+        writeBit(leaf, PRESENT, leafSlot, true);
+        NODES.setRelease(n.children, s, leaf); // readers still take the PMD value first
+        LONGS.setRelease(n.values, s, Entry.ABSENT); // from here on they find the leaf
+        pmdCount--; // one entry out, one in: count stays
     }
 
     /** Sets {@code mark} on the entry covering {@code index}; false (and no change) if there is none. */

@@ -151,6 +151,29 @@ class MappingIndexTest {
     }
 
     @Test
+    void splittingAPmdLeavesOnePteEntryAndDropsThePmdsMarks() {
+        store(512, 9, Entry.zero(true));
+        mark(512, Mark.DIRTY, true);
+        long placeholder = Entry.withLocked(Entry.empty(false));
+        idx.lock();
+        try {
+            idx.splitPmd(700, placeholder);
+            assertThrows(IllegalStateException.class, () -> idx.splitPmd(5, placeholder), "no PMD there");
+            assertThrows(IllegalArgumentException.class, () -> idx.splitPmd(700, Entry.zero(true)));
+        } finally {
+            idx.unlock();
+        }
+        assertEquals(placeholder, idx.load(700));
+        assertEquals(0, idx.load(512));
+        assertEquals(0, idx.load(701));
+        assertFalse(idx.getMark(700, Mark.DIRTY));
+        assertEquals(-1, idx.nextMarked(0, 2048, Mark.DIRTY));
+        assertEquals(1, idx.count());
+        assertEquals(0, idx.pmdCount());
+        idx.checkInvariants();
+    }
+
+    @Test
     void storeReplacesAndKeepsMarks() {
         store(9, 0, Entry.withLocked(Entry.empty(false)));
         mark(9, Mark.DIRTY, true);

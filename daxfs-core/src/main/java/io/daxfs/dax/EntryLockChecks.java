@@ -12,15 +12,35 @@ import io.daxfs.lock.OrderedLock;
  * other locks: an entry lock taken while a deeper lock is held (a journal handle, the
  * allocator, the index short lock), a second entry lock held at once, an entry lock that a
  * thread ends with, and an unlock by a thread that holds none.
+ *
+ * <p>{@link #OFF} is for the model checker, which abandons hung executions midway: per-thread
+ * bookkeeping left behind by one would make the next behave differently.
  */
-final class EntryLockChecks {
+class EntryLockChecks {
+    /** Reports to the lock checker when it is enabled. */
+    static final EntryLockChecks ACTIVE = new EntryLockChecks();
+    /** Reports nothing. */
+    static final EntryLockChecks OFF = new EntryLockChecks() {
+        @Override
+        void acquire() {
+        }
+
+        @Override
+        void release() {
+        }
+
+        @Override
+        void checkMayWait() {
+        }
+    };
+
     private static final ThreadLocal<OrderedLock> HELD = new ThreadLocal<>();
 
     private EntryLockChecks() {
     }
 
     /** Before a grab: checks the order and records the entry lock as held. */
-    static void acquire() {
+    void acquire() {
         if (LockChecker.ENABLED) {
             OrderedLock token = new OrderedLock(LockLevel.ENTRY, "entry lock");
             token.lock(); // throws a LockViolation on an inversion or a second entry lock
@@ -29,7 +49,7 @@ final class EntryLockChecks {
     }
 
     /** After an unlock or delete, or a grab that locked nothing. */
-    static void release() {
+    void release() {
         if (LockChecker.ENABLED) {
             OrderedLock token = HELD.get();
             if (token == null) {
@@ -41,7 +61,7 @@ final class EntryLockChecks {
     }
 
     /** Before a wait that takes no entry lock: the same order check as {@link #acquire}. */
-    static void checkMayWait() {
+    void checkMayWait() {
         if (LockChecker.ENABLED) {
             OrderedLock token = new OrderedLock(LockLevel.ENTRY, "entry wait");
             token.lock();

@@ -135,6 +135,19 @@ public final class WaitTable {
         return n;
     }
 
+    /** Threads waiting on any key (tests: nobody may be left asleep at the end of a run). */
+    int waitingTotal() {
+        int n = 0;
+        for (Queue q : queues) {
+            for (Waiter w : q.waiters) {
+                if (w.state == Waiter.WAITING) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
     /** Sleeps started since the table was made. */
     public long waits() {
         return waits.sum();

@@ -191,29 +191,21 @@ final class FileIo {
         if (newSize > MAX_FILE) {
             throw new DaxException(Errno.EFBIG, "size " + newSize + " exceeds the maximum file size " + MAX_FILE);
         }
-        in.io.writeLock().lock();
-        try {
-            in.invalidate.writeLock().lock();
-            try {
-                long old = in.size;
-                if (newSize <= old) {
-                    // Also for the current size: blocks preallocated past EOF go, as on ext4.
-                    // Bytes past the new end in its last block must read as zeros if the file grows again.
-                    zeroBytes(in, newSize, ((newSize + BLOCK_MASK) & ~BLOCK_MASK) - newSize, true);
-                    long firstGone = (newSize + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT;
-                    try (Journal.Handle h = v.journal.begin()) {
-                        v.mapper.freeRange(h, in, firstGone, Extent.MAX_LOGICAL + 1);
-                        setSize(h, in, newSize, true);
-                    }
-                } else {
-                    setSize(null, in, newSize, true);
+        changeLayout(in, () -> {
+            long old = in.size;
+            if (newSize <= old) {
+                // Also for the current size: blocks preallocated past EOF go, as on ext4.
+                // Bytes past the new end in its last block must read as zeros if the file grows again.
+                zeroBytes(in, newSize, ((newSize + BLOCK_MASK) & ~BLOCK_MASK) - newSize, true);
+                long firstGone = (newSize + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT;
+                try (Journal.Handle h = v.journal.begin()) {
+                    v.mapper.freeRange(h, in, firstGone, Extent.MAX_LOGICAL + 1);
+                    setSize(h, in, newSize, true);
                 }
-            } finally {
-                in.invalidate.writeLock().unlock();
+            } else {
+                setSize(null, in, newSize, true);
             }
-        } finally {
-            in.io.writeLock().unlock();
-        }
+        });
     }
 
     /** fallocate mode 0 or KEEP_SIZE: allocate zeroed blocks for every hole in the range. */
@@ -232,105 +224,73 @@ final class FileIo {
     /** PUNCH_HOLE | KEEP_SIZE: zero the partial blocks at the edges, free the whole blocks inside. */
     void punchHole(Inode in, long pos, long len) throws DaxException {
         checkRange(pos, len);
-        in.io.writeLock().lock();
-        try {
-            in.invalidate.writeLock().lock();
-            try {
-                long end = pos + len;
-                long firstFull = (pos + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT;
-                long endFull = end >>> Geometry.BLOCK_SHIFT;
-                if (firstFull >= endFull) {
-                    zeroBytes(in, pos, len, false);
-                } else {
-                    zeroBytes(in, pos, (firstFull << Geometry.BLOCK_SHIFT) - pos, false);
-                    zeroBytes(in, endFull << Geometry.BLOCK_SHIFT, end - (endFull << Geometry.BLOCK_SHIFT), false);
-                    try (Journal.Handle h = v.journal.begin()) {
-                        v.mapper.freeRange(h, in, firstFull, endFull);
-                    }
+        changeLayout(in, () -> {
+            long end = pos + len;
+            long firstFull = (pos + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT;
+            long endFull = end >>> Geometry.BLOCK_SHIFT;
+            if (firstFull >= endFull) {
+                zeroBytes(in, pos, len, false);
+            } else {
+                zeroBytes(in, pos, (firstFull << Geometry.BLOCK_SHIFT) - pos, false);
+                zeroBytes(in, endFull << Geometry.BLOCK_SHIFT, end - (endFull << Geometry.BLOCK_SHIFT), false);
+                try (Journal.Handle h = v.journal.begin()) {
+                    v.mapper.freeRange(h, in, firstFull, endFull);
                 }
-                setSize(null, in, in.size, true);
-            } finally {
-                in.invalidate.writeLock().unlock();
             }
-        } finally {
-            in.io.writeLock().unlock();
-        }
+            setSize(null, in, in.size, true);
+        });
     }
 
     /** ZERO_RANGE: the range reads as zeros and is allocated; the size grows unless {@code keepSize}. */
     void zeroRange(Inode in, long pos, long len, boolean keepSize) throws DaxException {
         checkRange(pos, len);
-        in.io.writeLock().lock();
-        try {
-            in.invalidate.writeLock().lock();
-            try {
-                long end = pos + len;
-                // Existing blocks are zeroed in place; holes get fresh blocks, which come zeroed.
-                zeroBytes(in, pos, len, false);
-                allocate(in, pos >>> Geometry.BLOCK_SHIFT, (end + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT);
-                setSize(null, in, keepSize ? in.size : Math.max(in.size, end), true);
-            } finally {
-                in.invalidate.writeLock().unlock();
-            }
-        } finally {
-            in.io.writeLock().unlock();
-        }
+        changeLayout(in, () -> {
+            long end = pos + len;
+            // Existing blocks are zeroed in place; holes get fresh blocks, which come zeroed.
+            zeroBytes(in, pos, len, false);
+            allocate(in, pos >>> Geometry.BLOCK_SHIFT, (end + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT);
+            setSize(null, in, keepSize ? in.size : Math.max(in.size, end), true);
+        });
     }
 
     /** COLLAPSE_RANGE: remove the block-aligned range and shift the rest of the file down. */
     void collapseRange(Inode in, long pos, long len) throws DaxException {
         checkAligned(pos, len, "collapse");
-        in.io.writeLock().lock();
-        try {
-            in.invalidate.writeLock().lock();
-            try {
-                long size = in.size;
-                if (pos + len >= size) {
-                    throw new DaxException(Errno.EINVAL, "collapse range [" + pos + ", +" + len + ") reaches end of file " + size);
-                }
-                persistDataLocked(in); // dirty-range bookkeeping is by file offset, which is about to move
-                long fb = pos >>> Geometry.BLOCK_SHIFT;
-                long nb = len >>> Geometry.BLOCK_SHIFT;
-                try (Journal.Handle h = v.journal.begin()) {
-                    v.mapper.collapse(h, in, fb, nb);
-                    setSize(h, in, size - len, true);
-                }
-                commitShift();
-            } finally {
-                in.invalidate.writeLock().unlock();
+        changeLayout(in, () -> {
+            long size = in.size;
+            if (pos + len >= size) {
+                throw new DaxException(Errno.EINVAL, "collapse range [" + pos + ", +" + len + ") reaches end of file " + size);
             }
-        } finally {
-            in.io.writeLock().unlock();
-        }
+            persistDataLocked(in); // dirty-range bookkeeping is by file offset, which is about to move
+            long fb = pos >>> Geometry.BLOCK_SHIFT;
+            long nb = len >>> Geometry.BLOCK_SHIFT;
+            try (Journal.Handle h = v.journal.begin()) {
+                v.mapper.collapse(h, in, fb, nb);
+                setSize(h, in, size - len, true);
+            }
+            commitShift();
+        });
     }
 
     /** INSERT_RANGE: insert a block-aligned hole at {@code pos}, shifting the rest of the file up. */
     void insertRange(Inode in, long pos, long len) throws DaxException {
         checkAligned(pos, len, "insert");
-        in.io.writeLock().lock();
-        try {
-            in.invalidate.writeLock().lock();
-            try {
-                long size = in.size;
-                if (pos >= size) {
-                    throw new DaxException(Errno.EINVAL, "insert range at " + pos + " is at or past end of file " + size);
-                }
-                long nb = len >>> Geometry.BLOCK_SHIFT;
-                if (size + len > MAX_FILE || in.extents.endBlock() + nb > Extent.MAX_LOGICAL + 1) {
-                    throw new DaxException(Errno.EFBIG, "insert range would make the file larger than " + MAX_FILE + " bytes");
-                }
-                persistDataLocked(in);
-                try (Journal.Handle h = v.journal.begin()) {
-                    v.mapper.shift(h, in, pos >>> Geometry.BLOCK_SHIFT, nb);
-                    setSize(h, in, size + len, true);
-                }
-                commitShift();
-            } finally {
-                in.invalidate.writeLock().unlock();
+        changeLayout(in, () -> {
+            long size = in.size;
+            if (pos >= size) {
+                throw new DaxException(Errno.EINVAL, "insert range at " + pos + " is at or past end of file " + size);
             }
-        } finally {
-            in.io.writeLock().unlock();
-        }
+            long nb = len >>> Geometry.BLOCK_SHIFT;
+            if (size + len > MAX_FILE || in.extents.endBlock() + nb > Extent.MAX_LOGICAL + 1) {
+                throw new DaxException(Errno.EFBIG, "insert range would make the file larger than " + MAX_FILE + " bytes");
+            }
+            persistDataLocked(in);
+            try (Journal.Handle h = v.journal.begin()) {
+                v.mapper.shift(h, in, pos >>> Geometry.BLOCK_SHIFT, nb);
+                setSize(h, in, size + len, true);
+            }
+            commitShift();
+        });
     }
 
     /**
@@ -342,6 +302,32 @@ final class FileIo {
      */
     private void commitShift() throws DaxException {
         v.journal.commit();
+    }
+
+    /** A change that removes or moves file blocks (runs with the layout locks held). */
+    @FunctionalInterface
+    private interface LayoutChange {
+        void run() throws DaxException;
+    }
+
+    /**
+     * Runs a change that removes or moves blocks of {@code in} (truncate, punch hole, zero
+     * range, collapse, insert) under the I/O lock and then the invalidate lock, both exclusive:
+     * no read, write or fault can see the block map mid-change. This is the one place where
+     * the DAX layer will break layouts (unmap, busy scan) before the change.
+     */
+    private static void changeLayout(Inode in, LayoutChange change) throws DaxException {
+        in.io.writeLock().lock();
+        try {
+            in.invalidate.writeLock().lock();
+            try {
+                change.run();
+            } finally {
+                in.invalidate.writeLock().unlock();
+            }
+        } finally {
+            in.io.writeLock().unlock();
+        }
     }
 
     private static void checkRange(long pos, long len) throws DaxException {

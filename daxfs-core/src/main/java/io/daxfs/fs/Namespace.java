@@ -252,6 +252,16 @@ final class Namespace {
         }
     }
 
+    /** The inode named {@code name} in {@code dir} (caller holds dir's dirLock); ENOENT if none. */
+    private Inode existingChild(Inode dir, String name, String path) throws DaxException {
+        checkAlive(dir, path);
+        Directory.Dentry d = dirOf(dir).lookup(name);
+        if (d == null) {
+            throw new DaxException(Errno.ENOENT, path + ": no such file or directory");
+        }
+        return v.cache.get(d.ino());
+    }
+
     private static void checkAlive(Inode dir, String path) throws DaxException {
         if (dir.nlink == 0 || dir.freed) {
             throw new DaxException(Errno.ENOENT, path + ": parent directory was removed");
@@ -392,13 +402,8 @@ final class Namespace {
         Inode dir = par.dir();
         dir.dirLock.lock();
         try {
-            checkAlive(dir, path);
             Directory dd = dirOf(dir);
-            Directory.Dentry d = dd.lookup(par.name());
-            if (d == null) {
-                throw new DaxException(Errno.ENOENT, path + ": no such file or directory");
-            }
-            Inode in = v.cache.get(d.ino());
+            Inode in = existingChild(dir, par.name(), path);
             if (in.isDir()) {
                 throw new DaxException(Errno.EISDIR, path + ": is a directory");
             }
@@ -432,13 +437,8 @@ final class Namespace {
         Inode dir = par.dir();
         dir.dirLock.lock();
         try {
-            checkAlive(dir, path);
             Directory dd = dirOf(dir);
-            Directory.Dentry d = dd.lookup(par.name());
-            if (d == null) {
-                throw new DaxException(Errno.ENOENT, path + ": no such file or directory");
-            }
-            Inode child = v.cache.get(d.ino());
+            Inode child = existingChild(dir, par.name(), path);
             if (!child.isDir()) {
                 throw new DaxException(Errno.ENOTDIR, path + ": not a directory");
             }

@@ -224,7 +224,8 @@ public final class EntryLocks {
      * Replaces the holder's locked entry with {@code newEntry} of the same order (EMPTY to ZERO
      * to REAL), keeping it locked and keeping its marks; returns the new cookie. Nobody is
      * woken: the entry is still locked, and its waiters' key is unchanged because the order is.
-     * An entry changes order only through {@link #delete}, which wakes everyone. From ZERO to
+     * An entry changes order only by removal ({@link #delete}, or a downgrade), which wakes
+     * everyone. From ZERO to
      * REAL the caller removes the zero-page mappings first (model invariant 13).
      */
     public long replace(MappingIndex idx, long index, long cookie, long newEntry) {

@@ -208,7 +208,7 @@ public class EntryLocksLincheckTest {
 
     @Test
     void entryLocksAreLinearizableAndNeverLoseAWakeup() {
-        options(LONG ? 100 : 20, LONG ? 5_000 : 500)
+        options(LONG ? 50 : 20, LONG ? 2_000 : 500)
                 // Race 1: a 2 MiB grab against a 4 KiB grab in its range.
                 .addCustomScenario(scenario(List.of(),
                         List.of("grabUnlock 1 false"), List.of("grabUnlock 2 true"), List.of("waitUnlocked 0 true false")))

@@ -186,8 +186,8 @@ public class MappingIndexLincheckTest {
     void lockFreeLookupsAreLinearizableAcrossEveryStructuralChange() {
         boolean isLong = Boolean.getBoolean("daxfs.test.long");
         new ModelCheckingOptions()
-                .iterations(isLong ? 100 : 15)
-                .invocationsPerIteration(isLong ? 5_000 : 300)
+                .iterations(isLong ? 50 : 15)
+                .invocationsPerIteration(isLong ? 2_000 : 300)
                 .threads(3)
                 .actorsPerThread(3)
                 .actorsBefore(2)

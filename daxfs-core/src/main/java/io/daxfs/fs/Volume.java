@@ -142,7 +142,7 @@ public final class Volume {
             throw new DaxException(Errno.EUCLEAN, "root inode is not a directory");
         }
         // Mount frees the orphans after its first write: whatever that would trip on must be found here.
-        java.util.BitSet owned = new java.util.BitSet();
+        java.util.Set<Long> owned = new java.util.HashSet<>(); // orphans are few; block numbers may pass 2^31
         for (long ino : new Orphans(cache, orphanHead).list(sb.geometry().inodeCount())) {
             Inode in = cache.get(ino);
             if (in.nlink != 0) {
@@ -155,11 +155,10 @@ public final class Volume {
             }
             for (long[] r : runs) {
                 for (long b = r[0]; b < r[0] + r[1]; b++) {
-                    if (!blocks.inUse(b) || owned.get((int) b)) {
+                    if (!blocks.inUse(b) || !owned.add(b)) {
                         throw new DaxException(Errno.EUCLEAN, "orphan inode " + ino + ": block " + b
                                 + " is free in the bitmap or owned twice");
                     }
-                    owned.set((int) b);
                 }
             }
         }

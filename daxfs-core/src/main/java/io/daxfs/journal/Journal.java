@@ -184,6 +184,13 @@ public final class Journal implements AutoCloseable {
         // A source already dirty may have grown since (a directory gaining blocks, an extent
         // chain getting longer): count the growth too, or the transaction outgrows the ring.
         int now = src.estimatedBlocks();
+        Integer seen = dirty.get(src);
+        if (seen != null && seen >= now) {
+            // Already registered and not grown: the common case of repeated writes, kept to a
+            // read. Safe: commit removes a source before collecting it, so if it is still here
+            // it will be collected after this caller's change.
+            return;
+        }
         Integer before = dirty.put(src, now);
         long grown = before == null ? now : now - before;
         if (grown > 0) {

@@ -177,6 +177,17 @@ public final class BlockAllocator implements DirtySource {
         }
     }
 
+    /** True when the bitmap says every block of {@code [start, start + count)} is in use. */
+    public boolean allInUse(long start, long count) {
+        lock.lock();
+        try {
+            long clear = bitmap.nextClear(start);
+            return clear < 0 || clear >= start + count;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** True when the bitmap (as of the running transaction) says block {@code b} is in use. */
     public boolean inUse(long b) {
         lock.lock();

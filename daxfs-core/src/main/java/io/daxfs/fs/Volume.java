@@ -142,25 +142,27 @@ public final class Volume {
             throw new DaxException(Errno.EUCLEAN, "root inode is not a directory");
         }
         // Mount frees the orphans after its first write: whatever that would trip on must be found here.
-        java.util.Set<Long> owned = new java.util.HashSet<>(); // orphans are few; block numbers may pass 2^31
+        // Runs, not blocks: an orphan may be a huge file. Every run must be in use in the bitmap
+        // and no two runs (of any orphans) may overlap, or freeing them would double-free.
+        List<long[]> runs = new java.util.ArrayList<>();
         for (long ino : new Orphans(cache, orphanHead).list(sb.geometry().inodeCount())) {
             Inode in = cache.get(ino);
             if (in.nlink != 0) {
                 throw new DaxException(Errno.EUCLEAN, "orphan inode " + ino + " still has " + in.nlink + " links");
             }
-            List<long[]> runs = new java.util.ArrayList<>();
-            in.extents.toList().forEach(e -> runs.add(new long[]{e.physical(), e.length()}));
+            in.extents.toList().forEach(e -> runs.add(new long[]{e.physical(), e.length(), ino}));
             for (long c : in.chain) {
-                runs.add(new long[]{c, 1});
+                runs.add(new long[]{c, 1, ino});
             }
-            for (long[] r : runs) {
-                for (long b = r[0]; b < r[0] + r[1]; b++) {
-                    if (!blocks.inUse(b) || !owned.add(b)) {
-                        throw new DaxException(Errno.EUCLEAN, "orphan inode " + ino + ": block " + b
-                                + " is free in the bitmap or owned twice");
-                    }
-                }
+        }
+        runs.sort(java.util.Comparator.comparingLong(r -> r[0]));
+        long end = 0;
+        for (long[] r : runs) {
+            if (r[0] < end || !blocks.allInUse(r[0], r[1])) {
+                throw new DaxException(Errno.EUCLEAN, "orphan inode " + r[2] + ": blocks " + r[0] + "+" + r[1]
+                        + " are free in the bitmap or owned twice");
             }
+            end = r[0] + r[1];
         }
     }
 

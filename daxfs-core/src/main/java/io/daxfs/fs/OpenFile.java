@@ -67,57 +67,27 @@ public final class OpenFile {
     }
 
     public void truncate(long size) throws DaxException {
-        checkWrite("truncate");
-        try {
-            v.fileIo.truncate(inode, size);
-        } catch (RuntimeException e) {
-            throw v.internalError("truncate", e);
-        }
+        changeBlocks("truncate", () -> v.fileIo.truncate(inode, size));
     }
 
     public void allocate(long pos, long len, boolean keepSize) throws DaxException {
-        checkWrite("allocate");
-        try {
-            v.fileIo.allocateRange(inode, pos, len, keepSize);
-        } catch (RuntimeException e) {
-            throw v.internalError("allocate", e);
-        }
+        changeBlocks("allocate", () -> v.fileIo.allocateRange(inode, pos, len, keepSize));
     }
 
     public void punchHole(long pos, long len) throws DaxException {
-        checkWrite("punch hole");
-        try {
-            v.fileIo.punchHole(inode, pos, len);
-        } catch (RuntimeException e) {
-            throw v.internalError("punch hole", e);
-        }
+        changeBlocks("punch hole", () -> v.fileIo.punchHole(inode, pos, len));
     }
 
     public void zeroRange(long pos, long len, boolean keepSize) throws DaxException {
-        checkWrite("zero range");
-        try {
-            v.fileIo.zeroRange(inode, pos, len, keepSize);
-        } catch (RuntimeException e) {
-            throw v.internalError("zero range", e);
-        }
+        changeBlocks("zero range", () -> v.fileIo.zeroRange(inode, pos, len, keepSize));
     }
 
     public void collapseRange(long pos, long len) throws DaxException {
-        checkWrite("collapse range");
-        try {
-            v.fileIo.collapseRange(inode, pos, len);
-        } catch (RuntimeException e) {
-            throw v.internalError("collapse range", e);
-        }
+        changeBlocks("collapse range", () -> v.fileIo.collapseRange(inode, pos, len));
     }
 
     public void insertRange(long pos, long len) throws DaxException {
-        checkWrite("insert range");
-        try {
-            v.fileIo.insertRange(inode, pos, len);
-        } catch (RuntimeException e) {
-            throw v.internalError("insert range", e);
-        }
+        changeBlocks("insert range", () -> v.fileIo.insertRange(inode, pos, len));
     }
 
     public long seekData(long pos) throws DaxException {
@@ -169,6 +139,25 @@ public final class OpenFile {
         }
         if (!allowed) {
             throw new DaxException(Errno.EBADF, op + ": file is not open for " + (op.equals("read") ? "reading" : "writing"));
+        }
+    }
+
+    /** A change of the file's size or block map. */
+    @FunctionalInterface
+    private interface BlockChange {
+        void run() throws DaxException;
+    }
+
+    /**
+     * Runs a size or block-map change through a writable handle; an unexpected runtime failure
+     * becomes EIO and turns the volume read-only (see {@link Volume#internalError}).
+     */
+    private void changeBlocks(String op, BlockChange change) throws DaxException {
+        checkWrite(op);
+        try {
+            change.run();
+        } catch (RuntimeException e) {
+            throw v.internalError(op, e);
         }
     }
 

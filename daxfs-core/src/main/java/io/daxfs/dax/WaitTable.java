@@ -1,8 +1,6 @@
 package io.daxfs.dax;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.util.Arrays;
+import io.daxfs.mm.WaitQueues;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
@@ -33,12 +31,10 @@ import java.util.concurrent.locks.LockSupport;
  *     returns from park are harmless and an unpark that comes before the park is not lost.</li>
  * </ul>
  *
- * <h2>Queues without locks</h2>
- * A queue is a copy-on-write array of waiters swapped by compare-and-set: enqueueing happens
- * under the index short lock (the innermost lock), so the queue must not take a lock itself;
- * and waiters per queue are few, so copying is cheap. A waiter leaves its queue when it is woken
- * (the waker purges it) or cancelled (it purges itself). Wakeups claim a waiter by
- * compare-and-set of its state, so two wakers never both count one waiter.
+ * <h2>Queues</h2>
+ * The queues are {@link WaitQueues}, keyed by the mapping index (by identity, hashed with its
+ * {@code waitHash}) and the key index. Enqueueing happens under the index short lock, the
+ * innermost lock, which is why the queues take none themselves.
  *
  * <h2>One table per file system</h2>
  * Keys carry the mapping index's identity, so one table for the whole JVM (as Linux has one
@@ -50,19 +46,9 @@ import java.util.concurrent.locks.LockSupport;
 public final class WaitTable {
     /** The number of wait queues. */
     public static final int QUEUES = 4096;
-    private static final int QUEUE_BITS = Integer.numberOfTrailingZeros(QUEUES);
 
-    private static final Waiter[] NONE = new Waiter[0];
-
-    private final Queue[] queues = new Queue[QUEUES];
+    private final WaitQueues queues = new WaitQueues(QUEUES);
     private final LongAdder waits = new LongAdder();
-    private final LongAdder wakeups = new LongAdder();
-
-    public WaitTable() {
-        for (int i = 0; i < QUEUES; i++) {
-            queues[i] = new Queue();
-        }
-    }
 
     /**
      * Queues the current thread for the entry of {@code index} whose first page is
@@ -70,82 +56,34 @@ public final class WaitTable {
      * call {@link Waiter#await} (or {@link Waiter#abandon} if you will not sleep after all).
      */
     public Waiter enqueue(MappingIndex index, long keyIndex, boolean exclusive) {
-        Queue q = queues[queueOf(index, keyIndex)];
-        Waiter w = new Waiter(this, q, index, keyIndex, exclusive, Thread.currentThread());
-        q.add(w);
+        Waiter w = new Waiter(queues.enqueue(index, index.waitHash, keyIndex, exclusive));
         waits.increment();
         return w;
     }
 
     /** Wakes every non-exclusive waiter of the key and the first exclusive one. Returns how many woke. */
     public int wakeOne(MappingIndex index, long keyIndex) {
-        return wake(index, keyIndex, false);
+        return queues.wakeOne(index, index.waitHash, keyIndex);
     }
 
     /** Wakes every waiter of the key. Returns how many woke. */
     public int wakeAll(MappingIndex index, long keyIndex) {
-        return wake(index, keyIndex, true);
-    }
-
-    private int wake(MappingIndex index, long keyIndex, boolean all) {
-        Queue q = queues[queueOf(index, keyIndex)];
-        Waiter[] ws = q.waiters;
-        if (ws.length == 0) {
-            return 0;
-        }
-        return wakeMatching(q, ws, index, keyIndex, all);
-    }
-
-    private int wakeMatching(Queue q, Waiter[] ws, MappingIndex index, long keyIndex, boolean all) {
-        int woken = 0;
-        boolean exclusiveWoken = false;
-        for (Waiter w : ws) {
-            if (w.index != index || w.keyIndex != keyIndex) {
-                continue; // another key in the same queue
-            }
-            if (w.exclusive && exclusiveWoken && !all) {
-                continue;
-            }
-            if (w.claim()) {
-                woken++;
-                exclusiveWoken |= w.exclusive;
-            }
-        }
-        if (woken > 0) {
-            wakeups.add(woken);
-            q.purge();
-        }
-        return woken;
+        return queues.wakeAll(index, index.waitHash, keyIndex);
     }
 
     /** The queue a key hashes to (tests use it to build colliding keys). */
     int queueOf(MappingIndex index, long keyIndex) {
-        long h = (keyIndex ^ (long) index.waitHash << 32) * 0x9E3779B97F4A7C15L;
-        return (int) (h >>> Long.SIZE - QUEUE_BITS);
+        return queues.queueOf(index.waitHash, keyIndex);
     }
 
     /** Threads currently waiting (not yet woken) on the key: for tests and debugging. */
     public int waiting(MappingIndex index, long keyIndex) {
-        int n = 0;
-        for (Waiter w : queues[queueOf(index, keyIndex)].waiters) {
-            if (w.index == index && w.keyIndex == keyIndex && w.state == Waiter.WAITING) {
-                n++;
-            }
-        }
-        return n;
+        return queues.waiting(index, index.waitHash, keyIndex);
     }
 
     /** Threads waiting on any key (tests: nobody may be left asleep at the end of a run). */
     int waitingTotal() {
-        int n = 0;
-        for (Queue q : queues) {
-            for (Waiter w : q.waiters) {
-                if (w.state == Waiter.WAITING) {
-                    n++;
-                }
-            }
-        }
-        return n;
+        return queues.waitingTotal();
     }
 
     /** Sleeps started since the table was made. */
@@ -155,105 +93,26 @@ public final class WaitTable {
 
     /** Waiters woken since the table was made. */
     public long wakeups() {
-        return wakeups.sum();
+        return queues.wakeups();
     }
 
-    /** One wait queue: a copy-on-write array of waiters, oldest first. */
-    static final class Queue {
-        private static final VarHandle WAITERS;
-
-        static {
-            try {
-                WAITERS = MethodHandles.lookup().findVarHandle(Queue.class, "waiters", Waiter[].class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        volatile Waiter[] waiters = NONE;
-
-        void add(Waiter w) {
-            for (;;) {
-                Waiter[] cur = waiters;
-                Waiter[] next = Arrays.copyOf(cur, cur.length + 1);
-                next[cur.length] = w;
-                if (WAITERS.compareAndSet(this, cur, next)) {
-                    return;
-                }
-            }
-        }
-
-        /**
-         * Drops every waiter that is no longer waiting (woken or cancelled). A waiter never
-         * returns to waiting, and whoever ends a wait purges afterwards, so none is left behind.
-         */
-        void purge() {
-            for (;;) {
-                Waiter[] cur = waiters;
-                Waiter[] next = new Waiter[cur.length];
-                int kept = 0;
-                for (Waiter w : cur) {
-                    if (w.state == Waiter.WAITING) {
-                        next[kept++] = w;
-                    }
-                }
-                if (kept == cur.length) {
-                    return;
-                }
-                if (WAITERS.compareAndSet(this, cur, kept == 0 ? NONE : Arrays.copyOf(next, kept))) {
-                    return;
-                }
-            }
-        }
-    }
-
-    /** One sleeping thread. */
+    /**
+     * One sleeping thread. It wraps the queue's waiter so that callers in dax keep one type
+     * named for the entry lock protocol, whatever the queues underneath are.
+     */
     public static final class Waiter {
-        static final int WAITING = 0;
-        static final int WOKEN = 1;
-        static final int CANCELLED = 2;
-        private static final VarHandle STATE;
+        private final WaitQueues.Waiter waiter;
 
-        static {
-            try {
-                STATE = MethodHandles.lookup().findVarHandle(Waiter.class, "state", int.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        private final WaitTable table;
-        private final Queue queue;
-        final MappingIndex index;
-        final long keyIndex;
-        final boolean exclusive;
-        private final Thread thread;
-        volatile int state;
-
-        Waiter(WaitTable table, Queue queue, MappingIndex index, long keyIndex, boolean exclusive, Thread thread) {
-            this.table = table;
-            this.queue = queue;
-            this.index = index;
-            this.keyIndex = keyIndex;
-            this.exclusive = exclusive;
-            this.thread = thread;
+        private Waiter(WaitQueues.Waiter waiter) {
+            this.waiter = waiter;
         }
 
         public long keyIndex() {
-            return keyIndex;
+            return waiter.key();
         }
 
         public boolean exclusive() {
-            return exclusive;
-        }
-
-        /** Claims the waiter for one waker and unparks it; false if it was woken or cancelled already. */
-        boolean claim() {
-            if (STATE.compareAndSet(this, WAITING, WOKEN)) {
-                LockSupport.unpark(thread);
-                return true;
-            }
-            return false;
+            return waiter.exclusive();
         }
 
         /**
@@ -261,55 +120,22 @@ public final class WaitTable {
          * abandoned halfway); the interrupt status is kept for the caller.
          */
         public void await() {
-            boolean interrupted = false;
-            while (state == WAITING) {
-                LockSupport.park(this);
-                if (Thread.interrupted()) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            waiter.await();
         }
 
-        /**
-         * Sleeps until woken or interrupted (waits that may give up, such as a layout break
-         * waiting for pages to go idle). If the interrupt comes first the waiter leaves the
-         * queue and throws; if the wakeup came first it returns normally, with the interrupt
-         * status set, and the caller owns the wakeup as after {@link #await}.
-         */
+        /** As {@link WaitQueues.Waiter#awaitInterruptibly}: for waits that may give up, such as a layout break. */
         public void awaitInterruptibly() throws InterruptedException {
-            while (state == WAITING) {
-                if (Thread.interrupted()) {
-                    if (STATE.compareAndSet(this, WAITING, CANCELLED)) {
-                        queue.purge();
-                        throw new InterruptedException();
-                    }
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                LockSupport.park(this);
-            }
+            waiter.awaitInterruptibly();
         }
 
-        /**
-         * Gives up a wait that will not happen (the caller failed between enqueue and await).
-         * If a wakeup already arrived for an exclusive waiter, it is handed to the next waiter,
-         * so abandoning never loses one.
-         */
+        /** For a caller that failed between enqueue and await: as {@link WaitQueues.Waiter#abandon}. */
         public void abandon() {
-            if (STATE.compareAndSet(this, WAITING, CANCELLED)) {
-                queue.purge();
-            } else if (exclusive && state == WOKEN) {
-                table.wakeOne(index, keyIndex);
-            }
+            waiter.abandon();
         }
 
         @Override
         public String toString() {
-            return "Waiter[" + thread.getName() + " key=" + keyIndex + (exclusive ? " exclusive" : "")
-                    + " state=" + state + "]";
+            return waiter.toString();
         }
     }
 }

@@ -2,10 +2,8 @@ package io.daxfs.mm;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The page descriptors of one device: a zero-based reference count and a mapcount per 4 KiB
@@ -43,11 +41,11 @@ import java.util.concurrent.locks.LockSupport;
  * array (one reference per {@value #SEGMENT_CHUNKS} chunks, i.e. per 2 GiB).
  *
  * <h2>Waiting</h2>
- * No locks at all. Waiters sleep in {@value #QUEUES} hashed wait queues (copy-on-write arrays
- * swapped by compare-and-set, as in {@code io.daxfs.dax.WaitTable}) keyed by the 2 MiB region
+ * No locks at all. Waiters sleep in {@value #QUEUES} {@link WaitQueues} keyed by the 2 MiB region
  * (the pfn of the folio head). A waiter enqueues, then checks the condition, then parks; a
  * release stores its new count (compare-and-set), then reads the queue: both are volatile, so
  * either the waiter sees the new count or the releaser sees the waiter, and no wakeup is lost.
+ * Waiters are non-exclusive (each re-checks its own range), so a wakeup is never handed on.
  * A release that leaves its slot not busy (refcount == mapcount, which includes idle) wakes
  * every waiter of its region, which re-check and sleep again if their range is still busy. A
  * release that finds the queue empty costs one volatile read.
@@ -65,13 +63,14 @@ public final class PageRefs {
     private static final long REF = 1L << 32;
     private static final long MAP = REF + 1;
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
+    /** Keys are regions of this one device, whose queues are its own: no owner to tell apart. */
+    private static final Object NO_OWNER = null;
 
     private final long pages;
     private final AtomicReferenceArray<AtomicReferenceArray<long[]>> directory;
-    private final Queue[] queues = new Queue[QUEUES];
+    private final WaitQueues queues = new WaitQueues(QUEUES);
     private final LongAdder chunks = new LongAdder();
     private final LongAdder waits = new LongAdder();
-    private final LongAdder wakeups = new LongAdder();
 
     /** Descriptors for a device of {@code pages} 4 KiB pages. */
     public PageRefs(long pages) {
@@ -85,9 +84,6 @@ public final class PageRefs {
             throw new IllegalArgumentException("device too large: " + pages + " pages");
         }
         directory = new AtomicReferenceArray<>((int) nSegments);
-        for (int i = 0; i < QUEUES; i++) {
-            queues[i] = new Queue();
-        }
     }
 
     public long pages() {
@@ -241,73 +237,33 @@ public final class PageRefs {
     }
 
     private void await(long pfn, int order, boolean idle, boolean interruptible) throws InterruptedException {
-        boolean interrupted = false;
-        long key = pfn >>> ORDER_2M;
-        try {
-            while (!all(pfn, order, idle)) {
-                Queue q = queues[queueOf(key)];
-                Waiter w = new Waiter(key, Thread.currentThread());
-                q.add(w);
-                try {
-                    if (all(pfn, order, idle)) {
-                        return; // the release came before our enqueue was seen
-                    }
-                    waits.increment();
-                    while (w.state == Waiter.WAITING) {
-                        if (Thread.interrupted()) {
-                            if (interruptible) {
-                                throw new InterruptedException();
-                            }
-                            interrupted = true;
-                        }
-                        LockSupport.park(this);
-                    }
-                } finally {
-                    if (Waiter.STATE.compareAndSet(w, Waiter.WAITING, Waiter.CANCELLED)) {
-                        q.purge();
-                    }
+        long region = pfn >>> ORDER_2M;
+        while (!all(pfn, order, idle)) {
+            WaitQueues.Waiter w = queues.enqueue(NO_OWNER, 0, region, false);
+            try {
+                if (all(pfn, order, idle)) {
+                    return; // the release came before our enqueue was seen
                 }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
+                waits.increment();
+                if (interruptible) {
+                    w.awaitInterruptibly();
+                } else {
+                    w.await();
+                }
+            } finally {
+                w.abandon(); // leaves the queue unless woken; a non-exclusive wakeup has nothing to hand on
             }
         }
     }
 
     /** Wakes every waiter of the 2 MiB region {@code key}; one volatile read if nobody waits. */
     private void wake(long key) {
-        Queue q = queues[queueOf(key)];
-        Waiter[] ws = q.waiters;
-        if (ws.length == 0) {
-            return;
-        }
-        int woken = 0;
-        for (Waiter w : ws) {
-            if (w.key == key && w.claim()) {
-                woken++;
-            }
-        }
-        if (woken > 0) {
-            wakeups.add(woken);
-            q.purge();
-        }
-    }
-
-    private static int queueOf(long key) {
-        return (int) ((key * 0x9E3779B97F4A7C15L) >>> (Long.SIZE - Integer.numberOfTrailingZeros(QUEUES)));
+        queues.wakeAll(NO_OWNER, 0, key);
     }
 
     /** Threads currently asleep on the region of {@code pfn} (tests). */
     public int waiting(long pfn) {
-        long key = pfn >>> ORDER_2M;
-        int n = 0;
-        for (Waiter w : queues[queueOf(key)].waiters) {
-            if (w.key == key && w.state == Waiter.WAITING) {
-                n++;
-            }
-        }
-        return n;
+        return queues.waiting(NO_OWNER, 0, pfn >>> ORDER_2M);
     }
 
     // ---- counters -------------------------------------------------------------------------
@@ -324,7 +280,7 @@ public final class PageRefs {
 
     /** Waiters woken by releases. */
     public long wakeups() {
-        return wakeups.sum();
+        return queues.wakeups();
     }
 
     // ---- storage --------------------------------------------------------------------------
@@ -382,88 +338,5 @@ public final class PageRefs {
 
     private static int maps(long v) {
         return (int) v;
-    }
-
-    // ---- wait queues ----------------------------------------------------------------------
-
-    private static final Waiter[] NONE = new Waiter[0];
-
-    /** One wait queue: a copy-on-write array of waiters. */
-    static final class Queue {
-        private static final VarHandle WAITERS;
-
-        static {
-            try {
-                WAITERS = MethodHandles.lookup().findVarHandle(Queue.class, "waiters", Waiter[].class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        volatile Waiter[] waiters = NONE;
-
-        void add(Waiter w) {
-            for (;;) {
-                Waiter[] cur = waiters;
-                Waiter[] next = Arrays.copyOf(cur, cur.length + 1);
-                next[cur.length] = w;
-                if (WAITERS.compareAndSet(this, cur, next)) {
-                    return;
-                }
-            }
-        }
-
-        /** Drops every waiter no longer waiting; whoever ends a wait purges afterwards. */
-        void purge() {
-            for (;;) {
-                Waiter[] cur = waiters;
-                Waiter[] next = new Waiter[cur.length];
-                int kept = 0;
-                for (Waiter w : cur) {
-                    if (w.state == Waiter.WAITING) {
-                        next[kept++] = w;
-                    }
-                }
-                if (kept == cur.length) {
-                    return;
-                }
-                if (WAITERS.compareAndSet(this, cur, kept == 0 ? NONE : Arrays.copyOf(next, kept))) {
-                    return;
-                }
-            }
-        }
-    }
-
-    /** One sleeping thread; its state moves once from WAITING to WOKEN or CANCELLED. */
-    static final class Waiter {
-        static final int WAITING = 0;
-        static final int WOKEN = 1;
-        static final int CANCELLED = 2;
-        static final VarHandle STATE;
-
-        static {
-            try {
-                STATE = MethodHandles.lookup().findVarHandle(Waiter.class, "state", int.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        final long key;
-        private final Thread thread;
-        volatile int state;
-
-        Waiter(long key, Thread thread) {
-            this.key = key;
-            this.thread = thread;
-        }
-
-        boolean claim() {
-            if (STATE.compareAndSet(this, WAITING, WOKEN)) {
-                LockSupport.unpark(thread);
-                return true;
-            }
-            return false;
-        }
     }
 }

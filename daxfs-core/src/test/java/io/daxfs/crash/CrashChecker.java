@@ -15,6 +15,7 @@ import io.daxfs.crash.FsModel.Entry;
 import io.daxfs.crash.FsModel.Kind;
 import io.daxfs.crash.FsModel.Node;
 import io.daxfs.device.Device;
+import io.daxfs.testutil.RetainedDevice;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.file.StandardOpenOption;
@@ -39,7 +40,7 @@ final class CrashChecker {
     static final MountOptions MOUNT = MountOptions.DEFAULT.withCommitIntervalMs(0);
 
     private final FsModel model;
-    private ScratchDevice scratch;
+    private RetainedDevice scratch;
     /** Nanoseconds spent: load, fsck, mount, verify, unmount. */
     final long[] nanos = new long[5];
     private long images;
@@ -70,9 +71,9 @@ final class CrashChecker {
             if (scratch != null) {
                 scratch.free();
             }
-            scratch = new ScratchDevice(image.byteSize());
+            scratch = RetainedDevice.allocateFreeable(image.byteSize());
         }
-        ScratchDevice mem = scratch.load(image);
+        RetainedDevice mem = scratch.load(image);
         long t1 = System.nanoTime();
         fsck(mem, image, "before mount", problems);
         long t2 = System.nanoTime();

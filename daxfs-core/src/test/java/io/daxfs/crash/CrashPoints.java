@@ -90,7 +90,33 @@ final class CrashPoints implements RecordingDevice.PersistListener {
         if (imageBuffer == null) {
             imageBuffer = bufferArena.allocate(device.size(), 4096);
         }
-        return ScratchDevice.recycling(imageBuffer);
+        return recycling(imageBuffer);
+    }
+
+    /**
+     * An arena whose every allocation is this one buffer: lets {@code RecordingDevice.crashImage}
+     * build image after image in the same memory. Only one allocation may be live at a time.
+     */
+    private static Arena recycling(MemorySegment buffer) {
+        return new Arena() {
+            @Override
+            public MemorySegment allocate(long byteSize, long byteAlignment) {
+                if (byteSize > buffer.byteSize() || buffer.address() % byteAlignment != 0) {
+                    throw new IllegalArgumentException("recycled buffer cannot hold " + byteSize + " bytes");
+                }
+                return buffer.asSlice(0, byteSize);
+            }
+
+            @Override
+            public MemorySegment.Scope scope() {
+                return buffer.scope();
+            }
+
+            @Override
+            public void close() {
+                // The buffer outlives the images built in it.
+            }
+        };
     }
 
     private boolean active(long point) {

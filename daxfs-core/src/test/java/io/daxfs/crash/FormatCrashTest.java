@@ -8,6 +8,7 @@ import io.daxfs.api.FormatOptions;
 import io.daxfs.api.FsckReport;
 import io.daxfs.api.ProgressListener;
 import io.daxfs.device.RecordingDevice;
+import io.daxfs.testutil.RetainedDevice;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -37,7 +38,7 @@ class FormatCrashTest {
     void everyPersistencePointOfFormatOverAnOldFileSystem() throws Exception {
         RecordingDevice dev = RecordingDevice.allocate(SIZE);
         ExecutorService checkThread = Executors.newSingleThreadExecutor();
-        ScratchDevice scratch = new ScratchDevice(SIZE);
+        RetainedDevice scratch = RetainedDevice.allocateFreeable(SIZE);
         try (Arena arena = Arena.ofShared()) {
             Map<String, byte[]> old = new TreeMap<>();
             String oldUuid;
@@ -98,7 +99,7 @@ class FormatCrashTest {
     }
 
     /** "old", "new" or "refused" when the image is an allowed outcome, else why not. */
-    private static String outcome(ScratchDevice dev, String oldUuid, Map<String, byte[]> old, boolean mustMount) {
+    private static String outcome(RetainedDevice dev, String oldUuid, Map<String, byte[]> old, boolean mustMount) {
         DaxFileSystem fs;
         try {
             fs = DaxFileSystem.mount(dev, CrashChecker.MOUNT);

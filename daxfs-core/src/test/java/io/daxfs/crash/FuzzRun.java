@@ -8,6 +8,7 @@ import io.daxfs.api.FileStat;
 import io.daxfs.api.FileType;
 import io.daxfs.api.FsckReport;
 import io.daxfs.api.ProgressListener;
+import io.daxfs.testutil.RetainedDevice;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -32,7 +33,7 @@ import java.util.Set;
  */
 final class FuzzRun implements AutoCloseable {
     private final Path file;
-    private final ScratchDevice scratch;
+    private final RetainedDevice scratch;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment readBack;
     long mounted;
@@ -44,7 +45,7 @@ final class FuzzRun implements AutoCloseable {
 
     FuzzRun(Path dir, long size) {
         this.file = dir.resolve("fuzz.img");
-        this.scratch = new ScratchDevice(size);
+        this.scratch = RetainedDevice.allocateFreeable(size);
         this.readBack = arena.allocate(size, 4096);
     }
 

@@ -9,6 +9,7 @@ import io.daxfs.device.MemoryDevice;
 import io.daxfs.device.RecordingDevice;
 import io.daxfs.media.Geometry;
 import io.daxfs.media.Superblock;
+import io.daxfs.testutil.RetainedDevice;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -26,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FsckCleanTest {
     @Test
     void freshlyFormattedImageIsClean() throws Exception {
-        KeptDevice dev = TestImages.formatted();
+        RetainedDevice dev = TestImages.formatted();
         FsckReport r = Fsck.check(dev, false, ProgressListener.NONE);
         assertEquals(List.of(), r.problems());
         assertTrue(r.clean());
@@ -37,7 +38,7 @@ class FsckCleanTest {
 
     @Test
     void imageAfterWorkloadIsClean() throws Exception {
-        KeptDevice dev = new KeptDevice(TestImages.SIZE);
+        RetainedDevice dev = RetainedDevice.allocate(TestImages.SIZE);
         try (DaxFileSystem fs = DaxFileSystem.format(dev, FormatOptions.DEFAULT)) {
             TestImages.workload(fs);
             assertTrue(fs.lstat("/a/long-link").blocks() > 0, "the long target has a block");
@@ -55,7 +56,7 @@ class FsckCleanTest {
 
     @Test
     void committedButNotCheckpointedJournalIsCheckedAsReplayed() throws Exception {
-        KeptDevice dev = new KeptDevice(TestImages.SIZE);
+        RetainedDevice dev = RetainedDevice.allocate(TestImages.SIZE);
         try (DaxFileSystem fs = DaxFileSystem.format(dev, FormatOptions.DEFAULT)) {
             TestImages.workload(fs);
             fs.volume().journal().checkpoint();
@@ -91,7 +92,7 @@ class FsckCleanTest {
         long metaBytes = g.dataStart() << Geometry.BLOCK_SHIFT;
         assertNotEquals(-1, durable.asSlice(0, metaBytes).mismatch(dev.segment().asSlice(0, metaBytes)),
                 "some home location is stale on the medium");
-        FsckReport r = Fsck.check(KeptDevice.copyOf(durable), false, ProgressListener.NONE);
+        FsckReport r = Fsck.check(RetainedDevice.copyOf(durable), false, ProgressListener.NONE);
         assertEquals(List.of(), r.problems());
         assertTrue(r.journalReplayed());
         fs.close();
@@ -99,7 +100,7 @@ class FsckCleanTest {
 
     @Test
     void reportsProgressPerPhase() throws Exception {
-        KeptDevice dev = TestImages.small().device();
+        RetainedDevice dev = TestImages.small().device();
         Set<String> phases = new HashSet<>();
         Fsck.check(dev, false, (phase, done, total) -> {
             assertTrue(done <= total, phase + ": " + done + " of " + total);

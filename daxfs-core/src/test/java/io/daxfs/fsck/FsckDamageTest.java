@@ -12,6 +12,7 @@ import io.daxfs.media.Geometry;
 import io.daxfs.media.InodeRecord;
 import io.daxfs.media.Le;
 import io.daxfs.media.Superblock;
+import io.daxfs.testutil.RetainedDevice;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -227,7 +228,7 @@ class FsckDamageTest {
 
     @Test
     void extentChainAndSymlinkBlockDamage() throws Exception {
-        KeptDevice dev = new KeptDevice(TestImages.SIZE);
+        RetainedDevice dev = RetainedDevice.allocate(TestImages.SIZE);
         long big;
         long link;
         try (DaxFileSystem fs = DaxFileSystem.format(dev, FormatOptions.DEFAULT)) {

@@ -19,6 +19,7 @@ import io.daxfs.media.Geometry;
 import io.daxfs.media.InodeRecord;
 import io.daxfs.media.Le;
 import io.daxfs.media.Superblock;
+import io.daxfs.testutil.RetainedDevice;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -113,8 +114,8 @@ class FsckRepairTest {
 
     @Test
     void freesTheOrphansOfACrashedImage() throws Exception {
-        KeptDevice dev = new KeptDevice(TestImages.SIZE);
-        KeptDevice crashed;
+        RetainedDevice dev = RetainedDevice.allocate(TestImages.SIZE);
+        RetainedDevice crashed;
         long orphan;
         try (DaxFileSystem fs = DaxFileSystem.format(dev, FormatOptions.DEFAULT)) {
             TestImages.workload(fs);
@@ -123,7 +124,7 @@ class FsckRepairTest {
                 orphan = fs.stat("/orphan").ino();
                 fs.unlink("/orphan");
                 fs.volume().journal().commit();
-                crashed = KeptDevice.copyOf(dev.segment());
+                crashed = RetainedDevice.copyOf(dev.segment());
             }
         }
         assertTrue(Fsck.check(crashed, false, ProgressListener.NONE).clean(), "an orphan list is no damage");
@@ -168,7 +169,7 @@ class FsckRepairTest {
 
     @Test
     void cleanImageIsLeftUntouched() throws Exception {
-        KeptDevice dev = TestImages.small().device();
+        RetainedDevice dev = TestImages.small().device();
         byte[] before = TestImages.snapshot(dev.segment()).toArray(ValueLayout.JAVA_BYTE);
         FsckReport r = Fsck.check(dev, true, ProgressListener.NONE);
         assertTrue(r.clean());
@@ -178,7 +179,7 @@ class FsckRepairTest {
 
     @Test
     void rewritesADamagedSuperblockSlot() throws Exception {
-        KeptDevice dev = TestImages.small().device();
+        RetainedDevice dev = TestImages.small().device();
         long older = Superblock.slotFor(Superblock.read(dev.segment()).generation() + 1);
         Le.putLong(dev.segment(), (older << Geometry.BLOCK_SHIFT) + 40, 12345);
         FsckReport r = Fsck.check(dev, true, ProgressListener.NONE);
@@ -222,12 +223,12 @@ class FsckRepairTest {
 
     @Test
     void refusesToRepairACorruptJournal() throws Exception {
-        KeptDevice dev = new KeptDevice(TestImages.SIZE);
-        KeptDevice copy;
+        RetainedDevice dev = RetainedDevice.allocate(TestImages.SIZE);
+        RetainedDevice copy;
         try (DaxFileSystem fs = DaxFileSystem.format(dev, FormatOptions.DEFAULT)) {
             fs.mkdir("/x");
             fs.volume().journal().commit();
-            copy = KeptDevice.copyOf(dev.segment());
+            copy = RetainedDevice.copyOf(dev.segment());
         }
         Superblock sb = Superblock.read(copy.segment());
         JournalScan.Tx tx = JournalScan.scan(copy.segment(), sb).txs().getFirst();

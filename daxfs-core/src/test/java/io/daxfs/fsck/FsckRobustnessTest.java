@@ -14,6 +14,7 @@ import io.daxfs.media.Geometry;
 import io.daxfs.media.InodeRecord;
 import io.daxfs.media.Le;
 import io.daxfs.media.Superblock;
+import io.daxfs.testutil.RetainedDevice;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,7 +51,7 @@ class FsckRobustnessTest {
 
     @BeforeAll
     static void images() throws Exception {
-        KeptDevice dev = new KeptDevice(SIZE);
+        RetainedDevice dev = RetainedDevice.allocate(SIZE);
         try (DaxFileSystem fs = DaxFileSystem.format(dev, FormatOptions.DEFAULT)) {
             TestImages.workload(fs);
             fs.volume().journal().checkpoint();
@@ -73,16 +74,16 @@ class FsckRobustnessTest {
             }
         }
         dataMetadata = meta.stream().mapToLong(Long::longValue).toArray();
-        assertTrue(Fsck.check(KeptDevice.copyOf(MemorySegment.ofArray(pending)), false, ProgressListener.NONE).clean());
+        assertTrue(Fsck.check(RetainedDevice.copyOf(MemorySegment.ofArray(pending)), false, ProgressListener.NONE).clean());
     }
 
     @Test
     void refusesWhatIsNotADaxfs() {
-        assertRefused(Errno.EMEDIUMTYPE, new KeptDevice(SIZE));
+        assertRefused(Errno.EMEDIUMTYPE, RetainedDevice.allocate(SIZE));
         byte[] noise = new byte[(int) SIZE];
         new SplittableRandom(1).nextBytes(noise);
-        assertRefused(Errno.EMEDIUMTYPE, KeptDevice.copyOf(MemorySegment.ofArray(noise)));
-        assertRefused(Errno.EMEDIUMTYPE, new KeptDevice(4096));
+        assertRefused(Errno.EMEDIUMTYPE, RetainedDevice.copyOf(MemorySegment.ofArray(noise)));
+        assertRefused(Errno.EMEDIUMTYPE, RetainedDevice.allocate(4096));
     }
 
     @Test
@@ -90,7 +91,7 @@ class FsckRobustnessTest {
         MemorySegment bothBad = MemorySegment.ofArray(clean.clone());
         bothBad.set(ValueLayout.JAVA_BYTE, 200, (byte) 1);
         bothBad.set(ValueLayout.JAVA_BYTE, Geometry.BLOCK_SIZE + 200, (byte) 1);
-        assertRefused(Errno.EUCLEAN, KeptDevice.copyOf(bothBad));
+        assertRefused(Errno.EUCLEAN, RetainedDevice.copyOf(bothBad));
 
         MemorySegment otherVersion = MemorySegment.ofArray(clean.clone());
         for (long slot = 0; slot < 2; slot++) {
@@ -98,20 +99,20 @@ class FsckRobustnessTest {
             Le.putInt(sb, 8, Superblock.VERSION + 1);
             Le.putInt(sb, 4092, Crc.of(sb, 0, 4092));
         }
-        assertRefused(Errno.EMEDIUMTYPE, KeptDevice.copyOf(otherVersion));
+        assertRefused(Errno.EMEDIUMTYPE, RetainedDevice.copyOf(otherVersion));
 
         // An image cut short: the superblock describes more blocks than the device has.
-        assertRefused(Errno.EUCLEAN, KeptDevice.copyOf(MemorySegment.ofArray(clean).asSlice(0, SIZE / 2)));
+        assertRefused(Errno.EUCLEAN, RetainedDevice.copyOf(MemorySegment.ofArray(clean).asSlice(0, SIZE / 2)));
     }
 
     @Test
     void neverWritesWithoutRepair(@TempDir Path dir) throws Exception {
-        KeptDevice unflushed = KeptDevice.copyOf(MemorySegment.ofArray(pending));
+        RetainedDevice unflushed = RetainedDevice.copyOf(MemorySegment.ofArray(pending));
         FsckReport r = Fsck.check(unflushed, false, ProgressListener.NONE);
         assertTrue(r.clean() && r.journalReplayed());
         assertTrue(Arrays.equals(pending, unflushed.segment().toArray(ValueLayout.JAVA_BYTE)), "the journal was not replayed");
 
-        KeptDevice damaged = KeptDevice.copyOf(MemorySegment.ofArray(clean));
+        RetainedDevice damaged = RetainedDevice.copyOf(MemorySegment.ofArray(clean));
         ImageEditor ed = new ImageEditor(damaged.segment());
         ed.setBlockUsed(ed.freeDataBlock(), true);
         byte[] before = damaged.segment().toArray(ValueLayout.JAVA_BYTE);
@@ -209,7 +210,7 @@ class FsckRobustnessTest {
         }
     }
 
-    private static void assertRefused(Errno errno, KeptDevice dev) {
+    private static void assertRefused(Errno errno, RetainedDevice dev) {
         DaxException e = assertThrows(DaxException.class, () -> Fsck.check(dev, false, ProgressListener.NONE));
         assertEquals(errno, e.errno(), e.getMessage());
     }

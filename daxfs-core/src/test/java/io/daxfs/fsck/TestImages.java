@@ -4,6 +4,7 @@ import io.daxfs.api.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
 import io.daxfs.api.FormatOptions;
+import io.daxfs.testutil.RetainedDevice;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -21,21 +22,21 @@ final class TestImages {
     }
 
     /** Inode numbers by path, taken while the file system was mounted. */
-    record Image(KeptDevice device, Map<String, Long> inodes) {
+    record Image(RetainedDevice device, Map<String, Long> inodes) {
         long ino(String path) {
             return inodes.get(path);
         }
     }
 
-    static KeptDevice formatted() throws DaxException {
-        KeptDevice dev = new KeptDevice(SIZE);
+    static RetainedDevice formatted() throws DaxException {
+        RetainedDevice dev = RetainedDevice.allocate(SIZE);
         DaxFileSystem.format(dev, FormatOptions.DEFAULT).close();
         return dev;
     }
 
     /** A small tree, cleanly unmounted: /a (dir) with f1, f2 (one block each) and /a/b (dir), /c (dir). */
     static Image small() throws DaxException {
-        KeptDevice dev = new KeptDevice(SIZE);
+        RetainedDevice dev = RetainedDevice.allocate(SIZE);
         Map<String, Long> inos = new HashMap<>();
         try (DaxFileSystem fs = DaxFileSystem.format(dev, FormatOptions.DEFAULT)) {
             fs.mkdir("/a");

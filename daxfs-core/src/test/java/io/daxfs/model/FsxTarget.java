@@ -8,9 +8,8 @@ import io.daxfs.api.FsckReport;
 import io.daxfs.api.MountOptions;
 import io.daxfs.api.ProgressListener;
 import io.daxfs.device.Device;
-import io.daxfs.device.MemoryDevice;
+import io.daxfs.testutil.RetainedDevice;
 
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 
 /**
@@ -77,13 +76,11 @@ public abstract class FsxTarget implements AutoCloseable {
     public abstract void close();
 
     private static final class Memory extends FsxTarget {
-        private final MemoryDevice memory;
-        private final Device retained;
+        private final RetainedDevice retained;
 
         Memory(long size, MountOptions options) {
             super(size, options);
-            this.memory = MemoryDevice.allocate(size);
-            this.retained = new RetainedDevice(memory);
+            this.retained = RetainedDevice.allocateFreeable(size);
         }
 
         @Override
@@ -113,7 +110,7 @@ public abstract class FsxTarget implements AutoCloseable {
 
         @Override
         public void close() {
-            memory.close();
+            retained.free();
         }
     }
 
@@ -144,54 +141,6 @@ public abstract class FsxTarget implements AutoCloseable {
         @Override
         public String describe() {
             return "image " + path + " of " + (size >> 20) + " MiB";
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
-    /** A device whose close() leaves the memory mapped, so the file system can be mounted again. */
-    private static final class RetainedDevice implements Device {
-        private final Device d;
-
-        RetainedDevice(Device d) {
-            this.d = d;
-        }
-
-        @Override
-        public MemorySegment segment() {
-            return d.segment();
-        }
-
-        @Override
-        public long size() {
-            return d.size();
-        }
-
-        @Override
-        public boolean isReadOnly() {
-            return d.isReadOnly();
-        }
-
-        @Override
-        public void persist(long offset, long length) {
-            d.persist(offset, length);
-        }
-
-        @Override
-        public void fence() {
-            d.fence();
-        }
-
-        @Override
-        public boolean isSynchronous() {
-            return d.isSynchronous();
-        }
-
-        @Override
-        public String describe() {
-            return d.describe();
         }
 
         @Override

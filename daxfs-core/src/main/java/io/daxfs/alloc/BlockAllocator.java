@@ -14,6 +14,7 @@ import io.daxfs.media.Geometry;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Comparator;
+import java.util.function.LongPredicate;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -62,6 +63,9 @@ public final class BlockAllocator implements DirtySource {
     private final java.util.List<long[]> zeroedRuns = new java.util.ArrayList<>();
     private long freeInIndex;
     private long pending;
+    private volatile LongPredicate referenced = b -> false;
+    /** Pending blocks whose release found them still referenced (see {@link #reuseOnlyWhenIdle}). */
+    private final java.util.List<Long> heldBack = new java.util.ArrayList<>();
 
     private BlockAllocator(Device device, Geometry geometry, BitmapImage bitmap) {
         this.device = device;
@@ -286,27 +290,72 @@ public final class BlockAllocator implements DirtySource {
         }
     }
 
-    private void release(long start, long count) {
+    /**
+     * Makes the allocator hand out a freed block only while {@code referenced} says it has no
+     * page reference (Linux: a page is reused only at refcount 0). The DAX layer revokes every
+     * window and waits for pins before blocks are freed, so this should never hold a block
+     * back; if a bug left a window behind, the block leaks (and is retried at each checkpoint)
+     * instead of showing one file's data in another.
+     */
+    public void reuseOnlyWhenIdle(LongPredicate referenced) {
+        this.referenced = referenced;
+    }
+
+    /** Freed blocks held back because they were still referenced at their checkpoint. */
+    public long heldBack() {
         lock.lock();
         try {
-            pending -= count;
-            long s = start;
-            long len = count;
-            Map.Entry<Long, Long> before = byStart.floorEntry(s);
-            if (before != null && before.getKey() + before.getValue() == s) {
-                removeFree(before.getKey(), before.getValue());
-                s = before.getKey();
-                len += before.getValue();
-            }
-            Long afterLen = byStart.get(start + count);
-            if (afterLen != null) {
-                removeFree(start + count, afterLen);
-                len += afterLen;
-            }
-            insertFree(s, len);
+            return heldBack.size();
         } finally {
             lock.unlock();
         }
+    }
+
+    private void release(long start, long count) {
+        lock.lock();
+        try {
+            for (int i = heldBack.size() - 1; i >= 0; i--) {
+                long b = heldBack.get(i);
+                if (!referenced.test(b)) {
+                    heldBack.remove(i);
+                    releaseRun(b, 1);
+                }
+            }
+            long s = start;
+            for (long b = start; b < start + count; b++) {
+                if (referenced.test(b)) {
+                    if (b > s) {
+                        releaseRun(s, b - s);
+                    }
+                    heldBack.add(b);
+                    s = b + 1;
+                }
+            }
+            if (s < start + count) {
+                releaseRun(s, start + count - s);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Moves a pending run into the free index, merging with its neighbours. Lock held. */
+    private void releaseRun(long start, long count) {
+        pending -= count;
+        long s = start;
+        long len = count;
+        Map.Entry<Long, Long> before = byStart.floorEntry(s);
+        if (before != null && before.getKey() + before.getValue() == s) {
+            removeFree(before.getKey(), before.getValue());
+            s = before.getKey();
+            len += before.getValue();
+        }
+        Long afterLen = byStart.get(start + count);
+        if (afterLen != null) {
+            removeFree(start + count, afterLen);
+            len += afterLen;
+        }
+        insertFree(s, len);
     }
 
     private void insertFree(long s, long len) {

@@ -1,5 +1,6 @@
 package io.daxfs.api;
 
+import io.daxfs.dax.DaxLayer;
 import io.daxfs.fs.OpenFile;
 
 import java.lang.foreign.MemorySegment;
@@ -15,9 +16,33 @@ import java.nio.ByteBuffer;
  */
 public final class DaxFile implements AutoCloseable {
     private final OpenFile file;
+    private final DaxLayer dax;
 
-    DaxFile(OpenFile file) {
+    DaxFile(OpenFile file, DaxLayer dax) {
         this.file = file;
+        this.dax = dax;
+    }
+
+    /**
+     * Maps file bytes {@code [pos, pos + len)} ({@code pos} a multiple of 4096) into memory; see
+     * {@link DaxMapping}. The mapping may extend past end of file (accesses there fail with
+     * SIGBUS until the file grows) and stays valid after this handle is closed. The file must
+     * be open for reading, and for writing too for {@link DaxMapMode#READ_WRITE} and
+     * {@link DaxMapMode#READ_WRITE_SYNC} (EACCES otherwise). 2 MiB pages are used where the
+     * file's blocks allow, unless {@link DaxMapOption#NO_HUGE_PAGES}.
+     */
+    public DaxMapping map(long pos, long len, DaxMapMode mode, DaxMapOption... options) throws DaxException {
+        boolean huge = true;
+        for (DaxMapOption o : options) {
+            if (o == DaxMapOption.NO_HUGE_PAGES) {
+                huge = false;
+            }
+        }
+        if (file.isClosed()) {
+            throw new DaxException(Errno.EBADF, "map: file is closed");
+        }
+        return new DaxMapping(dax.map(file, pos, len, mode.shared(), mode.writable(), mode == DaxMapMode.READ_WRITE_SYNC,
+                huge), mode);
     }
 
     /** Reads up to {@code dst.byteSize()} bytes at {@code pos}; returns the count, -1 at or after EOF. */

@@ -3,6 +3,9 @@ package io.daxfs.api;
 import io.daxfs.device.Device;
 import io.daxfs.device.Devices;
 import io.daxfs.device.ImageFileDevice;
+import io.daxfs.dax.DaxCounters;
+import io.daxfs.dax.DaxHooks;
+import io.daxfs.dax.DaxLayer;
 import io.daxfs.fs.Volume;
 import io.daxfs.fsck.Fsck;
 
@@ -30,9 +33,15 @@ import java.util.List;
  */
 public final class DaxFileSystem implements AutoCloseable {
     private final Volume volume;
+    private final DaxLayer dax;
 
     private DaxFileSystem(Volume volume) {
+        this(volume, DaxHooks.NONE);
+    }
+
+    private DaxFileSystem(Volume volume, DaxHooks hooks) {
         this.volume = volume;
+        this.dax = DaxLayer.attach(volume, hooks);
     }
 
     /** Creates (or overwrites) a sparse image file of {@code size} bytes, formats it and mounts it. */
@@ -88,8 +97,16 @@ public final class DaxFileSystem implements AutoCloseable {
 
     /** Mounts an already opened device, taking ownership of it. */
     public static DaxFileSystem mount(Device device, MountOptions options) throws DaxException {
+        return mount(device, options, DaxHooks.NONE);
+    }
+
+    /**
+     * As {@link #mount(Device, MountOptions)}, with {@code hooks} called at the entry-lock
+     * points of the DAX layer: for tests that force interleavings, not for production use.
+     */
+    public static DaxFileSystem mount(Device device, MountOptions options, DaxHooks hooks) throws DaxException {
         try {
-            return new DaxFileSystem(Volume.mount(device, options, true));
+            return new DaxFileSystem(Volume.mount(device, options, true), hooks);
         } catch (DaxException | RuntimeException | Error e) {
             device.close();
             throw e;
@@ -113,12 +130,12 @@ public final class DaxFileSystem implements AutoCloseable {
 
     /** Opens (and with CREATE/CREATE_NEW, creates with mode 0644) the regular file at {@code path}. */
     public DaxFile open(String path, OpenOption... options) throws DaxException {
-        return new DaxFile(volume.open(path, 0644, options));
+        return new DaxFile(volume.open(path, 0644, options), dax);
     }
 
     /** Opens or creates {@code path}, giving a newly created file the permission bits {@code mode}. */
     public DaxFile open(String path, int mode, OpenOption... options) throws DaxException {
-        return new DaxFile(volume.open(path, mode, options));
+        return new DaxFile(volume.open(path, mode, options), dax);
     }
 
     public void mkdir(String path) throws DaxException {
@@ -229,6 +246,21 @@ public final class DaxFileSystem implements AutoCloseable {
     /** The device this file system lives on. */
     public Device device() {
         return volume.device();
+    }
+
+    /** DAX event counters since mount: faults by size, fallbacks by reason, revocations, writeback. */
+    public DaxStats stats() {
+        DaxCounters c = dax.counters();
+        java.util.Map<String, Long> fallbacks = new java.util.LinkedHashMap<>();
+        c.fallbacks().forEach((k, v) -> fallbacks.put(k.name(), v));
+        return new DaxStats(c.faults4k(), c.faults2m(), java.util.Collections.unmodifiableMap(fallbacks),
+                c.zeroPageMappings(), dax.entryLocks().downgrades(), c.revocations(), c.layoutBreakWaits(),
+                c.writebackFlushes(), c.copyOnWrite(), c.syncCommits(), dax.entryLocks().waits(), c.sigbus());
+    }
+
+    /** Internal: the DAX layer (for tests and benchmarks). */
+    public DaxLayer dax() {
+        return dax;
     }
 
     /** Internal: the volume behind this facade (for the nio provider, FUSE and tests). */

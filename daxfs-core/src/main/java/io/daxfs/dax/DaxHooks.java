@@ -38,4 +38,25 @@ public interface DaxHooks {
      */
     default void beforeUnlockWake(MappingIndex index, long keyIndex, boolean all) {
     }
+
+    /**
+     * A fault holds the entry lock of {@code index} (the locked word {@code entry}) under the
+     * invalidate lock, and is about to ask the file system for the block mapping.
+     */
+    default void faultLocked(MappingIndex index, long pageIndex, long entry) {
+    }
+
+    /**
+     * A layout break (truncate, punch, ...) found the entry at {@code pageIndex} busy (pinned);
+     * it is about to drop the invalidate lock and wait.
+     */
+    default void layoutBusy(MappingIndex index, long pageIndex) {
+    }
+
+    /**
+     * Writeback holds the entry lock of {@code pageIndex}, has cleared TOWRITE and
+     * write-protected the entry in every mapping, and is about to flush it and clear DIRTY.
+     */
+    default void writebackFlushing(MappingIndex index, long pageIndex) {
+    }
 }

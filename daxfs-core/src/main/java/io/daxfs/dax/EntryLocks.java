@@ -292,6 +292,55 @@ public final class EntryLocks {
         }
     }
 
+    /**
+     * Locks the entry covering {@code index} only if it is still exactly {@code expected}
+     * (unlocked, as {@link #waitUnlocked} returned it) and, when {@code mark} is not null, still
+     * carries that mark; returns the cookie, or {@link Entry#ABSENT} with nothing locked. For
+     * scanners (writeback, layout break, invalidation) that waited without locking: the entry
+     * may have been replaced, removed or already handled by another scanner while they slept,
+     * and they look again instead of moving on (model section 6).
+     */
+    public long lockIfUnchanged(MappingIndex idx, long index, long expected, MappingIndex.Mark mark) {
+        MappingIndex.checkIndex(index);
+        if (expected == Entry.ABSENT || expected == FALLBACK || Entry.isLocked(expected)) {
+            return Entry.ABSENT;
+        }
+        checks.acquire();
+        long cookie = Entry.ABSENT;
+        try {
+            idx.lock();
+            try {
+                long first = Entry.baseIndex(index, expected);
+                if (idx.load(first) == expected && (mark == null || idx.getMark(first, mark))) {
+                    cookie = lockInPlace(idx, first, expected);
+                }
+            } finally {
+                idx.unlock();
+            }
+            return cookie;
+        } finally {
+            if (cookie == Entry.ABSENT) {
+                checks.release();
+            }
+        }
+    }
+
+    /** Sets or clears {@code mark} on the holder's locked entry (DIRTY after a write fault, writeback's steps). */
+    public void mark(MappingIndex idx, long index, long cookie, MappingIndex.Mark mark, boolean on) {
+        long first = Entry.baseIndex(index, cookie);
+        idx.lock();
+        try {
+            expectHeld(idx, first, cookie, on ? "set mark" : "clear mark");
+            if (on) {
+                idx.setMark(first, mark);
+            } else {
+                idx.clearMark(first, mark);
+            }
+        } finally {
+            idx.unlock();
+        }
+    }
+
     // ---- waiting without locking ----
 
     /**

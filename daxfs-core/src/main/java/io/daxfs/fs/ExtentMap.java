@@ -1,5 +1,7 @@
 package io.daxfs.fs;
 
+import io.daxfs.lock.LockLevel;
+import io.daxfs.lock.OrderedRwLock;
 import io.daxfs.media.Extent;
 
 import java.util.ArrayList;
@@ -11,11 +13,19 @@ import java.util.TreeMap;
  * The block map of one file: sorted, non-overlapping extents keyed by first file block, with
  * adjacent extents that are also adjacent on the device merged.
  *
- * <p>Not thread-safe. Readers hold the inode's I/O lock shared; writers hold it exclusive and
- * also an open journal handle (so a commit never sees a half-changed map).
+ * <h2>Concurrency</h2>
+ * Each method is atomic under the map's own read/write lock, a leaf lock
+ * ({@link LockLevel#EXTENT_MAP}) held only inside these methods. It exists because DAX write
+ * faults allocate with only the invalidate lock (shared) and the block-map lock held, so
+ * read() (I/O lock shared) may look up extents while a fault inserts one. Writers are serialised
+ * outside: by the inode's block-map lock, or by the I/O and invalidate locks held exclusive
+ * (which exclude every allocating path), and they hold an open journal handle so that a commit
+ * never sees a half-changed map. Extents only ever appear while a reader runs; removing or
+ * moving one needs the exclusive locks, so an extent a reader found stays valid under its lock.
  */
 final class ExtentMap {
     private final TreeMap<Long, Extent> map = new TreeMap<>();
+    private final OrderedRwLock lock = new OrderedRwLock(LockLevel.EXTENT_MAP, "extents");
     private long blocks;
 
     ExtentMap() {
@@ -29,20 +39,130 @@ final class ExtentMap {
     }
 
     int count() {
+        lock.readLock().lock();
+        try {
+            return count0();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    long blocks() {
+        lock.readLock().lock();
+        try {
+            return blocks0();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    List<Extent> toList() {
+        lock.readLock().lock();
+        try {
+            return toList0();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    Extent find(long fb) {
+        lock.readLock().lock();
+        try {
+            return find0(fb);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    Extent next(long fb) {
+        lock.readLock().lock();
+        try {
+            return next0(fb);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    Extent ceiling(long fb) {
+        lock.readLock().lock();
+        try {
+            return ceiling0(fb);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    Extent last() {
+        lock.readLock().lock();
+        try {
+            return last0();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    long endBlock() {
+        lock.readLock().lock();
+        try {
+            return endBlock0();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    void insert(Extent x) {
+        lock.writeLock().lock();
+        try {
+            insert0(x);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    List<long[]> remove(long from, long to) {
+        lock.writeLock().lock();
+        try {
+            return remove0(from, to);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    void shift(long from, long delta) {
+        lock.writeLock().lock();
+        try {
+            shift0(from, delta);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    void split(long fb) {
+        lock.writeLock().lock();
+        try {
+            split0(fb);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    // ---- the same, lock held ----
+
+    private int count0() {
         return map.size();
     }
 
     /** Blocks mapped. */
-    long blocks() {
+    private long blocks0() {
         return blocks;
     }
 
-    List<Extent> toList() {
+    private List<Extent> toList0() {
         return new ArrayList<>(map.values());
     }
 
     /** The extent holding file block {@code fb}, or null for a hole. */
-    Extent find(long fb) {
+    private Extent find0(long fb) {
         Map.Entry<Long, Extent> e = map.floorEntry(fb);
         if (e != null && e.getValue().contains(fb)) {
             return e.getValue();
@@ -51,25 +171,25 @@ final class ExtentMap {
     }
 
     /** The first extent starting after {@code fb}, or null. */
-    Extent next(long fb) {
+    private Extent next0(long fb) {
         Map.Entry<Long, Extent> e = map.higherEntry(fb);
         return e == null ? null : e.getValue();
     }
 
     /** The first extent that ends after {@code fb} (holding it or after it), or null. */
-    Extent ceiling(long fb) {
-        Extent e = find(fb);
-        return e != null ? e : next(fb);
+    private Extent ceiling0(long fb) {
+        Extent e = find0(fb);
+        return e != null ? e : next0(fb);
     }
 
     /** The last mapped extent, or null. */
-    Extent last() {
+    private Extent last0() {
         Map.Entry<Long, Extent> e = map.lastEntry();
         return e == null ? null : e.getValue();
     }
 
     /** Adds an extent over a hole, merging with neighbours that continue it on the device. */
-    void insert(Extent x) {
+    private void insert0(Extent x) {
         long s = x.logical();
         long len = x.length();
         long p = x.physical();
@@ -101,7 +221,7 @@ final class ExtentMap {
      * Unmaps file blocks {@code [from, to)}; returns the device runs that held them, as
      * {start, length} pairs, for the caller to free.
      */
-    List<long[]> remove(long from, long to) {
+    private List<long[]> remove0(long from, long to) {
         List<long[]> freed = new ArrayList<>();
         if (from >= to) {
             return freed;
@@ -135,8 +255,8 @@ final class ExtentMap {
      * down). The caller guarantees the destination range is free: {@code [from + delta, from)}
      * is a hole when shifting down; an extent spanning {@code from} is split first.
      */
-    void shift(long from, long delta) {
-        split(from);
+    private void shift0(long from, long delta) {
+        split0(from);
         List<Extent> moved = new ArrayList<>(map.tailMap(from, true).values());
         map.tailMap(from, true).clear();
         for (Extent e : moved) {
@@ -147,12 +267,12 @@ final class ExtentMap {
             // The first moved extent need not start at from: a hole may follow the removed range.
             Extent head = map.remove(moved.getFirst().logical() + delta);
             blocks -= head.length();
-            insert(head);
+            insert0(head);
         }
     }
 
     /** Splits the extent spanning file block {@code fb} (if any) so that one starts at {@code fb}. */
-    void split(long fb) {
+    private void split0(long fb) {
         Map.Entry<Long, Extent> en = map.floorEntry(fb);
         if (en == null) {
             return;
@@ -165,8 +285,8 @@ final class ExtentMap {
     }
 
     /** Last file block mapped + 1, or 0. */
-    long endBlock() {
-        Extent l = last();
+    private long endBlock0() {
+        Extent l = last0();
         return l == null ? 0 : l.logicalEnd();
     }
 }

@@ -21,6 +21,8 @@ import java.util.BitSet;
  */
 final class FileIo {
     static final long MAX_FILE = (Extent.MAX_LOGICAL + 1) << Geometry.BLOCK_SHIFT;
+    /** One past the last page a file can have: the end of every "to end of file" range. */
+    static final long MAX_PAGE = Extent.MAX_LOGICAL + 1;
     private static final long BLOCK_MASK = Geometry.BLOCK_SIZE - 1;
 
     private final Volume v;
@@ -159,8 +161,24 @@ final class FileIo {
         }
     }
 
-    /** Allocates the holes of file blocks [fb0, fb1) in one handle. Caller holds the I/O lock exclusive. */
+    /**
+     * Allocates the holes of file blocks [fb0, fb1), then drops the zero-page entries mappings
+     * may hold there (model invariant 14: else a mapped reader keeps seeing zeros where the new
+     * data goes). Caller holds the I/O lock exclusive.
+     */
     private void allocate(Inode in, long fb0, long fb1) throws DaxException {
+        in.blockMap.lock();
+        try {
+            allocateLocked(in, fb0, fb1);
+        } finally {
+            in.blockMap.unlock();
+            // Also after a partial allocation (ENOSPC): what did get blocks must be invalidated.
+            v.mapped().invalidateClean(in, fb0, fb1);
+        }
+    }
+
+    /** Allocates the holes of [fb0, fb1) in one handle. Caller holds the block-map lock. */
+    private void allocateLocked(Inode in, long fb0, long fb1) throws DaxException {
         long need = fb1 - fb0;
         if (v.blocks.availableForData() < need && v.blocks.pendingBlocks() > 0) {
             // Blocks freed by recent transactions become reusable at a checkpoint.
@@ -182,6 +200,27 @@ final class FileIo {
         }
     }
 
+    /**
+     * The block mapping of a DAX write fault, allocating (zeroed) blocks for a hole. Caller holds
+     * the invalidate lock shared, the faulting entry's lock and the block-map lock.
+     */
+    BlockMapping mapAllocating(Inode in, long fb, long count, boolean huge) throws DaxException {
+        if (v.blocks.availableForData() < count && v.blocks.pendingBlocks() > 0) {
+            v.journal.checkpoint();
+        }
+        try (Journal.Handle h = v.journal.begin()) {
+            return v.mapper.map(h, in, fb, count, true, huge);
+        } catch (DaxException e) {
+            if (e.errno() != Errno.ENOSPC || v.blocks.pendingBlocks() == 0) {
+                throw e;
+            }
+        }
+        v.journal.checkpoint();
+        try (Journal.Handle h = v.journal.begin()) {
+            return v.mapper.map(h, in, fb, count, true, huge);
+        }
+    }
+
     // ---------------------------------------------------------------- size and block map changes
 
     void truncate(Inode in, long newSize) throws DaxException {
@@ -191,7 +230,7 @@ final class FileIo {
         if (newSize > MAX_FILE) {
             throw new DaxException(Errno.EFBIG, "size " + newSize + " exceeds the maximum file size " + MAX_FILE);
         }
-        changeLayout(in, () -> {
+        changeLayout(in, pageCeil(newSize), MAX_PAGE, () -> {
             long old = in.size;
             if (newSize <= old) {
                 // Also for the current size: blocks preallocated past EOF go, as on ext4.
@@ -224,7 +263,7 @@ final class FileIo {
     /** PUNCH_HOLE | KEEP_SIZE: zero the partial blocks at the edges, free the whole blocks inside. */
     void punchHole(Inode in, long pos, long len) throws DaxException {
         checkRange(pos, len);
-        changeLayout(in, () -> {
+        changeLayout(in, pos >>> Geometry.BLOCK_SHIFT, pageCeil(pos + len), () -> {
             long end = pos + len;
             long firstFull = (pos + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT;
             long endFull = end >>> Geometry.BLOCK_SHIFT;
@@ -244,7 +283,7 @@ final class FileIo {
     /** ZERO_RANGE: the range reads as zeros and is allocated; the size grows unless {@code keepSize}. */
     void zeroRange(Inode in, long pos, long len, boolean keepSize) throws DaxException {
         checkRange(pos, len);
-        changeLayout(in, () -> {
+        changeLayout(in, pos >>> Geometry.BLOCK_SHIFT, pageCeil(pos + len), () -> {
             long end = pos + len;
             // Existing blocks are zeroed in place; holes get fresh blocks, which come zeroed.
             zeroBytes(in, pos, len, false);
@@ -256,7 +295,7 @@ final class FileIo {
     /** COLLAPSE_RANGE: remove the block-aligned range and shift the rest of the file down. */
     void collapseRange(Inode in, long pos, long len) throws DaxException {
         checkAligned(pos, len, "collapse");
-        changeLayout(in, () -> {
+        changeLayout(in, pos >>> Geometry.BLOCK_SHIFT, MAX_PAGE, () -> {
             long size = in.size;
             if (pos + len >= size) {
                 throw new DaxException(Errno.EINVAL, "collapse range [" + pos + ", +" + len + ") reaches end of file " + size);
@@ -275,7 +314,7 @@ final class FileIo {
     /** INSERT_RANGE: insert a block-aligned hole at {@code pos}, shifting the rest of the file up. */
     void insertRange(Inode in, long pos, long len) throws DaxException {
         checkAligned(pos, len, "insert");
-        changeLayout(in, () -> {
+        changeLayout(in, pos >>> Geometry.BLOCK_SHIFT, MAX_PAGE, () -> {
             long size = in.size;
             if (pos >= size) {
                 throw new DaxException(Errno.EINVAL, "insert range at " + pos + " is at or past end of file " + size);
@@ -313,21 +352,44 @@ final class FileIo {
     /**
      * Runs a change that removes or moves blocks of {@code in} (truncate, punch hole, zero
      * range, collapse, insert) under the I/O lock and then the invalidate lock, both exclusive:
-     * no read, write or fault can see the block map mid-change. This is the one place where
-     * the DAX layer will break layouts (unmap, busy scan) before the change.
+     * no read, write or fault can see the block map mid-change.
+     *
+     * <p>Before the change, the layout of pages {@code [firstPage, endPage)} is broken (model
+     * section 5): the DAX layer unmaps the range everywhere and scans its entries for pinned
+     * pages. A pinned page must not lose its block, so we drop the invalidate lock (the pin's
+     * owner may need a fault to finish), wait for the page interruptibly, and start again:
+     * faults may have mapped the range meanwhile, so the scan that allows the free is always
+     * one made entirely under this hold of the lock (invariant 17).
      */
-    private static void changeLayout(Inode in, LayoutChange change) throws DaxException {
+    private void changeLayout(Inode in, long firstPage, long endPage, LayoutChange change) throws DaxException {
         in.io.writeLock().lock();
         try {
-            in.invalidate.writeLock().lock();
-            try {
-                change.run();
-            } finally {
-                in.invalidate.writeLock().unlock();
+            for (;;) {
+                MappedRanges.BusyWait busy;
+                in.invalidate.writeLock().lock();
+                try {
+                    busy = v.mapped().breakLayout(in, firstPage, endPage);
+                    if (busy == null) {
+                        change.run();
+                        return;
+                    }
+                } finally {
+                    in.invalidate.writeLock().unlock();
+                }
+                try {
+                    busy.await();
+                } catch (InterruptedException e) {
+                    throw DaxBlocks.interrupted("waiting for pinned pages of " + in);
+                }
             }
         } finally {
             in.io.writeLock().unlock();
         }
+    }
+
+    /** The first page wholly at or after byte {@code pos}. */
+    private static long pageCeil(long pos) {
+        return (pos + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT;
     }
 
     private static void checkRange(long pos, long len) throws DaxException {
@@ -436,8 +498,12 @@ final class FileIo {
 
     // ---------------------------------------------------------------- durability
 
-    /** Persists this file's data, and every other file's (ordered data), then commits. Caller holds no lock. */
+    /**
+     * Persists this file's data (written through write() and through mappings), and every other
+     * file's written data (ordered data), then commits. Caller holds no lock.
+     */
     void fsync(Inode in) throws DaxException {
+        v.mapped().writeback(in, 0, MAX_PAGE);
         persistData(in);
         v.persistDirtyData();
         v.journal.commit();

@@ -32,6 +32,8 @@ import java.util.List;
  *     exclusive. Guards the extent map's readers against its writers.</li>
  * <li>{@link #invalidate}: the invalidate lock. Faults shared (DAX layer); truncate, punch,
  *     collapse, insert and zero range exclusive, inside the I/O lock.</li>
+ * <li>{@link #blockMap}: the block-map lock: serialises adding blocks (write(), fallocate,
+ *     DAX write faults) before the journal handle is opened.</li>
  * <li>{@link #dirLock}: directories only: serialises changes to the entries.</li>
  * <li>{@link #life}: link and open counts, and the decision to free the inode.</li>
  * <li>{@link #meta}: the attribute lock. Short; guards the scalar attributes against the commit
@@ -45,6 +47,7 @@ public final class Inode implements DirtySource {
     final Geometry geometry;
     final OrderedRwLock io;
     final OrderedRwLock invalidate;
+    final OrderedLock blockMap;
     final OrderedLock dirLock;
     /** Serialises link-count and open-count transitions (unlink, link, open, last close, eviction). */
     final OrderedLock life;
@@ -72,7 +75,7 @@ public final class Inode implements DirtySource {
     /** Data, directory and symlink blocks (not the extent chain). */
     final ExtentMap extents;
     /** Device blocks holding the extents past the inline ones, in chain order. */
-    long[] chain = new long[0];
+    volatile long[] chain = new long[0];
     /** The extent list changed since the last commit: the chain must be rewritten. */
     boolean extentsDirty;
     /** Symlink target (symlinks only). */
@@ -91,6 +94,7 @@ public final class Inode implements DirtySource {
         this.extents = extents;
         this.io = new OrderedRwLock(LockLevel.IO, "io", ino);
         this.invalidate = new OrderedRwLock(LockLevel.INVALIDATE, "invalidate", ino);
+        this.blockMap = new OrderedLock(LockLevel.BLOCKMAP, "blockmap", ino);
         this.dirLock = new OrderedLock(LockLevel.DIRECTORY, "dir", ino);
         this.life = new OrderedLock(LockLevel.LIFE, "life", ino);
         this.meta = new OrderedLock(LockLevel.ATTRIBUTES, "attr", ino);
@@ -98,6 +102,24 @@ public final class Inode implements DirtySource {
 
     public long ino() {
         return ino;
+    }
+
+    /**
+     * The invalidate lock, for the DAX layer: faults hold it shared; the layout-changing
+     * operations of {@link FileIo} hold it exclusive.
+     */
+    public OrderedRwLock invalidateLock() {
+        return invalidate;
+    }
+
+    /** The file size now (a snapshot under the attribute lock). */
+    public long currentSize() {
+        meta.lock();
+        try {
+            return size;
+        } finally {
+            meta.unlock();
+        }
     }
 
     public FileType type() {

@@ -500,6 +500,7 @@ final class Namespace {
      * nobody holds or can wait for its I/O lock.
      */
     void evict(Journal.Handle h, Inode in) throws DaxException {
+        v.mapped().evicted(in);
         v.mapper.freeAll(h, in);
         if ((in.flags & InodeRecord.FLAG_ORPHAN) != 0) {
             v.orphans.remove(h, in);
@@ -525,6 +526,21 @@ final class Namespace {
         } finally {
             in.life.unlock();
         }
+    }
+
+    /** A second handle on an open file (see {@link Volume#reopen}). */
+    OpenFile reopen(OpenFile f) throws DaxException {
+        Inode in = f.inode();
+        in.life.lock();
+        try {
+            if (in.freed || f.isClosed()) {
+                throw new DaxException(Errno.EBADF, "file is closed");
+            }
+            in.openCount++;
+        } finally {
+            in.life.unlock();
+        }
+        return f.duplicate();
     }
 
     /** An open handle closes: the last close of an unlinked file frees it. */

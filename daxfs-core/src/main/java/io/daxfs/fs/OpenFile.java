@@ -28,6 +28,19 @@ public final class OpenFile {
         this.sync = sync;
     }
 
+    /** A handle like this one, for {@link Namespace#reopen} (which counted it). */
+    OpenFile duplicate() {
+        return new OpenFile(v, inode, readable, writable, false, false);
+    }
+
+    public boolean isReadable() {
+        return readable;
+    }
+
+    public boolean isWritable() {
+        return writable;
+    }
+
     public Inode inode() {
         return inode;
     }

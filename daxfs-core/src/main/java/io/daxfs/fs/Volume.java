@@ -50,6 +50,9 @@ public final class Volume {
     /** Inodes with written data not yet persisted (added when their dirty set becomes non-empty). */
     final java.util.Set<Inode> dataDirty = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    /** The DAX layer, once attached; faults, layout breaks and writeback go through it. */
+    private volatile MappedRanges mapped = MappedRanges.NONE;
+    private final DaxBlocks daxBlocks = new DaxBlocks(this);
 
     private Volume(Device device, boolean readOnly, Superblock sb, Journal journal, BlockAllocator blocks,
                    InodeAllocator inodes, InodeCache cache, long orphanHead, long commitIntervalMs) {
@@ -270,6 +273,36 @@ public final class Volume {
         open.remove(f);
     }
 
+    /**
+     * Another handle on the file of {@code f}, with the same access (a mapping holds one, so
+     * that the file outlives a close of the handle it was mapped through, as with mmap).
+     */
+    public OpenFile reopen(OpenFile f) throws DaxException {
+        checkOpen();
+        OpenFile dup = namespace.reopen(f);
+        open.add(dup);
+        return dup;
+    }
+
+    /** Registers the DAX layer. Called once, right after mount, before any file is mapped. */
+    public void attachMappings(MappedRanges m) {
+        mapped = m;
+    }
+
+    MappedRanges mapped() {
+        return mapped;
+    }
+
+    /** The free-space allocator (the DAX layer tells it which blocks are still referenced). */
+    public io.daxfs.alloc.BlockAllocator blockAllocator() {
+        return blocks;
+    }
+
+    /** Block-mapping services for DAX faults. */
+    public DaxBlocks daxBlocks() {
+        return daxBlocks;
+    }
+
     public void mkdir(String path, int mode) throws DaxException {
         checkWritable();
         try {
@@ -427,6 +460,8 @@ public final class Volume {
         }
         DaxException failure = null;
         try {
+            // Mappings first: they hold files open, and no window may outlive its blocks.
+            mapped.unmount();
             for (OpenFile f : List.copyOf(open)) {
                 try {
                     f.close();

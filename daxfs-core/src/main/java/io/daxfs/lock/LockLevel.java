@@ -23,6 +23,18 @@ public enum LockLevel {
      * most one, and takes none while it holds a lock of COMMIT or deeper.
      */
     ENTRY(false),
+    /**
+     * A mapping's window table ({@code io.daxfs.mm.Mapping}): installing and revoking windows.
+     * Taken under an entry lock by faults and writeback; held across an Arena close, never
+     * across a wait for another lock.
+     */
+    WINDOWS(false),
+    /**
+     * An inode's block-map lock: serialises the paths that add blocks to a file (write(),
+     * fallocate, DAX write faults, which hold only the invalidate lock shared). Taken before the
+     * journal handle, as ext4 starts its handle inside i_data_sem's caller.
+     */
+    BLOCKMAP(false),
     /** One journal commit or checkpoint at a time. */
     COMMIT(false),
     /** The journal's transaction lock: handles shared, the commit's collection exclusive. */
@@ -33,6 +45,8 @@ public enum LockLevel {
     ATTRIBUTES(false),
     /** Free-space and inode-number allocators. */
     ALLOCATOR(false),
+    /** An extent map's own read/write lock: held only inside one ExtentMap method (a leaf). */
+    EXTENT_MAP(false),
     /** A mapping index's short internal lock (innermost: never held while waiting, allocating blocks, copying or doing I/O). */
     INDEX(false);
 

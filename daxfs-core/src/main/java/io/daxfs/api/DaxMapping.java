@@ -1,0 +1,301 @@
+package io.daxfs.api;
+
+import io.daxfs.dax.FileMapping;
+import io.daxfs.mm.Mapping;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A mapped range of a file: loads and stores go straight to device memory, with no page cache
+ * and no copy. Offsets are relative to the start of the mapping. Thread-safe.
+ *
+ * <h2>How an access works</h2>
+ * The mapping keeps a table of windows, one slot per 2 MiB of the file (a 2 MiB window, or
+ * 4 KiB windows). An access looks its window up and reads or writes it; a missing window is a
+ * software page fault, which the DAX layer resolves (allocating zeroed blocks on a write to a
+ * hole) and installs. Windows are revoked when the file's layout changes under them (truncate,
+ * hole punch, ...), when writeback write-protects them, and when the mapping is closed; an
+ * access through a revoked window faults again, transparently.
+ *
+ * <h2>Errors</h2>
+ * An access outside {@code [0, length())} throws {@link IndexOutOfBoundsException}. An access
+ * to a page wholly beyond end of file throws {@link DaxFaultException} with {@link Errno#SIGBUS}
+ * (the tail of the page holding the end of file reads as zeros, as with mmap). Stores to a
+ * {@link DaxMapMode#READ_ONLY} mapping throw it with {@link Errno#EACCES}.
+ *
+ * <h2>Durability</h2>
+ * Stores are made durable by {@link #msync} or the file's fsync; with
+ * {@link DaxMapMode#READ_WRITE_SYNC} the metadata reaching a written block is durable before
+ * the first store to it can happen.
+ */
+public final class DaxMapping implements AutoCloseable {
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+
+    private final FileMapping file;
+    private final Mapping table;
+    private final long start;
+    private final long length;
+    private final DaxMapMode mode;
+
+    DaxMapping(FileMapping file, DaxMapMode mode) {
+        this.file = file;
+        this.table = file.mapping();
+        this.start = table.start();
+        this.length = table.length();
+        this.mode = mode;
+    }
+
+    public long length() {
+        return length;
+    }
+
+    /** The file offset of mapping offset 0. */
+    public long filePosition() {
+        return start;
+    }
+
+    public DaxMapMode mode() {
+        return mode;
+    }
+
+    // ---------------------------------------------------------------- loads
+
+    public byte getByte(long off) {
+        long pos = position(off, 1);
+        MemorySegment w = table.readWindow(pos);
+        if (w != null) {
+            try {
+                return w.get(BYTE, pos & (w.byteSize() - 1));
+            } catch (IllegalStateException revoked) {
+                // fall through to the slow path, which faults
+            }
+        }
+        return (byte) readSlow(off, 1);
+    }
+
+    public int getInt(long off) {
+        long pos = position(off, 4);
+        MemorySegment w = table.readWindow(pos);
+        if (w != null) {
+            long o = pos & (w.byteSize() - 1);
+            if (o <= w.byteSize() - 4) {
+                try {
+                    return w.get(INT, o);
+                } catch (IllegalStateException revoked) {
+                    // refault below
+                }
+            }
+        }
+        return (int) readSlow(off, 4);
+    }
+
+    public long getLong(long off) {
+        long pos = position(off, 8);
+        MemorySegment w = table.readWindow(pos);
+        if (w != null) {
+            long o = pos & (w.byteSize() - 1);
+            if (o <= w.byteSize() - 8) {
+                try {
+                    return w.get(LONG, o);
+                } catch (IllegalStateException revoked) {
+                    // refault below
+                }
+            }
+        }
+        return readSlow(off, 8);
+    }
+
+    // ---------------------------------------------------------------- stores
+
+    public void setByte(long off, byte v) {
+        long pos = position(off, 1);
+        MemorySegment w = table.writeWindow(pos);
+        if (w != null) {
+            try {
+                w.set(BYTE, pos & (w.byteSize() - 1), v);
+                return;
+            } catch (IllegalStateException revoked) {
+                // refault below
+            }
+        }
+        writeSlow(off, 1, v);
+    }
+
+    public void setInt(long off, int v) {
+        long pos = position(off, 4);
+        MemorySegment w = table.writeWindow(pos);
+        if (w != null) {
+            long o = pos & (w.byteSize() - 1);
+            if (o <= w.byteSize() - 4) {
+                try {
+                    w.set(INT, o, v);
+                    return;
+                } catch (IllegalStateException revoked) {
+                    // refault below
+                }
+            }
+        }
+        writeSlow(off, 4, v);
+    }
+
+    public void setLong(long off, long v) {
+        long pos = position(off, 8);
+        MemorySegment w = table.writeWindow(pos);
+        if (w != null) {
+            long o = pos & (w.byteSize() - 1);
+            if (o <= w.byteSize() - 8) {
+                try {
+                    w.set(LONG, o, v);
+                    return;
+                } catch (IllegalStateException revoked) {
+                    // refault below
+                }
+            }
+        }
+        writeSlow(off, 8, v);
+    }
+
+    // ---------------------------------------------------------------- bulk
+
+    /** Copies {@code dst.byteSize()} bytes from mapping offset {@code off} into {@code dst}. */
+    public void copyTo(long off, MemorySegment dst) {
+        long n = dst.byteSize();
+        position(off, n);
+        long done = 0;
+        while (done < n) {
+            long pos = start + off + done;
+            MemorySegment w = table.readWindow(pos);
+            if (w == null) {
+                w = fault(pos, false);
+            }
+            long o = pos & (w.byteSize() - 1);
+            long c = Math.min(n - done, w.byteSize() - o);
+            try {
+                MemorySegment.copy(w, o, dst, done, c);
+                done += c;
+            } catch (IllegalStateException e) {
+                rethrowUnlessRevoked(w, e);
+            }
+        }
+    }
+
+    /** Copies all of {@code src} to mapping offset {@code off}. */
+    public void copyFrom(MemorySegment src, long off) {
+        long n = src.byteSize();
+        position(off, n);
+        long done = 0;
+        while (done < n) {
+            long pos = start + off + done;
+            MemorySegment w = table.writeWindow(pos);
+            if (w == null) {
+                w = fault(pos, true);
+            }
+            long o = pos & (w.byteSize() - 1);
+            long c = Math.min(n - done, w.byteSize() - o);
+            try {
+                MemorySegment.copy(src, done, w, o, c);
+                done += c;
+            } catch (IllegalStateException e) {
+                rethrowUnlessRevoked(w, e);
+            }
+        }
+    }
+
+    /**
+     * The device memory of the 4 KiB page or 2 MiB huge page holding mapping offset
+     * {@code off}: the whole page, which may start before the mapping and end after it. It is
+     * writable unless the mapping is {@link DaxMapMode#READ_ONLY} (getting it is then a write
+     * fault: the page counts as dirty). It stays valid until revoked; after that an access
+     * through it throws {@link IllegalStateException}, and calling this again faults the page
+     * back in.
+     */
+    public MemorySegment window(long off) {
+        long pos = position(off, 1);
+        boolean write = mode != DaxMapMode.READ_ONLY;
+        MemorySegment w = write ? table.writeWindow(pos) : table.readWindow(pos);
+        return w != null && w.scope().isAlive() ? w : fault(pos, write);
+    }
+
+    // ---------------------------------------------------------------- sync, pin, close
+
+    /**
+     * msync(MS_SYNC): makes the stores to {@code [off, off + len)} durable, with the metadata
+     * needed to reach them.
+     */
+    public void msync(long off, long len) throws DaxException {
+        position(off, len);
+        long pos = start + off;
+        file.msync(pos >>> 12, (pos + len + 4095) >>> 12);
+    }
+
+    /**
+     * Pins the pages of {@code [off, off + len)}, faulting them in for reading: until the pin is
+     * closed their blocks stay allocated (the operations that would free or move them wait).
+     */
+    public DaxPin pin(long off, long len) throws DaxException {
+        position(off, len);
+        long pos = start + off;
+        return new DaxPin(file, file.pin(pos >>> 12, (pos + len + 4095) >>> 12));
+    }
+
+    /** Unmaps: every window is revoked and the file handle the mapping held is released. */
+    @Override
+    public void close() throws DaxException {
+        file.close();
+    }
+
+    public boolean isClosed() {
+        return file.isClosed();
+    }
+
+    // ---------------------------------------------------------------- slow paths
+
+    private long position(long off, long n) {
+        if (off < 0 || n < 0 || off > length - n) {
+            throw new IndexOutOfBoundsException("access [" + off + ", +" + n + ") outside a mapping of " + length + " bytes");
+        }
+        return start + off;
+    }
+
+    /** A load that missed (no window, a revoked one, or one crossing a page): little-endian assembly of n bytes. */
+    private long readSlow(long off, int n) {
+        MemorySegment tmp = MemorySegment.ofArray(new long[1]);
+        copyTo(off, tmp.asSlice(0, n));
+        return n == 8 ? tmp.get(LONG, 0) : n == 4 ? tmp.get(INT, 0) : tmp.get(BYTE, 0);
+    }
+
+    private void writeSlow(long off, int n, long v) {
+        MemorySegment tmp = MemorySegment.ofArray(new long[1]);
+        if (n == 8) {
+            tmp.set(LONG, 0, v);
+        } else if (n == 4) {
+            tmp.set(INT, 0, (int) v);
+        } else {
+            tmp.set(BYTE, 0, (byte) v);
+        }
+        copyFrom(tmp.asSlice(0, n), off);
+    }
+
+    private MemorySegment fault(long pos, boolean write) {
+        try {
+            return file.fault(pos, write);
+        } catch (DaxException e) {
+            throw new DaxFaultException(e);
+        }
+    }
+
+    /** A copy failed with IllegalStateException: retry if it was our window being revoked, else it is the caller's segment. */
+    private static void rethrowUnlessRevoked(MemorySegment window, IllegalStateException e) {
+        if (window.scope().isAlive()) {
+            throw e;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return mode + " " + table;
+    }
+}

@@ -1,0 +1,214 @@
+package io.daxfs.dax;
+
+import io.daxfs.api.DaxException;
+import io.daxfs.api.Errno;
+import io.daxfs.device.Device;
+import io.daxfs.fs.DaxBlocks;
+import io.daxfs.fs.Inode;
+import io.daxfs.fs.MappedRanges;
+import io.daxfs.fs.OpenFile;
+import io.daxfs.fs.Volume;
+import io.daxfs.mm.Mapping;
+import io.daxfs.mm.PageRefs;
+import io.daxfs.mm.ZeroPage;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The DAX layer of one mounted file system: per-file mapping state, the entry locks and their
+ * wait table, the page descriptors of the device, the zero page, and the fault, writeback and
+ * layout-break paths. It registers itself with the volume as the file system's
+ * {@link MappedRanges}, so truncate and its kin break layouts, write() invalidates zero-page
+ * entries and fsync writes back mapped data, without {@code fs} depending on this package.
+ *
+ * <p>No lock here is global: per-file state is found in a concurrent map, and every path takes
+ * only the locks of the file it works on (docs/LOCKING.md gives each path's sequence).
+ */
+public final class DaxLayer implements MappedRanges {
+    final Volume volume;
+    final Device device;
+    final MemorySegment deviceSegment;
+    final DaxBlocks blocks;
+    final EntryLocks locks;
+    final PageRefs refs;
+    final ZeroPage zero = new ZeroPage();
+    final DaxCounters counters = new DaxCounters();
+    final DaxHooks hooks;
+    private final ConcurrentHashMap<Inode, FileMap> files = new ConcurrentHashMap<>();
+    private final Set<FileMapping> live = ConcurrentHashMap.newKeySet();
+    private final Set<long[]> pins = ConcurrentHashMap.newKeySet();
+    private final Faults faults;
+    private final LayoutBreak layoutBreak;
+    private final Writeback writeback;
+
+    private DaxLayer(Volume volume, DaxHooks hooks) {
+        this.volume = volume;
+        this.device = volume.device();
+        this.deviceSegment = device.segment();
+        this.blocks = volume.daxBlocks();
+        this.hooks = hooks;
+        this.locks = new EntryLocks(new WaitTable(), hooks);
+        this.refs = new PageRefs(deviceSegment.byteSize() >>> 12);
+        this.faults = new Faults(this);
+        this.layoutBreak = new LayoutBreak(this);
+        this.writeback = new Writeback(this);
+    }
+
+    /** Creates the DAX layer of {@code volume} and attaches it. */
+    public static DaxLayer attach(Volume volume) {
+        return attach(volume, DaxHooks.NONE);
+    }
+
+    /** As {@link #attach(Volume)}, with test hooks in the entry-lock paths. */
+    public static DaxLayer attach(Volume volume, DaxHooks hooks) {
+        DaxLayer d = new DaxLayer(volume, hooks);
+        volume.attachMappings(d);
+        volume.blockAllocator().reuseOnlyWhenIdle(b -> !d.refs.isIdle(b, PageRefs.ORDER_4K));
+        return d;
+    }
+
+    // ---------------------------------------------------------------- mapping
+
+    /**
+     * Maps file bytes {@code [pos, pos + len)} of {@code file}. The mapping holds its own handle
+     * on the file (it outlives a close of {@code file}) until it is closed.
+     */
+    public FileMapping map(OpenFile file, long pos, long len, boolean shared, boolean writable, boolean sync, boolean huge)
+            throws DaxException {
+        if (pos < 0 || (pos & 4095) != 0) {
+            throw new DaxException(Errno.EINVAL, "map offset " + pos + " is not a multiple of 4096");
+        }
+        if (len <= 0 || pos + len < 0 || pos + len > (1L << 44)) {
+            throw new DaxException(Errno.EINVAL, "bad map length " + len + " at offset " + pos);
+        }
+        if (!file.inode().type().equals(io.daxfs.api.FileType.REGULAR)) {
+            throw new DaxException(Errno.EACCES, "only regular files can be mapped");
+        }
+        if (!file.isReadable()) {
+            throw new DaxException(Errno.EACCES, "map: file is not open for reading");
+        }
+        if (writable && shared) {
+            if (!file.isWritable()) {
+                throw new DaxException(Errno.EACCES, "map: a shared writable mapping needs a file open for writing");
+            }
+            blocks.checkWritable();
+        }
+        OpenFile handle = volume.reopen(file);
+        FileMap fm = files.computeIfAbsent(file.inode(), FileMap::new);
+        Mapping m = new Mapping(pos, len, shared, writable, deviceSegment, refs, zero, counters.revocationAdder(),
+                file.inode().ino());
+        FileMapping fmap = new FileMapping(this, fm, m, handle, huge, sync);
+        fm.mappings.add(m);
+        live.add(fmap);
+        return fmap;
+    }
+
+    MemorySegment fault(FileMapping f, long pos, boolean write) throws DaxException {
+        return faults.fault(f.fileMap, f.mapping, f.huge, f.sync, pos, write);
+    }
+
+    void closed(FileMapping f) {
+        f.fileMap.mappings.remove(f.mapping);
+        live.remove(f);
+    }
+
+    void pinned(long[] pin) {
+        pins.add(pin);
+    }
+
+    void unpinned(long[] pin) {
+        pins.remove(pin);
+    }
+
+    // ---------------------------------------------------------------- MappedRanges (called by fs)
+
+    @Override
+    public BusyWait breakLayout(Inode in, long firstPage, long endPage) {
+        FileMap fm = files.get(in);
+        return fm == null ? null : layoutBreak.run(fm, firstPage, endPage);
+    }
+
+    @Override
+    public void invalidateClean(Inode in, long firstPage, long endPage) {
+        FileMap fm = files.get(in);
+        if (fm == null) {
+            return;
+        }
+        MappingIndex idx = fm.index;
+        for (long i = firstPage & -Entry.PMD_PAGES; ; ) {
+            long at = idx.nextEntry(i, endPage);
+            if (at < 0) {
+                return;
+            }
+            long e = locks.waitUnlocked(idx, at, 0, false);
+            if (!Entry.isZero(e)) {
+                i = e == Entry.ABSENT ? at + 1 : Entry.baseIndex(at, e) + Entry.pages(e);
+                continue;
+            }
+            long cookie = locks.lockIfUnchanged(idx, at, e, null);
+            if (cookie == Entry.ABSENT) {
+                continue; // changed while we looked: look again
+            }
+            long base = Entry.baseIndex(at, cookie);
+            long pages = Entry.pages(cookie);
+            try {
+                fm.mappings.revoke(base, base + pages, false);
+            } finally {
+                locks.delete(idx, at, cookie);
+            }
+            i = base + pages;
+        }
+    }
+
+    @Override
+    public void writeback(Inode in, long firstPage, long endPage) {
+        FileMap fm = files.get(in);
+        if (fm != null) {
+            writeback.run(fm, firstPage, endPage);
+        }
+    }
+
+    @Override
+    public void evicted(Inode in) {
+        files.remove(in);
+    }
+
+    /**
+     * Unmount: closes every mapping (revoking its windows), then waits, uninterruptibly, until
+     * every pin is released: the blocks of a pinned page must stay valid until then.
+     */
+    @Override
+    public void unmount() {
+        for (FileMapping f : List.copyOf(live)) {
+            f.closeQuietly();
+        }
+        for (long[] pin : List.copyOf(pins)) {
+            for (int k = 0; k < pin.length; k++) {
+                refs.awaitIdle(pin[k] >>> 1, (pin[k] & 1) != 0 ? PageRefs.ORDER_2M : PageRefs.ORDER_4K);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- statistics and tests
+
+    public DaxCounters counters() {
+        return counters;
+    }
+
+    public EntryLocks entryLocks() {
+        return locks;
+    }
+
+    public PageRefs pageRefs() {
+        return refs;
+    }
+
+    /** The mapping index of {@code in}, or null if it was never mapped (tests). */
+    public MappingIndex indexOf(Inode in) {
+        FileMap fm = files.get(in);
+        return fm == null ? null : fm.index;
+    }
+}

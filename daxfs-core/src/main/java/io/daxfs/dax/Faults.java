@@ -1,0 +1,251 @@
+package io.daxfs.dax;
+
+import io.daxfs.api.DaxException;
+import io.daxfs.api.Errno;
+import io.daxfs.fs.BlockMapping;
+import io.daxfs.fs.DaxBlocks;
+import io.daxfs.fs.Inode;
+import io.daxfs.mm.Mapping;
+
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.locks.Lock;
+
+/**
+ * The software page-fault handlers (model section 3): resolve one file page (4 KiB) or one
+ * file-aligned 2 MiB of a mapping to a window, allocating blocks for a write to a hole.
+ *
+ * <h2>Lock sequence of a fault</h2>
+ * invalidate lock (shared) → entry lock (grab) → [block-map lock → journal handle, inside
+ * {@link DaxBlocks#map}, released before returning] → [journal commit, synchronous faults] →
+ * window table lock (install) → unlock entry → release invalidate lock. The entry lock is
+ * taken <em>before</em> the block mapping is asked for (race 5: else a read fault can install
+ * the zero page after a racing write() allocated), and no file-system lock is held while
+ * waiting for an entry lock (invariant 11). The file size is checked under the invalidate lock,
+ * where a shrinking truncate cannot run (invariant 10).
+ *
+ * <h2>2 MiB faults</h2>
+ * Tried first when the mapping allows huge pages; each rule that makes one impossible counts a
+ * {@link DaxCounters.Fallback} and the 4 KiB path runs instead. A 2 MiB grab over 4 KiB entries
+ * returns CONFLICT at once, never sleeps (race 1). A fallback leaves the EMPTY or ZERO PMD entry
+ * it may have found or made; the 4 KiB fault downgrades it.
+ */
+final class Faults {
+    private static final int PMD_PAGES = (int) Entry.PMD_PAGES;
+    private static final long PAGE = 4096;
+
+    private final DaxLayer dax;
+    private final EntryLocks locks;
+    private final DaxBlocks blocks;
+    private final DaxCounters counters;
+    private final MemorySegment device;
+    private final DaxHooks hooks;
+
+    Faults(DaxLayer dax) {
+        this.dax = dax;
+        this.locks = dax.locks;
+        this.blocks = dax.blocks;
+        this.counters = dax.counters;
+        this.device = dax.deviceSegment;
+        this.hooks = dax.hooks;
+    }
+
+    /**
+     * Resolves file byte {@code pos} of mapping {@code m} for a read or a write and returns the
+     * window installed (it may be revoked again by the time the caller uses it: look again).
+     */
+    MemorySegment fault(FileMap fm, Mapping m, boolean huge, boolean sync, long pos, boolean write) throws DaxException {
+        long page = pos >>> 12;
+        if (huge) {
+            MemorySegment w = fault2m(fm, m, sync, page & -PMD_PAGES, page, write);
+            if (w != null) {
+                return w;
+            }
+        }
+        return fault4k(fm, m, sync, page, write);
+    }
+
+    // ---------------------------------------------------------------- 4 KiB
+
+    MemorySegment fault4k(FileMap fm, Mapping m, boolean sync, long page, boolean write) throws DaxException {
+        Inode in = fm.inode;
+        Lock shared = in.invalidateLock().readLock();
+        shared.lock();
+        try {
+            checkEof(in, page);
+            counters.faults4k.increment();
+            if (!m.isShared()) {
+                MemorySegment copy = m.copyOf(page);
+                if (copy != null) {
+                    return m.installCopy(page, null); // this mapping's own page: no entry involved
+                }
+            }
+            long[] held = {locks.grab(fm.index, page, 0, fm.downgrader)};
+            try {
+                return resolve4k(fm, m, sync, page, write, held);
+            } finally {
+                locks.unlock(fm.index, page, held[0]);
+            }
+        } finally {
+            shared.unlock();
+        }
+    }
+
+    /** The 4 KiB fault with the entry lock held; {@code held[0]} is the current cookie. */
+    private MemorySegment resolve4k(FileMap fm, Mapping m, boolean sync, long page, boolean write, long[] held)
+            throws DaxException {
+        long e = held[0];
+        hooks.faultLocked(fm.index, page, e);
+        if (Entry.isReal(e)) {
+            long pfn = Entry.pfn(e) + (page - Entry.baseIndex(page, e));
+            int order = Entry.order(e);
+            if (write && !m.isShared()) {
+                counters.copyOnWrite.increment();
+                return m.installCopy(page, device.asSlice(pfn << 12, PAGE));
+            }
+            if (write) {
+                makeWritable(fm, page, e, sync);
+            }
+            return m.installPage(page, Mapping.Kind.DEVICE, pfn, order, write);
+        }
+        boolean cow = write && !m.isShared();
+        // EMPTY or ZERO, 4 KiB (a PMD placeholder was downgraded by the grab).
+        BlockMapping bm = blocks.map(fm.inode, page, 1, write && !cow, false);
+        if (cow) {
+            counters.copyOnWrite.increment();
+            MemorySegment src = bm.state() == BlockMapping.State.HOLE ? null : device.asSlice(bm.deviceBlock() << 12, PAGE);
+            return m.installCopy(page, src); // the file's entry stays as it was
+        }
+        if (bm.state() == BlockMapping.State.HOLE) {
+            if (!Entry.isZero(e)) {
+                held[0] = locks.replace(fm.index, page, e, Entry.zero(false));
+            }
+            counters.zeroPageMappings.increment();
+            return m.installPage(page, Mapping.Kind.ZERO, 0, 0, false);
+        }
+        long pfn = bm.deviceBlock();
+        if (Entry.isZero(e)) {
+            // Invariant 13: nobody may keep reading the zero page where the block becomes visible.
+            fm.mappings.revoke(page, page + 1, false);
+        }
+        held[0] = locks.replace(fm.index, page, e, Entry.real(pfn, false));
+        if (write) {
+            makeWritable(fm, page, held[0], sync);
+        }
+        return m.installPage(page, Mapping.Kind.DEVICE, pfn, 0, write);
+    }
+
+    // ---------------------------------------------------------------- 2 MiB
+
+    /** A 2 MiB fault at file pages {@code [base, base + 512)}; null to fall back to 4 KiB. */
+    private MemorySegment fault2m(FileMap fm, Mapping m, boolean sync, long base, long page, boolean write)
+            throws DaxException {
+        if (!m.coversHuge(base)) {
+            return fallback(DaxCounters.Fallback.MAPPING_BOUNDS);
+        }
+        if (write && !m.isShared()) {
+            return fallback(DaxCounters.Fallback.PRIVATE_WRITE);
+        }
+        if (m.hasCopies(base, base + PMD_PAGES)) {
+            return fallback(DaxCounters.Fallback.PRIVATE_COPIES);
+        }
+        Inode in = fm.inode;
+        Lock shared = in.invalidateLock().readLock();
+        shared.lock();
+        try {
+            long pages = checkEof(in, page);
+            if (base + PMD_PAGES > pages) {
+                return fallback(DaxCounters.Fallback.END_OF_FILE);
+            }
+            long cookie = locks.grab(fm.index, base, Entry.PMD_ORDER, fm.downgrader);
+            if (cookie == EntryLocks.FALLBACK) {
+                return fallback(DaxCounters.Fallback.CONFLICT);
+            }
+            long[] held = {cookie};
+            try {
+                MemorySegment w = resolve2m(fm, m, sync, base, write, held);
+                if (w != null) {
+                    counters.faults2m.increment();
+                }
+                return w;
+            } finally {
+                locks.unlock(fm.index, base, held[0]);
+            }
+        } finally {
+            shared.unlock();
+        }
+    }
+
+    private MemorySegment resolve2m(FileMap fm, Mapping m, boolean sync, long base, boolean write, long[] held)
+            throws DaxException {
+        long e = held[0];
+        hooks.faultLocked(fm.index, base, e);
+        if (Entry.isReal(e)) {
+            if (write) {
+                makeWritable(fm, base, e, sync);
+            }
+            return m.installHuge(base, Mapping.Kind.DEVICE, Entry.pfn(e), write);
+        }
+        if (Entry.isZero(e) && !write) {
+            counters.zeroPageMappings.increment();
+            return m.installHuge(base, Mapping.Kind.ZERO, 0, false);
+        }
+        BlockMapping bm = blocks.map(fm.inode, base, PMD_PAGES, write, true);
+        if (bm.state() == BlockMapping.State.HOLE) {
+            if (write || bm.length() < PMD_PAGES) {
+                return fallback(DaxCounters.Fallback.PARTIAL);
+            }
+            held[0] = locks.replace(fm.index, base, e, Entry.zero(true));
+            counters.zeroPageMappings.increment();
+            return m.installHuge(base, Mapping.Kind.ZERO, 0, false);
+        }
+        if (bm.length() < PMD_PAGES) {
+            return fallback(DaxCounters.Fallback.PARTIAL);
+        }
+        if (!bm.coversHugePage()) {
+            return fallback(DaxCounters.Fallback.NOT_CONTIGUOUS);
+        }
+        if (Entry.isZero(e)) {
+            fm.mappings.revoke(base, base + PMD_PAGES, false); // invariant 13
+        }
+        held[0] = locks.replace(fm.index, base, e, Entry.real(bm.deviceBlock(), true));
+        if (write) {
+            makeWritable(fm, base, held[0], sync);
+        }
+        return m.installHuge(base, Mapping.Kind.DEVICE, bm.deviceBlock(), write);
+    }
+
+    private MemorySegment fallback(DaxCounters.Fallback why) {
+        counters.fallback(why);
+        return null;
+    }
+
+    // ---------------------------------------------------------------- shared steps
+
+    /**
+     * A write fault on a REAL entry, entry lock held: for a synchronous mapping, first makes the
+     * metadata that reaches the block durable (invariant 16: no writable window exists before
+     * that), then marks the entry DIRTY so that writeback will flush what is stored through
+     * the window about to be installed.
+     */
+    private void makeWritable(FileMap fm, long page, long cookie, boolean sync) throws DaxException {
+        if (sync) {
+            counters.syncCommits.increment();
+            blocks.commit();
+        }
+        locks.mark(fm.index, page, cookie, MappingIndex.Mark.DIRTY, true);
+    }
+
+    /**
+     * SIGBUS for a page wholly past end of file; returns the file's page count. Reliable because
+     * the caller holds the invalidate lock: a truncate cannot shrink the file meanwhile.
+     */
+    private long checkEof(Inode in, long page) throws DaxException {
+        long size = in.currentSize();
+        long pages = (size + PAGE - 1) >>> 12;
+        if (page >= pages) {
+            counters.sigbus.increment();
+            throw new DaxException(Errno.SIGBUS, "access to page " + page + " of " + in + " beyond end of file (size " + size + ")");
+        }
+        return pages;
+    }
+}

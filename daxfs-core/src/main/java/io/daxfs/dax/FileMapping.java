@@ -1,0 +1,147 @@
+package io.daxfs.dax;
+
+import io.daxfs.api.DaxException;
+import io.daxfs.api.Errno;
+import io.daxfs.fs.OpenFile;
+import io.daxfs.mm.Mapping;
+import io.daxfs.mm.PageRefs;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One mapping as the DAX layer sees it: the window table ({@link Mapping}), the file's DAX state,
+ * the file handle the mapping keeps open, and how it faults (huge pages allowed, synchronous).
+ * The public accessors live in {@code io.daxfs.api.DaxMapping}, which reads windows through
+ * {@link #mapping} directly and comes here only to fault, pin, sync or close.
+ */
+public final class FileMapping {
+    final DaxLayer dax;
+    final FileMap fileMap;
+    final Mapping mapping;
+    final boolean huge;
+    final boolean sync;
+    private final OpenFile handle;
+    private volatile boolean closed;
+
+    FileMapping(DaxLayer dax, FileMap fileMap, Mapping mapping, OpenFile handle, boolean huge, boolean sync) {
+        this.dax = dax;
+        this.fileMap = fileMap;
+        this.mapping = mapping;
+        this.handle = handle;
+        this.huge = huge;
+        this.sync = sync;
+    }
+
+    /** The window table, for lock-free lookups. */
+    public Mapping mapping() {
+        return mapping;
+    }
+
+    /**
+     * Faults file byte {@code pos} in for reading or writing; returns the window installed.
+     * SIGBUS past end of file; EACCES for a write to a read-only mapping; ENOSPC or EROFS for
+     * a write fault that needs a block and cannot get one.
+     */
+    public MemorySegment fault(long pos, boolean write) throws DaxException {
+        if (closed) {
+            throw new DaxException(Errno.EBADF, "mapping is closed");
+        }
+        if (write && !mapping.isWritable()) {
+            throw new DaxException(Errno.EACCES, "write to a read-only mapping");
+        }
+        try {
+            return dax.fault(this, pos, write);
+        } catch (IllegalStateException e) {
+            if (mapping.isClosed()) {
+                throw new DaxException(Errno.EBADF, "mapping is closed");
+            }
+            throw dax.blocks.internalError("fault", e);
+        } catch (DaxException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw dax.blocks.internalError("fault", e);
+        }
+    }
+
+    /**
+     * Pins the device pages of file pages {@code [firstPage, endPage)} (faulting them in for
+     * reading first); returns the pins, {@code pfn << 1 | huge}, for {@link #unpin}. Pages that
+     * show the zero page or a private copy have no device page and are not pinned.
+     */
+    public long[] pin(long firstPage, long endPage) throws DaxException {
+        long[] got = new long[(int) (endPage - firstPage)];
+        int n = 0;
+        try {
+            for (long p = firstPage; p < endPage; ) {
+                long r = mapping.pin(p);
+                if (r == -1) {
+                    fault(p << 12 < mapping.start() ? mapping.start() : p << 12, false);
+                    continue;
+                }
+                if (r >= 0) {
+                    got[n++] = r;
+                }
+                p++;
+            }
+        } catch (DaxException | RuntimeException e) {
+            release(got, n);
+            throw e;
+        }
+        long[] pins = java.util.Arrays.copyOf(got, n);
+        dax.pinned(pins);
+        return pins;
+    }
+
+    /** Releases pins taken by {@link #pin}. */
+    public void unpin(long[] pins) {
+        dax.unpinned(pins);
+        release(pins, pins.length);
+    }
+
+    private void release(long[] pins, int n) {
+        for (int k = 0; k < n; k++) {
+            dax.refs.unpin(pins[k] >>> 1, (pins[k] & 1) != 0 ? PageRefs.ORDER_2M : PageRefs.ORDER_4K);
+        }
+    }
+
+    /**
+     * msync(MS_SYNC) of file pages {@code [firstPage, endPage)}: flushes what was stored through
+     * mappings there, then makes the file's data and metadata durable (fsync), since the blocks
+     * written may have been allocated by faults not yet committed.
+     */
+    public void msync(long firstPage, long endPage) throws DaxException {
+        if (closed) {
+            throw new DaxException(Errno.EBADF, "mapping is closed");
+        }
+        if (!mapping.isShared() || !mapping.isWritable()) {
+            return; // nothing this mapping wrote can be in the file
+        }
+        dax.writeback(fileMap.inode, firstPage, endPage);
+        handle.fsync(true);
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Revokes every window and releases the mapping's file handle. Idempotent. */
+    public void close() throws DaxException {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        mapping.close();
+        dax.closed(this);
+        handle.close();
+    }
+
+    void closeQuietly() {
+        try {
+            close();
+        } catch (DaxException e) {
+            // unmount: the file handle is closed by the volume next anyway
+        }
+    }
+}

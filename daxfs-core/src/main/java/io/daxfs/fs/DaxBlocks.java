@@ -1,0 +1,69 @@
+package io.daxfs.fs;
+
+import io.daxfs.api.DaxException;
+import io.daxfs.api.Errno;
+import io.daxfs.journal.Journal;
+
+/**
+ * The file system's services for the DAX fault path: block-mapping queries that may allocate,
+ * and making metadata durable for synchronous faults. One per volume.
+ *
+ * <p>Lock rule (model invariant 11): the fault path calls {@link #map} with the invalidate lock
+ * held shared and the entry lock of the faulting index held; this takes the block-map lock and
+ * a journal handle inside it, and never waits for an entry lock.
+ */
+public final class DaxBlocks {
+    private final Volume v;
+
+    DaxBlocks(Volume v) {
+        this.v = v;
+    }
+
+    /**
+     * Maps file blocks {@code [fileBlock, fileBlock + count)} as far as the first change of state
+     * (see {@link BlockMapper#map}); with {@code allocate}, holes get zeroed blocks, 2 MiB-aligned
+     * runs when {@code huge}.
+     */
+    public BlockMapping map(Inode in, long fileBlock, long count, boolean allocate, boolean huge) throws DaxException {
+        if (!allocate) {
+            // Lookups need no lock beyond the invalidate lock: extents only appear meanwhile.
+            return v.mapper.map(null, in, fileBlock, count, false, huge);
+        }
+        v.checkWritable();
+        BlockMapping m;
+        in.blockMap.lock();
+        try {
+            m = v.fileIo.mapAllocating(in, fileBlock, count, huge);
+        } catch (RuntimeException e) {
+            throw v.internalError("write fault", e);
+        } finally {
+            in.blockMap.unlock();
+        }
+        v.journal.commitIfLarge();
+        return m;
+    }
+
+    /**
+     * Makes every metadata change made so far durable, for a synchronous write fault that is
+     * about to install a writable mapping. Caller holds no journal handle.
+     */
+    public void commit() throws DaxException {
+        v.checkWritable();
+        v.journal.commit();
+    }
+
+    /** EROFS unless the volume can be written. */
+    public void checkWritable() throws DaxException {
+        v.checkWritable();
+    }
+
+    /** EIO for an unexpected runtime failure inside a fault, turning the volume read-only. */
+    public DaxException internalError(String op, RuntimeException e) {
+        return v.internalError(op, e);
+    }
+
+    static DaxException interrupted(String op) {
+        Thread.currentThread().interrupt();
+        return new DaxException(Errno.EINTR, op + ": interrupted while waiting for pinned pages");
+    }
+}

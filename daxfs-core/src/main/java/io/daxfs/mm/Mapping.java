@@ -221,10 +221,11 @@ public final class Mapping {
                 if (kind == Kind.DEVICE) {
                     refs.map(pfn, order);
                 }
+                MemorySegment r = write ? w : w.asReadOnly();
                 s.pte[p] = want;
                 WINDOWS.setRelease(s.write, p, write ? w : null);
-                WINDOWS.setRelease(s.read, p, write ? w : w.asReadOnly());
-                return w;
+                WINDOWS.setRelease(s.read, p, r);
+                return r;
             }
             if (write && s.write[p] == null) {
                 MemorySegment w = device.asSlice(pfn << PAGE_SHIFT, PAGE_SIZE).reinterpret(s.arena, null);
@@ -370,32 +371,21 @@ public final class Mapping {
      * what they copied is gone). Returns the number of slots revoked.
      */
     public int revoke(long firstPage, long endPage, boolean discardCopies) {
-        long first = Math.max(firstPage, start >>> PAGE_SHIFT);
-        long end = Math.min(endPage, (start + length + PAGE_SIZE - 1) >>> PAGE_SHIFT);
-        if (first >= end) {
-            return 0;
-        }
-        int n = 0;
         lock.lock();
         try {
-            for (int i = slotIndex(first), last = slotIndex(end - 1); i <= last; i++) {
-                if (slots[i] != null) {
-                    revokeLocked(i);
-                    n++;
-                }
-            }
+            int n = revokeSlots(firstPage, endPage, false);
             if (discardCopies && copies != null && !copies.isEmpty()) {
                 for (Iterator<Long> it = copies.keySet().iterator(); it.hasNext(); ) {
                     long p = it.next();
-                    if (p >= first && p < end) {
+                    if (p >= firstPage && p < endPage) {
                         it.remove(); // its memory stays with copyArena until close
                     }
                 }
             }
+            return n;
         } finally {
             lock.unlock();
         }
-        return n;
     }
 
     /**
@@ -407,23 +397,27 @@ public final class Mapping {
         if (!shared || !writable) {
             return 0;
         }
-        long first = Math.max(firstPage, start >>> PAGE_SHIFT);
-        long end = Math.min(endPage, (start + length + PAGE_SIZE - 1) >>> PAGE_SHIFT);
-        if (first >= end) {
-            return 0;
-        }
-        int n = 0;
         lock.lock();
         try {
+            return revokeSlots(firstPage, endPage, true);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Revokes the slots overlapping the pages (only those with a device write window if asked). Lock held. */
+    private int revokeSlots(long firstPage, long endPage, boolean writableOnly) {
+        long first = Math.max(firstPage, start >>> PAGE_SHIFT);
+        long end = Math.min(endPage, (start + length + PAGE_SIZE - 1) >>> PAGE_SHIFT);
+        int n = 0;
+        if (first < end) {
             for (int i = slotIndex(first), last = slotIndex(end - 1); i <= last; i++) {
                 Slot s = slots[i];
-                if (s != null && s.hasWriteWindow()) {
+                if (s != null && (!writableOnly || s.hasWriteWindow())) {
                     revokeLocked(i);
                     n++;
                 }
             }
-        } finally {
-            lock.unlock();
         }
         return n;
     }

@@ -118,6 +118,9 @@ class MappingSpec extends FsSpec {
         void toAReadOnlyMappingFailWithEacces() throws Exception {
             try (DaxFile f = file("/f", MIB); DaxMapping m = f.map(0, MIB, DaxMapMode.READ_ONLY)) {
                 assertEquals(Errno.EACCES, faultErrno(() -> m.setByte(0, (byte) 1)));
+                assertTrue(m.window(0).isReadOnly(), "its windows are read-only");
+                f.write(0, new byte[]{1}, 0, 1);
+                assertTrue(m.window(0).isReadOnly(), "also over real blocks");
             }
         }
 

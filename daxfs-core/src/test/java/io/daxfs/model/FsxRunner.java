@@ -2,7 +2,11 @@ package io.daxfs.model;
 
 import io.daxfs.api.DaxException;
 import io.daxfs.api.DaxFile;
+import io.daxfs.api.DaxFaultException;
 import io.daxfs.api.DaxFileSystem;
+import io.daxfs.api.DaxMapMode;
+import io.daxfs.api.DaxMapOption;
+import io.daxfs.api.DaxMapping;
 import io.daxfs.api.DirEntry;
 import io.daxfs.api.Errno;
 import io.daxfs.api.FsStat;
@@ -277,6 +281,8 @@ public final class FsxRunner implements AutoCloseable {
         try {
             switch (op.kind()) {
                 case READ -> read(s, op);
+                case MAPREAD -> mapRead(s, op);
+                case MAPWRITE -> mapWrite(s, op);
                 case WRITE -> write(s, op, op.pos());
                 case APPEND -> append(s, op);
                 case TRUNCATE -> {
@@ -383,6 +389,107 @@ public final class FsxRunner implements AutoCloseable {
             checker.checkBytes(s, pos, (int) got, "read");
             stats.bytesRead += got;
         }
+    }
+
+    private static final DaxMapMode[] MAP_READ_MODES = {DaxMapMode.READ_ONLY, DaxMapMode.READ_WRITE,
+            DaxMapMode.PRIVATE, DaxMapMode.READ_WRITE_SYNC};
+
+    private static DaxMapping map(DaxFile f, long pos, long len, DaxMapMode mode, boolean huge) throws DaxException {
+        return huge ? f.map(pos, len, mode) : f.map(pos, len, mode, DaxMapOption.NO_HUGE_PAGES);
+    }
+
+    /**
+     * fsx's mapread: maps the page-aligned range around the op, loads what lies inside the EOF
+     * page (the bytes past EOF in that page must read zero) and checks it, and expects SIGBUS
+     * from a page wholly past EOF.
+     */
+    private void mapRead(FsxFile s, Op op) throws DaxException {
+        long size = s.model.size();
+        long pageEnd = (size + B - 1) / B * B;
+        long pos = op.pos();
+        int len = (int) op.len();
+        long start = pos & -B;
+        try (DaxMapping map = map(s.file, start, pos + len - start, MAP_READ_MODES[op.api()], !op.flag())) {
+            if (pos >= pageEnd) {
+                expectSigbus(map, pos - start, s);
+                return;
+            }
+            int n = (int) Math.min(len, pageEnd - pos);
+            map.copyTo(pos - start, MemorySegment.ofArray(buf).asSlice(0, n));
+            checker.checkBytes(s, pos, n, "mapread"); // the model holds zeros past EOF
+            stats.bytesRead += n;
+            if (pos + n > size) {
+                stats.mapTailChecks++;
+            }
+            if (pos + len > pageEnd) {
+                expectSigbus(map, pageEnd - start, s);
+            }
+        }
+    }
+
+    private void expectSigbus(DaxMapping map, long off, FsxFile s) {
+        long at = map.filePosition() + off;
+        try {
+            byte b = map.getByte(off);
+            throw new AssertionError("mapped load at " + at + ", in a page wholly past EOF (size " + s.model.size()
+                    + "), returned " + b + " instead of SIGBUS");
+        } catch (DaxFaultException e) {
+            if (e.errno() != Errno.SIGBUS) {
+                throw new AssertionError("mapped load at " + at + " past EOF failed with " + e.errno() + ", not SIGBUS", e);
+            }
+            stats.mapSigbus++;
+        }
+    }
+
+    /**
+     * fsx's mapwrite: grows the file first when the range ends past EOF, maps the page-aligned
+     * range around the op, stores, msyncs when the op says so, unmaps. A 2 MiB write fault may
+     * allocate the whole 2 MiB around the store (as on Linux): where one was possible, the
+     * model takes the holes there as unknown and learns them from SEEK_DATA/SEEK_HOLE.
+     */
+    private void mapWrite(FsxFile s, Op op) throws DaxException {
+        FileModel m = s.model;
+        long pos = op.pos();
+        int len = (int) op.len();
+        if (pos + len > m.size()) {
+            s.file.truncate(pos + len);
+            m.truncate(pos + len);
+            stats.mapWriteGrows++;
+        }
+        long start = pos & -B;
+        long mapLen = pos + len - start;
+        boolean huge = op.api() != 3;
+        DaxMapMode mode = op.api() == 2 ? DaxMapMode.READ_WRITE_SYNC : DaxMapMode.READ_WRITE;
+        OpGenerator.fill(buf, len, op.dataSeed());
+        if (huge) {
+            long pmd = 2L << 20;
+            for (long base = pos & -pmd; base < pos + len; base += pmd) {
+                if (base >= start && base + pmd <= start + mapLen && base + pmd <= m.size()) {
+                    m.allocateFailed(base, pmd);
+                }
+            }
+        }
+        try (DaxMapping map = map(s.file, start, mapLen, mode, huge)) {
+            try {
+                map.copyFrom(MemorySegment.ofArray(buf).asSlice(0, len), pos - start);
+            } catch (DaxFaultException e) {
+                if (e.errno() != Errno.ENOSPC || !cfg.enospc()) {
+                    throw e;
+                }
+                // Some pages got their stores before a write fault found no block: take what landed.
+                stats.enospc++;
+                remember("  -> ENOSPC in a mapped write");
+                m.allocateFailed(pos, len);
+                expectEqual("read after a failed mapped write", len, s.file.read(pos, buf, 0, len), s);
+                m.replaceBytes(pos, buf, 0, len);
+                return;
+            }
+            if (op.flag()) {
+                map.msync(pos - start, len);
+            }
+        }
+        m.write(pos, buf, 0, len);
+        stats.bytesWritten += len;
     }
 
     private void write(FsxFile s, Op op, long pos) throws DaxException {

@@ -29,6 +29,11 @@ public final class FsxStats {
     /** Fully allocated 2 MiB-aligned pieces of files seen at verification, and how many sat on a 2 MiB-aligned device run. */
     public long hugeCandidates;
     public long hugeMapped;
+    /** Mapped reads that crossed into (and checked) the zero tail of the EOF page, and that hit SIGBUS past it. */
+    public long mapTailChecks;
+    public long mapSigbus;
+    /** MAPWRITE operations that had to grow the file first. */
+    public long mapWriteGrows;
 
     void count(Op.Kind kind) {
         ops.merge(kind, 1L, Long::sum);
@@ -53,6 +58,9 @@ public final class FsxStats {
         maxRuns = Math.max(maxRuns, o.maxRuns);
         hugeCandidates += o.hugeCandidates;
         hugeMapped += o.hugeMapped;
+        mapTailChecks += o.mapTailChecks;
+        mapSigbus += o.mapSigbus;
+        mapWriteGrows += o.mapWriteGrows;
     }
 
     @Override
@@ -61,6 +69,7 @@ public final class FsxStats {
                 + shortWrites + " short writes, " + metadataEnospc + " metadata, " + learntBlocks + " blocks learnt), " + remounts + " remounts ("
                 + fsckRuns + " fsck), " + verifies + " full verifications, " + (bytesWritten >> 20) + " MiB written, "
                 + (bytesRead >> 20) + " MiB read; max extent chain blocks " + maxChainBlocks + ", max allocated runs "
-                + maxRuns + ", 2 MiB pieces mapped huge " + hugeMapped + "/" + hugeCandidates;
+                + maxRuns + ", 2 MiB pieces mapped huge " + hugeMapped + "/" + hugeCandidates + "; mapped: "
+                + mapTailChecks + " EOF-page tails checked, " + mapSigbus + " SIGBUS, " + mapWriteGrows + " writes that grew the file";
     }
 }

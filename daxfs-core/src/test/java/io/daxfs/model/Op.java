@@ -11,9 +11,11 @@ package io.daxfs.model;
  * @param pos      offset (or new size for TRUNCATE)
  * @param len      length
  * @param flag     KEEP_SIZE for ALLOCATE/ZERO, fdatasync for FSYNC, O_TRUNC for REOPEN,
- *                 keep-open (orphan) for UNLINK
+ *                 keep-open (orphan) for UNLINK, NO_HUGE_PAGES for MAPREAD, msync for MAPWRITE
  * @param api      which DaxFile overload carries the bytes: 0 byte[], 1 heap ByteBuffer,
- *                 2 direct ByteBuffer, 3 MemorySegment; for SHRED the stride in blocks
+ *                 2 direct ByteBuffer, 3 MemorySegment; for SHRED the stride in blocks; for MAPREAD
+ *                 the mapping mode (0 READ_ONLY, 1 READ_WRITE, 2 PRIVATE, 3 READ_WRITE_SYNC) and for
+ *                 MAPWRITE (0, 1 READ_WRITE, 2 READ_WRITE_SYNC, 3 READ_WRITE without huge pages)
  * @param dataSeed seed of the bytes written
  */
 public record Op(long index, Kind kind, int slot, long pos, long len, boolean flag, int api, long dataSeed) {
@@ -22,16 +24,26 @@ public record Op(long index, Kind kind, int slot, long pos, long len, boolean fl
         READ, WRITE, APPEND, TRUNCATE, ALLOCATE, PUNCH, ZERO, COLLAPSE, INSERT, SEEK_DATA, SEEK_HOLE,
         STAT, FSYNC, SYNC, REOPEN, UNLINK, CLOSE_ORPHAN, REMOUNT, FAR_WRITE,
         /** Punches one block in every {@code api} blocks of the range: hundreds of extents at once. */
-        SHRED
+        SHRED,
+        /** Maps the page-aligned range around {@code [pos, pos + len)}, loads it and unmaps (fsx's mapread). */
+        MAPREAD,
+        /** Grows the file to cover the range if needed, maps it, stores, msyncs if {@code flag}, unmaps (fsx's mapwrite). */
+        MAPWRITE
     }
 
     private static final String[] APIS = {"byte[]", "heap-buf", "direct-buf", "segment"};
+    static final String[] READ_MODES = {"READ_ONLY", "READ_WRITE", "PRIVATE", "READ_WRITE_SYNC"};
+    static final String[] WRITE_MODES = {"READ_WRITE", "READ_WRITE", "READ_WRITE_SYNC", "READ_WRITE NO_HUGE_PAGES"};
 
     @Override
     public String toString() {
         String f = "#" + index + " " + kind + " f" + slot;
         return switch (kind) {
             case READ, WRITE -> f + " pos=" + pos + " len=" + len + " (" + hex(pos, len) + ") via " + APIS[api];
+            case MAPREAD -> f + " pos=" + pos + " len=" + len + " (" + hex(pos, len) + ") " + READ_MODES[api]
+                    + (flag ? " NO_HUGE_PAGES" : "");
+            case MAPWRITE -> f + " pos=" + pos + " len=" + len + " (" + hex(pos, len) + ") " + WRITE_MODES[api]
+                    + (flag ? " +msync" : "");
             case APPEND -> f + " len=" + len;
             case TRUNCATE -> f + " size=" + pos + " (0x" + Long.toHexString(pos) + ")";
             case ALLOCATE, ZERO -> f + " pos=" + pos + " len=" + len + " (" + hex(pos, len) + ")"

@@ -28,7 +28,7 @@ public final class OpGenerator {
 
     static {
         Object[][] w = {
-                {Kind.READ, 18}, {Kind.WRITE, 22}, {Kind.APPEND, 2}, {Kind.TRUNCATE, 5}, {Kind.ALLOCATE, 5},
+                {Kind.READ, 12}, {Kind.MAPREAD, 6}, {Kind.WRITE, 16}, {Kind.MAPWRITE, 6}, {Kind.APPEND, 2}, {Kind.TRUNCATE, 5}, {Kind.ALLOCATE, 5},
                 {Kind.PUNCH, 7}, {Kind.ZERO, 6}, {Kind.COLLAPSE, 5}, {Kind.INSERT, 5}, {Kind.SEEK_DATA, 4},
                 {Kind.SEEK_HOLE, 4}, {Kind.STAT, 2}, {Kind.FSYNC, 3}, {Kind.SYNC, 1}, {Kind.REOPEN, 1},
                 {Kind.SHRED, 1},
@@ -82,6 +82,8 @@ public final class OpGenerator {
         boolean invalid = r.nextInt(100) < cfg.invalidPercent();
         return switch (kind) {
             case READ -> read(index, slot, m, invalid);
+            case MAPREAD -> mapRead(index, slot, m);
+            case MAPWRITE -> mapWrite(index, slot, m);
             case WRITE -> write(index, slot, m, invalid);
             case APPEND -> append(index, slot, m);
             case TRUNCATE -> truncate(index, slot, m, invalid);
@@ -100,6 +102,19 @@ public final class OpGenerator {
         long pos = invalid ? -1 - r.nextInt(B) : offset(m);
         long len = r.nextInt(50) == 0 ? 0 : length();
         return new Op(index, Kind.READ, slot, pos, len, false, r.nextInt(4), 0);
+    }
+
+    /** A mapped read: mostly inside the file, sometimes across or past its end (the EOF page's tail, SIGBUS). */
+    private Op mapRead(long index, int slot, FileModel m) {
+        long pos = offset(m);
+        long len = Math.min(length(), m.capacity() - pos);
+        return new Op(index, Kind.MAPREAD, slot, pos, Math.max(1, len), r.nextInt(4) == 0, r.nextInt(4), 0);
+    }
+
+    /** A mapped write inside the capacity; the runner grows the file first when it ends past EOF. */
+    private Op mapWrite(long index, int slot, FileModel m) {
+        long[] f = fit(offset(m), Math.max(1, length()), m.capacity());
+        return new Op(index, Kind.MAPWRITE, slot, f[0], f[1], r.nextInt(3) == 0, r.nextInt(4), r.nextLong());
     }
 
     private Op write(long index, int slot, FileModel m, boolean invalid) {

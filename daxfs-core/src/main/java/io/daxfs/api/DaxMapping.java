@@ -33,6 +33,7 @@ public final class DaxMapping implements AutoCloseable {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+    private static final long HUGE_MASK = (1L << Mapping.SLOT_SHIFT) - 1;
 
     private final FileMapping file;
     private final Mapping table;
@@ -94,6 +95,21 @@ public final class DaxMapping implements AutoCloseable {
 
     public long getLong(long off) {
         long pos = position(off, 8);
+        // 2 MiB window: one plain array load, then the segment access (the probe the design
+        // was measured on); everything else is out of line.
+        MemorySegment h = table.hugeReadWindow(pos);
+        long o = pos & HUGE_MASK;
+        if (h != null && o <= HUGE_MASK - 7) {
+            try {
+                return h.get(LONG, o);
+            } catch (IllegalStateException revoked) {
+                // refault below
+            }
+        }
+        return getLongSmall(off, pos);
+    }
+
+    private long getLongSmall(long off, long pos) {
         MemorySegment w = table.readWindow(pos);
         if (w != null) {
             long o = pos & (w.byteSize() - 1);
@@ -143,6 +159,20 @@ public final class DaxMapping implements AutoCloseable {
 
     public void setLong(long off, long v) {
         long pos = position(off, 8);
+        MemorySegment h = table.hugeWriteWindow(pos);
+        long o = pos & HUGE_MASK;
+        if (h != null && o <= HUGE_MASK - 7) {
+            try {
+                h.set(LONG, o, v);
+                return;
+            } catch (IllegalStateException revoked) {
+                // refault below
+            }
+        }
+        setLongSmall(off, pos, v);
+    }
+
+    private void setLongSmall(long off, long pos, long v) {
         MemorySegment w = table.writeWindow(pos);
         if (w != null) {
             long o = pos & (w.byteSize() - 1);
@@ -216,7 +246,7 @@ public final class DaxMapping implements AutoCloseable {
         long pos = position(off, 1);
         boolean write = mode != DaxMapMode.READ_ONLY;
         MemorySegment w = write ? table.writeWindow(pos) : table.readWindow(pos);
-        return w != null && w.scope().isAlive() ? w : fault(pos, write);
+        return w != null ? w : fault(pos, write); // may be revoked already: the caller's access says so
     }
 
     // ---------------------------------------------------------------- sync, pin, close

@@ -35,8 +35,9 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <h2>Concurrency</h2>
  * <ul>
- * <li>Lookups ({@link #readWindow}, {@link #writeWindow}) take no lock: they read the table and
- *     the slot's arrays racily. That is safe because windows are immutable objects published
+ * <li>Lookups ({@link #readWindow}, {@link #writeWindow}, and the flat 2 MiB arrays of
+ *     {@link #hugeReadWindow}) take no lock and use plain loads: they read the table and the
+ *     slot's arrays racily. That is safe because windows are immutable objects published
  *     with release stores, and because a stale window can only be a closed one.</li>
  * <li>Installing and revoking hold the table lock ({@link LockLevel#WINDOWS}), which is short
  *     except for the Arena close. Installs come from faults holding the file's invalidate lock
@@ -72,6 +73,12 @@ public final class Mapping {
     private final boolean writable;
     private final long slotBase;
     private final Slot[] slots;
+    /**
+     * The 2 MiB windows by slot, beside {@link #slots}: the hot path of a huge mapping is one
+     * plain array load. Kept in step with the slots under the lock.
+     */
+    private final MemorySegment[] hugeRead;
+    private final MemorySegment[] hugeWrite;
     private final OrderedLock lock;
     private final MemorySegment device;
     private final PageRefs refs;
@@ -102,6 +109,8 @@ public final class Mapping {
             throw new IllegalArgumentException("mapping too large: " + length + " bytes");
         }
         this.slots = new Slot[(int) slotCount];
+        this.hugeRead = new MemorySegment[(int) slotCount];
+        this.hugeWrite = new MemorySegment[(int) slotCount];
         this.lock = new OrderedLock(LockLevel.WINDOWS, "windows", id);
         this.device = device;
         this.refs = refs;
@@ -113,15 +122,43 @@ public final class Mapping {
 
     // ---------------------------------------------------------------- lookups (no lock)
 
-    /** The window for reading file byte {@code pos}, or null (a fault is needed). */
+    /*
+     * Lookups use plain loads, on purpose: an acquire load would keep the JIT from hoisting
+     * anything across it in an access loop. Plain is safe here because a window is an
+     * immutable object (final fields: published safely by any store), and a stale window can
+     * only be one whose Arena is closed or about to be, which the accessors turn into a
+     * refault; a stale null only sends the caller to the fault path, which looks under the lock.
+     */
+
+    /** The 2 MiB window for reading file byte {@code pos}, or null (none, or 4 KiB windows). */
+    public MemorySegment hugeReadWindow(long pos) {
+        return hugeRead[(int) ((pos >>> SLOT_SHIFT) - slotBase)];
+    }
+
+    /** The 2 MiB window for writing file byte {@code pos}, or null. */
+    public MemorySegment hugeWriteWindow(long pos) {
+        return hugeWrite[(int) ((pos >>> SLOT_SHIFT) - slotBase)];
+    }
+
+    /** The window (2 MiB or 4 KiB) for reading file byte {@code pos}, or null (a fault is needed). */
     public MemorySegment readWindow(long pos) {
-        Slot s = (Slot) SLOTS.getAcquire(slots, (int) ((pos >>> SLOT_SHIFT) - slotBase));
+        int i = (int) ((pos >>> SLOT_SHIFT) - slotBase);
+        MemorySegment h = hugeRead[i];
+        if (h != null) {
+            return h;
+        }
+        Slot s = slots[i];
         return s == null ? null : s.read(pos);
     }
 
     /** The window for writing file byte {@code pos}, or null (a write fault is needed). */
     public MemorySegment writeWindow(long pos) {
-        Slot s = (Slot) SLOTS.getAcquire(slots, (int) ((pos >>> SLOT_SHIFT) - slotBase));
+        int i = (int) ((pos >>> SLOT_SHIFT) - slotBase);
+        MemorySegment h = hugeWrite[i];
+        if (h != null) {
+            return h;
+        }
+        Slot s = slots[i];
         return s == null ? null : s.write(pos);
     }
 
@@ -186,6 +223,8 @@ public final class Mapping {
                 s.hugeWrite = write ? w : null;
                 s.huge = write ? w : w.asReadOnly();
                 SLOTS.setRelease(slots, i, s);
+                WINDOWS.setRelease(hugeRead, i, s.huge);
+                WINDOWS.setRelease(hugeWrite, i, s.hugeWrite);
                 return s.huge;
             }
             if (write && s.hugeWrite == null) {
@@ -193,6 +232,8 @@ public final class Mapping {
                 MemorySegment w = device.asSlice(pfn << PAGE_SHIFT, SLOT_SIZE).reinterpret(s.arena, null);
                 s.hugeWrite = w;
                 s.huge = w;
+                WINDOWS.setRelease(hugeWrite, i, w);
+                WINDOWS.setRelease(hugeRead, i, w);
             }
             return write ? s.hugeWrite : s.huge;
         } finally {
@@ -450,6 +491,8 @@ public final class Mapping {
      */
     private void revokeLocked(int i) {
         Slot s = slots[i];
+        WINDOWS.setRelease(hugeRead, i, null);
+        WINDOWS.setRelease(hugeWrite, i, null);
         SLOTS.setRelease(slots, i, null);
         Arenas.close(s.arena);
         if (s.huge != null) {
@@ -523,7 +566,7 @@ public final class Mapping {
                 return h;
             }
             MemorySegment[] r = read;
-            return r == null ? null : (MemorySegment) WINDOWS.getAcquire(r, (int) (pos >>> PAGE_SHIFT) & (SLOT_PAGES - 1));
+            return r == null ? null : r[(int) (pos >>> PAGE_SHIFT) & (SLOT_PAGES - 1)];
         }
 
         MemorySegment write(long pos) {
@@ -532,7 +575,7 @@ public final class Mapping {
                 return h;
             }
             MemorySegment[] w = write;
-            return w == null ? null : (MemorySegment) WINDOWS.getAcquire(w, (int) (pos >>> PAGE_SHIFT) & (SLOT_PAGES - 1));
+            return w == null ? null : w[(int) (pos >>> PAGE_SHIFT) & (SLOT_PAGES - 1)];
         }
 
         boolean hasWriteWindow() {

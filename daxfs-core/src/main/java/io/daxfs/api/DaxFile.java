@@ -50,6 +50,17 @@ public final class DaxFile implements AutoCloseable {
         return file.read(pos, dst);
     }
 
+    /**
+     * Zero-copy read of up to {@code len} bytes at {@code pos}: calls {@code sink} once, with the
+     * file's I/O lock held shared, with the bytes as pieces in file order (device memory slices
+     * for data, null segments for holes; see {@link DaxReadSink}). The segments are valid only
+     * during that call. Returns the byte count (the sum of the lengths), 0 for {@code len} 0
+     * (the sink is not called), -1 at or after EOF (nor then).
+     */
+    public long readInPlace(long pos, long len, DaxReadSink sink) throws DaxException {
+        return file.readInPlace(pos, len, sink);
+    }
+
     /** Reads into the remaining bytes of {@code dst}, advancing its position; -1 at EOF. */
     public int read(long pos, ByteBuffer dst) throws DaxException {
         int n = (int) file.read(pos, MemorySegment.ofBuffer(dst));

@@ -34,6 +34,7 @@ import java.util.List;
 public final class DaxFileSystem implements AutoCloseable {
     private final Volume volume;
     private final DaxLayer dax;
+    private final DaxInodes inodes;
 
     private DaxFileSystem(Volume volume) {
         this(volume, DaxHooks.NONE);
@@ -42,6 +43,12 @@ public final class DaxFileSystem implements AutoCloseable {
     private DaxFileSystem(Volume volume, DaxHooks hooks) {
         this.volume = volume;
         this.dax = DaxLayer.attach(volume, hooks);
+        this.inodes = new DaxInodes(volume, dax);
+    }
+
+    /** The same file system by inode number (for FUSE's low-level API); see {@link DaxInodes}. */
+    public DaxInodes inodes() {
+        return inodes;
     }
 
     /** Creates (or overwrites) a sparse image file of {@code size} bytes, formats it and mounts it. */

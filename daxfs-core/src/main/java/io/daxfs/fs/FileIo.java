@@ -107,6 +107,61 @@ final class FileIo {
         }
     }
 
+    /**
+     * Zero-copy read: under the I/O lock (shared) hands {@code sink} the pieces of
+     * {@code [pos, pos + min(len, size - pos))}: device slices for data, null for holes.
+     * Returns the byte count, 0 for {@code len} 0, -1 at or after EOF.
+     */
+    long readInPlace(Inode in, long pos, long len, io.daxfs.api.DaxReadSink sink) throws DaxException {
+        if (pos < 0 || len < 0) {
+            throw new DaxException(Errno.EINVAL, "negative read position or length " + pos + "+" + len);
+        }
+        in.io.readLock().lock();
+        try {
+            long size = in.size;
+            if (pos >= size) {
+                return len == 0 ? 0 : -1;
+            }
+            long n = Math.min(len, size - pos);
+            if (n == 0) {
+                return 0;
+            }
+            MemorySegment[] segs = new MemorySegment[8];
+            long[] lens = new long[8];
+            int count = 0;
+            long done = 0;
+            while (done < n) {
+                long p = pos + done;
+                long fb = p >>> Geometry.BLOCK_SHIFT;
+                Extent e = in.extents.find(fb);
+                long c;
+                MemorySegment piece;
+                if (e != null) {
+                    c = Math.min((e.logicalEnd() << Geometry.BLOCK_SHIFT) - p, n - done);
+                    long dev = (e.physicalOf(fb) << Geometry.BLOCK_SHIFT) + (p & BLOCK_MASK);
+                    piece = seg.asSlice(dev, c);
+                } else {
+                    Extent next = in.extents.next(fb);
+                    long holeEnd = next == null ? Long.MAX_VALUE : next.logical() << Geometry.BLOCK_SHIFT;
+                    c = Math.min(holeEnd - p, n - done);
+                    piece = null;
+                }
+                if (count == segs.length) {
+                    segs = java.util.Arrays.copyOf(segs, count * 2);
+                    lens = java.util.Arrays.copyOf(lens, count * 2);
+                }
+                segs[count] = piece;
+                lens[count] = c;
+                count++;
+                done += c;
+            }
+            sink.pieces(segs, lens, count);
+            return n;
+        } finally {
+            in.io.readLock().unlock();
+        }
+    }
+
     /** Copies {@code n} bytes between file offset {@code pos} and {@code buf}; holes read as zeros. */
     private void copy(Inode in, long pos, MemorySegment buf, long n, boolean toDevice) {
         long done = 0;

@@ -45,13 +45,45 @@ final class InodeCache {
         return in;
     }
 
+    /**
+     * The live inode {@code ino}, for callers that name inodes by number (the inode API): ENOENT
+     * for a number out of range, never allocated, or freed (a tombstone or a free record).
+     * Unlike {@link #get} it never treats a free record as damage, and never caches one.
+     */
+    Inode getLive(long ino) throws DaxException {
+        if (ino < 1 || ino >= geometry.inodeCount()) {
+            throw new DaxException(Errno.ENOENT, "inode " + ino + ": no such inode");
+        }
+        Inode in = map.get(ino);
+        if (in == null) {
+            Inode loaded = load(ino, true);
+            if (loaded == null) {
+                throw new DaxException(Errno.ENOENT, "inode " + ino + ": no such inode");
+            }
+            Inode raced = map.putIfAbsent(ino, loaded);
+            in = raced != null ? raced : loaded;
+        }
+        if (in.freed) {
+            throw new DaxException(Errno.ENOENT, "inode " + ino + ": no such inode");
+        }
+        return in;
+    }
+
     private Inode load(long ino) throws DaxException {
+        return load(ino, false);
+    }
+
+    /** Loads {@code ino} from its record; a free record is null when {@code freeIsNull}, else EUCLEAN. */
+    private Inode load(long ino, boolean freeIsNull) throws DaxException {
         if (ino < 1 || ino >= geometry.inodeCount()) {
             throw new DaxException(Errno.EUCLEAN, "inode number " + ino + " out of range");
         }
         MemorySegment blk = reader.apply(geometry.inodeBlock(ino));
         InodeRecord r = InodeRecord.decode(blk, (ino % InodeRecord.PER_BLOCK) * InodeRecord.SIZE, ino);
         if (r.isFree()) {
+            if (freeIsNull) {
+                return null;
+            }
             throw new DaxException(Errno.EUCLEAN, "inode " + ino + " is referenced but free");
         }
         Inode in = Inode.fromRecord(ino, geometry, r, reader);

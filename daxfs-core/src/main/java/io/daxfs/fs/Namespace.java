@@ -149,19 +149,76 @@ final class Namespace {
         return new Parent(dir, comps.getLast(), dirComps);
     }
 
+    // ---------------------------------------------------------------- names given by inode
+
+    /** The live inode {@code ino} (ENOENT if that number is not one: free, freed, out of range). */
+    Inode byIno(long ino) throws DaxException {
+        return v.cache.getLive(ino);
+    }
+
+    /** How the inode API names an entry in messages. */
+    static String at(long dir, String name) {
+        return "'" + name + "' in directory inode " + dir;
+    }
+
+    /** Checks a single name given to the inode API: ENOENT if empty, EINVAL for '/' or NUL, ENAMETOOLONG. */
+    static void checkName(String name, String what) throws DaxException {
+        if (name == null || name.isEmpty()) {
+            throw new DaxException(Errno.ENOENT, what + ": empty name");
+        }
+        if (name.indexOf('/') >= 0) {
+            throw new DaxException(Errno.EINVAL, what + ": a name cannot contain '/'");
+        }
+        Names.check(name, name);
+    }
+
+    /** The entry {@code name} of {@code dir}, symlinks not followed ("." and ".." included). */
+    Inode lookupAt(Inode dir, String name, String what) throws DaxException {
+        if (!dir.isDir()) {
+            throw new DaxException(Errno.ENOTDIR, what + ": not a directory");
+        }
+        if (name.equals(".")) {
+            return dir;
+        }
+        if (name.equals("..")) {
+            return dir.ino == 1 ? dir : v.cache.get(dir.parent);
+        }
+        Directory.Dentry d = dirOf(dir).lookup(name);
+        if (d == null) {
+            throw new DaxException(Errno.ENOENT, what + ": no such file or directory");
+        }
+        return v.cache.get(d.ino());
+    }
+
+    /** Directory {@code dir} for a change: ENOTDIR unless it is one. */
+    private static void checkDir(Inode dir, String what) throws DaxException {
+        if (!dir.isDir()) {
+            throw new DaxException(Errno.ENOTDIR, what + ": not a directory");
+        }
+    }
+
     // ---------------------------------------------------------------- open and create
 
+    /** What an open asks for, from its options. */
+    record OpenFlags(boolean read, boolean write, boolean append, boolean create, boolean createNew,
+                     boolean truncate, boolean noFollow, boolean sync) {
+        static OpenFlags of(OpenOption... options) {
+            Set<OpenOption> o = Set.of(options);
+            boolean append = o.contains(StandardOpenOption.APPEND);
+            boolean write = o.contains(StandardOpenOption.WRITE) || append;
+            boolean read = o.contains(StandardOpenOption.READ) || !write;
+            boolean createNew = o.contains(StandardOpenOption.CREATE_NEW);
+            boolean create = createNew || o.contains(StandardOpenOption.CREATE);
+            boolean truncate = o.contains(StandardOpenOption.TRUNCATE_EXISTING) && write;
+            boolean noFollow = o.contains(LinkOption.NOFOLLOW_LINKS) || o.contains(StandardOpenOption.CREATE_NEW);
+            boolean sync = o.contains(StandardOpenOption.SYNC) || o.contains(StandardOpenOption.DSYNC);
+            return new OpenFlags(read, write, append, create, createNew, truncate, noFollow, sync);
+        }
+    }
+
     OpenFile open(String path, int mode, OpenOption... options) throws DaxException {
-        Set<OpenOption> o = Set.of(options);
-        boolean append = o.contains(StandardOpenOption.APPEND);
-        boolean write = o.contains(StandardOpenOption.WRITE) || append;
-        boolean read = o.contains(StandardOpenOption.READ) || !write;
-        boolean createNew = o.contains(StandardOpenOption.CREATE_NEW);
-        boolean create = createNew || o.contains(StandardOpenOption.CREATE);
-        boolean truncate = o.contains(StandardOpenOption.TRUNCATE_EXISTING) && write;
-        boolean noFollow = o.contains(LinkOption.NOFOLLOW_LINKS) || o.contains(StandardOpenOption.CREATE_NEW);
-        boolean sync = o.contains(StandardOpenOption.SYNC) || o.contains(StandardOpenOption.DSYNC);
-        if ((write || create) && v.readOnly) {
+        OpenFlags f = OpenFlags.of(options);
+        if ((f.write() || f.create()) && v.readOnly) {
             throw new DaxException(Errno.EROFS, path + ": file system is mounted read-only");
         }
         if (Names.mustBeDirectory(path)) {
@@ -170,7 +227,7 @@ final class Namespace {
             try {
                 resolve(path, true);
             } catch (DaxException e) {
-                if (e.errno() != Errno.ENOENT || !create) {
+                if (e.errno() != Errno.ENOENT || !f.create()) {
                     throw e;
                 }
             }
@@ -182,18 +239,10 @@ final class Namespace {
             if (par.name() == null || Names.isDot(par.name())) {
                 throw new DaxException(Errno.EISDIR, path + ": is a directory");
             }
-            Object got = openInParent(par, path, mode, create, createNew, noFollow);
+            Object got = openInParent(par.dir(), par.name(), path, mode, Ids.uid(), Ids.gid(), f.create(),
+                    f.createNew(), f.noFollow());
             if (got instanceof Inode in) {
-                OpenFile f = new OpenFile(v, in, read, write, append, sync);
-                if (truncate) {
-                    try {
-                        v.fileIo.truncate(in, 0);
-                    } catch (DaxException e) {
-                        f.close();
-                        throw e;
-                    }
-                }
-                return f;
+                return opened(in, f);
             }
             if (hops >= MAX_SYMLINKS) {
                 throw new DaxException(Errno.ELOOP, path + ": too many levels of symbolic links");
@@ -203,19 +252,71 @@ final class Namespace {
         }
     }
 
-    /** Opens (creating if asked) the name in {@code par}: an Inode, or a symlink target to follow. */
-    private Object openInParent(Parent par, String path, int mode, boolean create, boolean excl, boolean noFollow)
-            throws DaxException {
-        Inode dir = par.dir();
+    /** The handle of an inode whose open count was just raised for it (truncating if asked). */
+    private OpenFile opened(Inode in, OpenFlags f) throws DaxException {
+        OpenFile file = new OpenFile(v, in, f.read(), f.write(), f.append(), f.sync());
+        if (f.truncate()) {
+            try {
+                v.fileIo.truncate(in, 0);
+            } catch (DaxException | RuntimeException e) {
+                file.close();
+                throw e;
+            }
+        }
+        return file;
+    }
+
+    /**
+     * create(2) by directory inode: creates the regular file {@code name} in {@code dir} if absent
+     * (EEXIST when {@code exclusive}), or opens the existing one; a symlink is not followed (ELOOP).
+     */
+    OpenFile createAt(Inode dir, String name, String what, int mode, int uid, int gid, boolean exclusive,
+                      OpenOption... options) throws DaxException {
+        OpenFlags f = OpenFlags.of(options);
+        checkDir(dir, what);
+        if (Names.isDot(name)) {
+            throw new DaxException(Errno.EISDIR, what + ": is a directory");
+        }
+        Inode in = (Inode) openInParent(dir, name, what, mode, uid, gid, true, exclusive, true);
+        return opened(in, f);
+    }
+
+    /**
+     * Opens the regular file {@code in} by number. An unlinked file still held open elsewhere
+     * (nlink 0, not freed) may be opened again; a freed one is ENOENT.
+     */
+    OpenFile openInode(Inode in, String what, OpenOption... options) throws DaxException {
+        OpenFlags f = OpenFlags.of(options);
+        if (in.isDir()) {
+            throw new DaxException(Errno.EISDIR, what + ": is a directory");
+        }
+        if (in.isSymlink()) {
+            throw new DaxException(Errno.ELOOP, what + ": is a symbolic link");
+        }
+        in.life.lock();
+        try {
+            if (in.freed) {
+                throw new DaxException(Errno.ENOENT, what + ": no such inode");
+            }
+            in.openCount++;
+        } finally {
+            in.life.unlock();
+        }
+        return opened(in, f);
+    }
+
+    /** Opens (creating if asked) {@code name} in {@code dir}: an Inode, or a symlink target to follow. */
+    private Object openInParent(Inode dir, String name, String path, int mode, int uid, int gid, boolean create,
+                                boolean excl, boolean noFollow) throws DaxException {
         dir.dirLock.lock();
         try {
             checkAlive(dir, path);
-            Directory.Dentry d = dirOf(dir).lookup(par.name());
+            Directory.Dentry d = dirOf(dir).lookup(name);
             if (d == null) {
                 if (!create) {
                     throw new DaxException(Errno.ENOENT, path + ": no such file or directory");
                 }
-                Inode in = createChild(dir, par.name(), FileType.REGULAR.modeBits() | (mode & 07777), null);
+                Inode in = createChild(dir, name, FileType.REGULAR.modeBits() | (mode & 07777), null, uid, gid);
                 in.life.lock();
                 try {
                     in.openCount++;
@@ -272,7 +373,8 @@ final class Namespace {
      * Creates an inode and its entry {@code name} in {@code dir} (caller holds dir's dirLock and
      * checked the name is free). {@code target}: symlink target bytes, else null.
      */
-    private Inode createChild(Inode dir, String name, int fullMode, byte[] target) throws DaxException {
+    private Inode createChild(Inode dir, String name, int fullMode, byte[] target, int uid, int gid)
+            throws DaxException {
         Directory dd = dirOf(dir);
         boolean isDir = (fullMode & FileType.S_IFMT) == FileType.DIRECTORY.modeBits();
         if (isDir && dir.nlink >= MAX_LINKS) {
@@ -293,8 +395,8 @@ final class Namespace {
             boolean setgid = (dir.mode & 02000) != 0;
             in.mode = isDir && setgid ? fullMode | 02000 : fullMode;
             in.nlink = isDir ? 2 : 1;
-            in.uid = Ids.uid();
-            in.gid = setgid ? dir.gid : Ids.gid();
+            in.uid = uid;
+            in.gid = setgid ? dir.gid : gid;
             in.atime = in.mtime = in.ctime = in.btime = now;
             in.parent = dir.ino;
             in.generation = (int) (now ^ (now >>> 32));
@@ -342,23 +444,45 @@ final class Namespace {
 
     void mkdir(String path, int mode) throws DaxException {
         Parent par = resolveParent(path);
-        if (par.name() == null || Names.isDot(par.name())) {
+        if (par.name() == null) {
             throw new DaxException(Errno.EEXIST, path + ": file exists");
         }
-        Inode dir = par.dir();
+        makeAt(par.dir(), par.name(), path, FileType.DIRECTORY.modeBits() | (mode & 07777), null, Ids.uid(), Ids.gid());
+    }
+
+    /**
+     * Creates the new entry {@code name} in {@code dir} (EEXIST if taken): a directory, a regular
+     * file or (with {@code target}) a symlink, per the type bits of {@code fullMode}.
+     */
+    Inode makeAt(Inode dir, String name, String what, int fullMode, byte[] target, int uid, int gid)
+            throws DaxException {
+        checkDir(dir, what);
+        if (Names.isDot(name)) {
+            throw new DaxException(Errno.EEXIST, what + ": file exists");
+        }
         dir.dirLock.lock();
         try {
-            checkAlive(dir, path);
-            if (dirOf(dir).lookup(par.name()) != null) {
-                throw new DaxException(Errno.EEXIST, path + ": file exists");
+            checkAlive(dir, what);
+            if (dirOf(dir).lookup(name) != null) {
+                throw new DaxException(Errno.EEXIST, what + ": file exists");
             }
-            createChild(dir, par.name(), FileType.DIRECTORY.modeBits() | (mode & 07777), null);
+            return createChild(dir, name, fullMode, target, uid, gid);
         } finally {
             dir.dirLock.unlock();
         }
     }
 
     void symlink(String target, String linkPath) throws DaxException {
+        byte[] t = symlinkTarget(target, linkPath);
+        Parent par = resolveParent(linkPath);
+        if (par.name() == null) {
+            throw new DaxException(Errno.EEXIST, linkPath + ": file exists");
+        }
+        makeAt(par.dir(), par.name(), linkPath, FileType.SYMLINK.modeBits() | 0777, t, Ids.uid(), Ids.gid());
+    }
+
+    /** The bytes of a symlink target: ENOENT if empty, ENAMETOOLONG or EINVAL if impossible. */
+    static byte[] symlinkTarget(String target, String linkPath) throws DaxException {
         byte[] t = target.getBytes(StandardCharsets.UTF_8);
         if (t.length == 0) {
             throw new DaxException(Errno.ENOENT, linkPath + ": empty symbolic link target");
@@ -367,27 +491,16 @@ final class Namespace {
             throw new DaxException(t.length > MAX_TARGET ? Errno.ENAMETOOLONG : Errno.EINVAL,
                     linkPath + ": symbolic link target longer than " + MAX_TARGET + " bytes or containing NUL");
         }
-        Parent par = resolveParent(linkPath);
-        if (par.name() == null || Names.isDot(par.name())) {
-            throw new DaxException(Errno.EEXIST, linkPath + ": file exists");
-        }
-        Inode dir = par.dir();
-        dir.dirLock.lock();
-        try {
-            checkAlive(dir, linkPath);
-            if (dirOf(dir).lookup(par.name()) != null) {
-                throw new DaxException(Errno.EEXIST, linkPath + ": file exists");
-            }
-            createChild(dir, par.name(), FileType.SYMLINK.modeBits() | 0777, t);
-        } finally {
-            dir.dirLock.unlock();
-        }
+        return t;
     }
 
     String readlink(String path) throws DaxException {
-        Inode in = resolve(path, false);
+        return readlink(resolve(path, false), path);
+    }
+
+    String readlink(Inode in, String what) throws DaxException {
         if (!in.isSymlink()) {
-            throw new DaxException(Errno.EINVAL, path + ": not a symbolic link");
+            throw new DaxException(Errno.EINVAL, what + ": not a symbolic link");
         }
         return in.targetString();
     }
@@ -396,23 +509,31 @@ final class Namespace {
 
     void unlink(String path) throws DaxException {
         Parent par = resolveParent(path);
-        if (par.name() == null || Names.isDot(par.name())) {
+        if (par.name() == null) {
             throw new DaxException(Errno.EISDIR, path + ": is a directory");
         }
-        Inode dir = par.dir();
+        unlinkAt(par.dir(), par.name(), path, Names.mustBeDirectory(path));
+    }
+
+    /** Removes the non-directory entry {@code name} of {@code dir}; ENOTDIR when {@code trailingSlash}. */
+    void unlinkAt(Inode dir, String name, String what, boolean trailingSlash) throws DaxException {
+        checkDir(dir, what);
+        if (Names.isDot(name)) {
+            throw new DaxException(Errno.EISDIR, what + ": is a directory");
+        }
         dir.dirLock.lock();
         try {
             Directory dd = dirOf(dir);
-            Inode in = existingChild(dir, par.name(), path);
+            Inode in = existingChild(dir, name, what);
             if (in.isDir()) {
-                throw new DaxException(Errno.EISDIR, path + ": is a directory");
+                throw new DaxException(Errno.EISDIR, what + ": is a directory");
             }
-            if (Names.mustBeDirectory(path)) {
-                throw new DaxException(Errno.ENOTDIR, path + ": not a directory");
+            if (trailingSlash) {
+                throw new DaxException(Errno.ENOTDIR, what + ": not a directory");
             }
             in.life.lock();
             try (Journal.Handle h = v.journal.begin()) {
-                dd.remove(h, par.name());
+                dd.remove(h, name);
                 touchDir(h, dir, 0);
                 dropLink(h, in);
             } finally {
@@ -428,27 +549,32 @@ final class Namespace {
         if (par.name() == null) {
             throw new DaxException(Errno.EBUSY, path + ": cannot remove the root directory");
         }
-        if (par.name().equals(".")) {
-            throw new DaxException(Errno.EINVAL, path + ": cannot remove '.'");
+        rmdirAt(par.dir(), par.name(), path);
+    }
+
+    /** Removes the empty subdirectory {@code name} of {@code dir}. */
+    void rmdirAt(Inode dir, String name, String what) throws DaxException {
+        checkDir(dir, what);
+        if (name.equals(".")) {
+            throw new DaxException(Errno.EINVAL, what + ": cannot remove '.'");
         }
-        if (par.name().equals("..")) {
-            throw new DaxException(Errno.ENOTEMPTY, path + ": directory not empty");
+        if (name.equals("..")) {
+            throw new DaxException(Errno.ENOTEMPTY, what + ": directory not empty");
         }
-        Inode dir = par.dir();
         dir.dirLock.lock();
         try {
             Directory dd = dirOf(dir);
-            Inode child = existingChild(dir, par.name(), path);
+            Inode child = existingChild(dir, name, what);
             if (!child.isDir()) {
-                throw new DaxException(Errno.ENOTDIR, path + ": not a directory");
+                throw new DaxException(Errno.ENOTDIR, what + ": not a directory");
             }
             child.dirLock.lock();
             try {
                 if (!dirOf(child).isEmpty()) {
-                    throw new DaxException(Errno.ENOTEMPTY, path + ": directory not empty");
+                    throw new DaxException(Errno.ENOTEMPTY, what + ": directory not empty");
                 }
                 try (Journal.Handle h = v.journal.begin()) {
-                    dd.remove(h, par.name());
+                    dd.remove(h, name);
                     touchDir(h, dir, -1);
                     removeDirectory(h, child);
                 }
@@ -568,27 +694,38 @@ final class Namespace {
             throw new DaxException(Errno.EPERM, existing + ": hard links to directories are not allowed");
         }
         Parent par = resolveParent(newPath);
-        if (par.name() == null || Names.isDot(par.name())) {
+        if (par.name() == null) {
             throw new DaxException(Errno.EEXIST, newPath + ": file exists");
         }
-        Inode dir = par.dir();
+        linkAt(src, existing, par.dir(), par.name(), newPath);
+    }
+
+    /** Adds the entry {@code name} in {@code dir} for the non-directory {@code src}. */
+    void linkAt(Inode src, String srcWhat, Inode dir, String name, String what) throws DaxException {
+        if (src.isDir()) {
+            throw new DaxException(Errno.EPERM, srcWhat + ": hard links to directories are not allowed");
+        }
+        checkDir(dir, what);
+        if (Names.isDot(name)) {
+            throw new DaxException(Errno.EEXIST, what + ": file exists");
+        }
         dir.dirLock.lock();
         try {
-            checkAlive(dir, newPath);
+            checkAlive(dir, what);
             Directory dd = dirOf(dir);
-            if (dd.lookup(par.name()) != null) {
-                throw new DaxException(Errno.EEXIST, newPath + ": file exists");
+            if (dd.lookup(name) != null) {
+                throw new DaxException(Errno.EEXIST, what + ": file exists");
             }
             src.life.lock();
             try (Journal.Handle h = v.journal.begin()) {
                 if (src.nlink == 0 || src.freed) {
-                    throw new DaxException(Errno.ENOENT, existing + ": no such file or directory");
+                    throw new DaxException(Errno.ENOENT, srcWhat + ": no such file or directory");
                 }
                 if (src.nlink >= MAX_LINKS) {
-                    throw new DaxException(Errno.EMLINK, existing + ": too many links");
+                    throw new DaxException(Errno.EMLINK, srcWhat + ": too many links");
                 }
-                dd.reserve(h, v.mapper, par.name());
-                dd.add(h, v.mapper, par.name(), src.ino, src.type());
+                dd.reserve(h, v.mapper, name);
+                dd.add(h, v.mapper, name, src.ino, src.type());
                 src.meta.lock();
                 try {
                     src.nlink++;
@@ -606,32 +743,53 @@ final class Namespace {
         }
     }
 
-    void rename(String from, String to, RenameOption... options) throws DaxException {
-        Set<RenameOption> o = Set.of(options);
-        boolean exchange = o.contains(RenameOption.EXCHANGE);
-        boolean noReplace = o.contains(RenameOption.NOREPLACE);
-        if (exchange && noReplace) {
-            throw new DaxException(Errno.EINVAL, "rename: EXCHANGE and NOREPLACE exclude each other");
+    /** The rename options as flags: EINVAL for EXCHANGE with NOREPLACE. */
+    record RenameFlags(boolean exchange, boolean noReplace) {
+        static RenameFlags of(RenameOption... options) throws DaxException {
+            Set<RenameOption> o = Set.of(options);
+            boolean exchange = o.contains(RenameOption.EXCHANGE);
+            boolean noReplace = o.contains(RenameOption.NOREPLACE);
+            if (exchange && noReplace) {
+                throw new DaxException(Errno.EINVAL, "rename: EXCHANGE and NOREPLACE exclude each other");
+            }
+            return new RenameFlags(exchange, noReplace);
         }
+    }
+
+    void rename(String from, String to, RenameOption... options) throws DaxException {
+        RenameFlags f = RenameFlags.of(options);
         Parent a = resolveParent(from);
         Parent b = resolveParent(to);
         if (a.name() == null || b.name() == null) {
             throw new DaxException(Errno.EBUSY, "rename: cannot rename the root directory");
         }
-        if (Names.isDot(a.name()) || Names.isDot(b.name())) {
+        renameAt(a.dir(), a.name(), b.dir(), b.name(), from, to,
+                Names.mustBeDirectory(from) || Names.mustBeDirectory(to),
+                Names.mustBeDirectory(from) ? from : to, f);
+    }
+
+    /**
+     * Renames {@code aName} in {@code aDir} to {@code bName} in {@code bDir}. {@code mustBeDir}:
+     * a trailing slash asked for a directory (ENOTDIR naming {@code slashWhat} otherwise).
+     */
+    void renameAt(Inode aDir, String aName, Inode bDir, String bName, String from, String to, boolean mustBeDir,
+                  String slashWhat, RenameFlags f) throws DaxException {
+        checkDir(aDir, from);
+        checkDir(bDir, to);
+        if (Names.isDot(aName) || Names.isDot(bName)) {
             throw new DaxException(Errno.EINVAL, "rename: '.' and '..' cannot be renamed");
         }
-        boolean cross = a.dir() != b.dir();
+        boolean cross = aDir != bDir;
         if (cross) {
             renameLock.lock();
         }
         try {
-            Inode first = a.dir();
-            Inode second = b.dir();
-            if (cross && !isAncestor(a.dir(), b.dir())
-                    && (isAncestor(b.dir(), a.dir()) || b.dir().ino < a.dir().ino)) {
-                first = b.dir();
-                second = a.dir();
+            Inode first = aDir;
+            Inode second = bDir;
+            if (cross && !isAncestor(aDir, bDir)
+                    && (isAncestor(bDir, aDir) || bDir.ino < aDir.ino)) {
+                first = bDir;
+                second = aDir;
             }
             first.dirLock.lock();
             try {
@@ -639,7 +797,8 @@ final class Namespace {
                     second.dirLock.lock();
                 }
                 try {
-                    renameLocked(a, b, from, to, cross, exchange, noReplace);
+                    renameLocked(aDir, aName, bDir, bName, from, to, cross, mustBeDir, slashWhat, f.exchange(),
+                            f.noReplace());
                 } finally {
                     if (cross) {
                         second.dirLock.unlock();
@@ -655,25 +814,26 @@ final class Namespace {
         }
     }
 
-    private void renameLocked(Parent a, Parent b, String from, String to, boolean cross, boolean exchange,
+    private void renameLocked(Inode aDir, String aName, Inode bDir, String bName, String from, String to,
+                              boolean cross, boolean mustBeDir, String slashWhat, boolean exchange,
                               boolean noReplace) throws DaxException {
-        checkAlive(a.dir(), from);
-        checkAlive(b.dir(), to);
-        Directory da = dirOf(a.dir());
-        Directory db = dirOf(b.dir());
-        Directory.Dentry sd = da.lookup(a.name());
+        checkAlive(aDir, from);
+        checkAlive(bDir, to);
+        Directory da = dirOf(aDir);
+        Directory db = dirOf(bDir);
+        Directory.Dentry sd = da.lookup(aName);
         if (sd == null) {
             throw new DaxException(Errno.ENOENT, from + ": no such file or directory");
         }
         Inode src = v.cache.get(sd.ino());
-        if (!src.isDir() && (Names.mustBeDirectory(from) || Names.mustBeDirectory(to))) {
-            throw new DaxException(Errno.ENOTDIR, (Names.mustBeDirectory(from) ? from : to) + ": not a directory");
+        if (!src.isDir() && mustBeDir) {
+            throw new DaxException(Errno.ENOTDIR, slashWhat + ": not a directory");
         }
-        Directory.Dentry dd = db.lookup(b.name());
+        Directory.Dentry dd = db.lookup(bName);
         if (dd != null && dd.ino() == sd.ino()) {
             return; // the same file under both names: POSIX says do nothing
         }
-        if (src.isDir() && cross && (b.dir() == src || isAncestor(src, b.dir()))) {
+        if (src.isDir() && cross && (bDir == src || isAncestor(src, bDir))) {
             throw new DaxException(Errno.EINVAL, to + ": cannot move a directory into itself");
         }
         if (exchange) {
@@ -681,20 +841,20 @@ final class Namespace {
                 throw new DaxException(Errno.ENOENT, to + ": no such file or directory");
             }
             Inode dst = v.cache.get(dd.ino());
-            if (dst.isDir() && cross && (a.dir() == dst || isAncestor(dst, a.dir()))) {
+            if (dst.isDir() && cross && (aDir == dst || isAncestor(dst, aDir))) {
                 throw new DaxException(Errno.EINVAL, from + ": cannot move a directory into itself");
             }
             try (Journal.Handle h = v.journal.begin()) {
-                da.retarget(h, a.name(), dst.ino, dst.type());
-                db.retarget(h, b.name(), src.ino, src.type());
+                da.retarget(h, aName, dst.ino, dst.type());
+                db.retarget(h, bName, src.ino, src.type());
                 if (cross) {
                     int delta = (src.isDir() ? 1 : 0) - (dst.isDir() ? 1 : 0);
-                    reparent(h, src, b.dir());
-                    reparent(h, dst, a.dir());
-                    touchDir(h, a.dir(), -delta);
-                    touchDir(h, b.dir(), delta);
+                    reparent(h, src, bDir);
+                    reparent(h, dst, aDir);
+                    touchDir(h, aDir, -delta);
+                    touchDir(h, bDir, delta);
                 } else {
-                    touchDir(h, a.dir(), 0);
+                    touchDir(h, aDir, 0);
                 }
             }
             return;
@@ -711,7 +871,7 @@ final class Namespace {
             if (!src.isDir() && victim.isDir()) {
                 throw new DaxException(Errno.EISDIR, to + ": is a directory");
             }
-        } else if (src.isDir() && cross && b.dir().nlink >= MAX_LINKS) {
+        } else if (src.isDir() && cross && bDir.nlink >= MAX_LINKS) {
             throw new DaxException(Errno.EMLINK, to + ": too many subdirectories");
         }
         if (victim != null && victim.isDir()) {
@@ -727,19 +887,19 @@ final class Namespace {
             }
             try (Journal.Handle h = v.journal.begin()) {
                 if (dd != null) {
-                    db.retarget(h, b.name(), src.ino, src.type());
+                    db.retarget(h, bName, src.ino, src.type());
                 } else {
-                    db.reserve(h, v.mapper, b.name());
-                    db.add(h, v.mapper, b.name(), src.ino, src.type());
+                    db.reserve(h, v.mapper, bName);
+                    db.add(h, v.mapper, bName, src.ino, src.type());
                 }
-                da.remove(h, a.name());
+                da.remove(h, aName);
                 int subdirMoved = src.isDir() && cross ? 1 : 0;
                 int victimDir = vl != null && vl.isDir() ? 1 : 0;
                 if (subdirMoved == 1) {
-                    reparent(h, src, b.dir());
+                    reparent(h, src, bDir);
                 }
-                touchDir(h, a.dir(), -subdirMoved);
-                touchDir(h, b.dir(), cross ? subdirMoved - victimDir : -victimDir);
+                touchDir(h, aDir, -subdirMoved);
+                touchDir(h, bDir, cross ? subdirMoved - victimDir : -victimDir);
                 if (vl != null) {
                     if (vl.isDir()) {
                         removeDirectory(h, vl);
@@ -808,9 +968,12 @@ final class Namespace {
     // ---------------------------------------------------------------- listing and attributes
 
     List<DirEntry> readdir(String path, long cookie, int max) throws DaxException {
-        Inode d = resolve(path, true);
+        return readdir(resolve(path, true), path, cookie, max);
+    }
+
+    List<DirEntry> readdir(Inode d, String what, long cookie, int max) throws DaxException {
         if (!d.isDir()) {
-            throw new DaxException(Errno.ENOTDIR, path + ": not a directory");
+            throw new DaxException(Errno.ENOTDIR, what + ": not a directory");
         }
         Directory dir = dirOf(d);
         d.dirLock.lock();
@@ -822,41 +985,65 @@ final class Namespace {
     }
 
     void chmod(String path, int mode) throws DaxException {
-        Inode in = resolve(path, true);
-        in.meta.lock();
-        try {
-            in.mode = (in.mode & FileType.S_IFMT) | (mode & 07777);
-            in.ctime = now();
-        } finally {
-            in.meta.unlock();
-        }
-        v.journal.markDirty(in);
-        v.journal.commitIfLarge();
+        setattr(resolve(path, true), path, mode & 07777, -1, -1, -1, DaxFileSystem.UTIME_OMIT, DaxFileSystem.UTIME_OMIT);
     }
 
     void chown(String path, int uid, int gid) throws DaxException {
-        Inode in = resolve(path, true);
+        setattr(resolve(path, true), path, -1, uid, gid, -1, DaxFileSystem.UTIME_OMIT, DaxFileSystem.UTIME_OMIT);
+    }
+
+    void utimes(String path, long atimeNs, long mtimeNs) throws DaxException {
+        setattr(resolve(path, true), path, -1, -1, -1, -1, atimeNs, mtimeNs);
+    }
+
+    /**
+     * Changes attributes of {@code in}: {@code mode} (permission bits, -1 unchanged), owner and
+     * group (-1 unchanged), {@code size} (-1 unchanged; truncates a regular file), and the times
+     * ({@link DaxFileSystem#UTIME_OMIT}, {@link DaxFileSystem#UTIME_NOW}). The size changes
+     * first, under a temporary open reference so the file cannot be freed meanwhile; then the
+     * rest and ctime together under the attribute lock.
+     */
+    void setattr(Inode in, String what, int mode, int uid, int gid, long size, long atimeNs, long mtimeNs)
+            throws DaxException {
+        if (size != -1) {
+            if (in.isDir()) {
+                throw new DaxException(Errno.EISDIR, what + ": is a directory");
+            }
+            if (!in.isRegular()) {
+                throw new DaxException(Errno.EINVAL, what + ": not a regular file");
+            }
+            in.life.lock();
+            try {
+                if (in.freed) {
+                    throw new DaxException(Errno.ENOENT, what + ": no such file or directory");
+                }
+                in.openCount++;
+            } finally {
+                in.life.unlock();
+            }
+            try {
+                v.fileIo.truncate(in, size);
+            } finally {
+                release(in);
+            }
+        }
+        boolean attrs = mode != -1 || uid != -1 || gid != -1
+                || atimeNs != DaxFileSystem.UTIME_OMIT || mtimeNs != DaxFileSystem.UTIME_OMIT;
+        if (!attrs && size != -1) {
+            return; // truncate set the times itself
+        }
+        long now = now();
         in.meta.lock();
         try {
+            if (mode != -1) {
+                in.mode = (in.mode & FileType.S_IFMT) | (mode & 07777);
+            }
             if (uid != -1) {
                 in.uid = uid;
             }
             if (gid != -1) {
                 in.gid = gid;
             }
-            in.ctime = now();
-        } finally {
-            in.meta.unlock();
-        }
-        v.journal.markDirty(in);
-        v.journal.commitIfLarge();
-    }
-
-    void utimes(String path, long atimeNs, long mtimeNs) throws DaxException {
-        Inode in = resolve(path, true);
-        long now = now();
-        in.meta.lock();
-        try {
             if (atimeNs != DaxFileSystem.UTIME_OMIT) {
                 in.atime = atimeNs == DaxFileSystem.UTIME_NOW ? now : atimeNs;
             }

@@ -54,6 +54,12 @@ public final class OpenFile {
         return v.fileIo.read(inode, pos, dst);
     }
 
+    /** Zero-copy read: see {@link io.daxfs.api.DaxFile#readInPlace}. */
+    public long readInPlace(long pos, long len, io.daxfs.api.DaxReadSink sink) throws DaxException {
+        check(readable, "read");
+        return v.fileIo.readInPlace(inode, pos, len, sink);
+    }
+
     public long write(long pos, MemorySegment src) throws DaxException {
         check(writable, "write");
         v.checkWritable();

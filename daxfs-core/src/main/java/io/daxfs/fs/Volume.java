@@ -399,6 +399,137 @@ public final class Volume {
         }
     }
 
+    // ---------------------------------------------------------------- by inode number (io.daxfs.api.DaxInodes)
+
+    /** A change made through the inode API; a runtime failure becomes EIO (see {@link #internalError}). */
+    @FunctionalInterface
+    private interface Change<T> {
+        T run() throws DaxException;
+    }
+
+    private <T> T change(String op, Change<T> c) throws DaxException {
+        checkWritable();
+        try {
+            return c.run();
+        } catch (RuntimeException e) {
+            throw internalError(op, e);
+        }
+    }
+
+    private Inode dirArg(long dir, String name) throws DaxException {
+        Namespace.checkName(name, Namespace.at(dir, name));
+        return namespace.byIno(dir);
+    }
+
+    public FileStat getattrIno(long ino) throws DaxException {
+        checkOpen();
+        return namespace.byIno(ino).stat();
+    }
+
+    public FileStat lookupAt(long dir, String name) throws DaxException {
+        checkOpen();
+        String what = Namespace.at(dir, name);
+        Namespace.checkName(name, what);
+        return namespace.lookupAt(namespace.byIno(dir), name, what).stat();
+    }
+
+    public int generationIno(long ino) throws DaxException {
+        checkOpen();
+        Inode in = namespace.byIno(ino);
+        in.meta.lock();
+        try {
+            return in.generation;
+        } finally {
+            in.meta.unlock();
+        }
+    }
+
+    /** Creates a directory, regular file or symlink (per the type bits of {@code fullMode}) in {@code dir}. */
+    public FileStat makeAt(long dir, String name, int fullMode, String target, int uid, int gid) throws DaxException {
+        String what = Namespace.at(dir, name);
+        byte[] t = target == null ? null : Namespace.symlinkTarget(target, what);
+        return change("create", () -> namespace.makeAt(dirArg(dir, name), name, what, fullMode, t, uid, gid)).stat();
+    }
+
+    public OpenFile createAt(long dir, String name, int mode, int uid, int gid, boolean exclusive,
+                             OpenOption... options) throws DaxException {
+        OpenFile f = change("create", () -> namespace.createAt(dirArg(dir, name), name, Namespace.at(dir, name),
+                mode, uid, gid, exclusive, options));
+        open.add(f);
+        return f;
+    }
+
+    public OpenFile openIno(long ino, OpenOption... options) throws DaxException {
+        Namespace.OpenFlags fl = Namespace.OpenFlags.of(options);
+        checkOpen();
+        OpenFile f;
+        try {
+            Inode in = namespace.byIno(ino);
+            if (fl.write() && readOnly) {
+                throw new DaxException(Errno.EROFS, "inode " + ino + ": file system is mounted read-only");
+            }
+            f = namespace.openInode(in, "inode " + ino, options);
+        } catch (RuntimeException e) {
+            throw internalError("open", e);
+        }
+        open.add(f);
+        return f;
+    }
+
+    public String readlinkIno(long ino) throws DaxException {
+        checkOpen();
+        return namespace.readlink(namespace.byIno(ino), "inode " + ino);
+    }
+
+    public void unlinkAt(long dir, String name) throws DaxException {
+        change("unlink", () -> {
+            namespace.unlinkAt(dirArg(dir, name), name, Namespace.at(dir, name), false);
+            return null;
+        });
+    }
+
+    public void rmdirAt(long dir, String name) throws DaxException {
+        change("rmdir", () -> {
+            namespace.rmdirAt(dirArg(dir, name), name, Namespace.at(dir, name));
+            return null;
+        });
+    }
+
+    public void renameAt(long dir, String name, long newDir, String newName, RenameOption... options)
+            throws DaxException {
+        Namespace.RenameFlags f = Namespace.RenameFlags.of(options);
+        change("rename", () -> {
+            Inode a = dirArg(dir, name);
+            Inode b = dirArg(newDir, newName);
+            namespace.renameAt(a, name, b, newName, Namespace.at(dir, name), Namespace.at(newDir, newName),
+                    false, null, f);
+            return null;
+        });
+    }
+
+    public FileStat linkAt(long ino, long newDir, String newName) throws DaxException {
+        return change("link", () -> {
+            Inode src = namespace.byIno(ino);
+            namespace.linkAt(src, "inode " + ino, dirArg(newDir, newName), newName, Namespace.at(newDir, newName));
+            return src.stat();
+        });
+    }
+
+    public List<DirEntry> readdirIno(long dir, long cookie, int max) throws DaxException {
+        checkOpen();
+        return namespace.readdir(namespace.byIno(dir), "directory inode " + dir, cookie, max);
+    }
+
+    /** See {@link io.daxfs.api.DaxInodes#setattr}: -1 (or UTIME_OMIT for times) leaves a field unchanged. */
+    public FileStat setattrIno(long ino, int mode, int uid, int gid, long size, long atimeNs, long mtimeNs)
+            throws DaxException {
+        return change("setattr", () -> {
+            Inode in = namespace.byIno(ino);
+            namespace.setattr(in, "inode " + ino, mode, uid, gid, size, atimeNs, mtimeNs);
+            return in.stat();
+        });
+    }
+
     public FsStat statfs() {
         return new FsStat(Geometry.BLOCK_SIZE, geometry.totalBlocks(), blocks.freeBlocks(), inodes.count() - 1,
                 inodes.freeCount(), 255, uuid.toString());

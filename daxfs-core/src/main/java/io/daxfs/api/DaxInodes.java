@@ -1,0 +1,155 @@
+package io.daxfs.api;
+
+import io.daxfs.dax.DaxLayer;
+import io.daxfs.fs.OpenFile;
+import io.daxfs.fs.Volume;
+
+import java.nio.file.OpenOption;
+import java.util.List;
+
+/**
+ * The file system by inode number, as the *at system calls and the kernel's VFS see it: every
+ * operation names its directory (or file) by inode number plus, where needed, one name in it,
+ * so nothing resolves a path per call. This is the API of the FUSE low-level front end.
+ * Obtained from {@link DaxFileSystem#inodes()} (one instance per file system); thread-safe.
+ *
+ * <p>Inode numbers are those of {@link FileStat#ino()}; the root directory is {@link #ROOT}.
+ * Each operation is the same code, with the same locks, as its path twin on
+ * {@link DaxFileSystem}. Errors are {@link DaxException}s with an {@link Errno} and a message
+ * naming the entry; changes on a read-only mount are EROFS.
+ *
+ * <p><b>Lifetime.</b> An inode number is valid while the inode lives: while it has a name, or,
+ * once unlinked, while an open handle ({@link DaxFile} or mapping) still holds it (nlink 0). After
+ * that it is ENOENT everywhere, and the number may be reused by a new inode: compare
+ * {@link #generation(long)} to tell the new inode from the old one.
+ */
+public final class DaxInodes {
+    /** The inode number of the root directory. */
+    public static final long ROOT = 1;
+
+    /** A file made and opened by {@link #create}: its status right after, and the open handle. */
+    public record Created(FileStat stat, DaxFile file) {
+    }
+
+    private final Volume volume;
+    private final DaxLayer dax;
+
+    DaxInodes(Volume volume, DaxLayer dax) {
+        this.volume = volume;
+        this.dax = dax;
+    }
+
+    /** Status of inode {@code ino}; ENOENT if no live inode has that number (an open unlinked file has nlink 0). */
+    public FileStat getattr(long ino) throws DaxException {
+        return volume.getattrIno(ino);
+    }
+
+    /**
+     * Status of the entry {@code name} of directory {@code dir}, a symlink itself (not followed).
+     * "." is {@code dir}, ".." its parent (the root's is the root). ENOTDIR, ENOENT, EINVAL (a '/'
+     * or NUL in the name), ENAMETOOLONG.
+     */
+    public FileStat lookup(long dir, String name) throws DaxException {
+        return volume.lookupAt(dir, name);
+    }
+
+    /** The generation number of inode {@code ino}: differs between inodes that reuse one number. */
+    public int generation(long ino) throws DaxException {
+        return volume.generationIno(ino);
+    }
+
+    /** Creates directory {@code name} in {@code dir} with permission bits {@code mode}, owned by uid/gid. */
+    public FileStat mkdir(long dir, String name, int mode, int uid, int gid) throws DaxException {
+        return volume.makeAt(dir, name, FileType.DIRECTORY.modeBits() | (mode & 07777), null, uid, gid);
+    }
+
+    /**
+     * Creates regular file {@code name} in {@code dir} if absent (EEXIST if present and
+     * {@code exclusive}) and opens it with {@code options} (READ, WRITE, APPEND,
+     * TRUNCATE_EXISTING, SYNC, DSYNC, as {@link DaxFileSystem#open} understands them). An
+     * existing entry is opened unless it is a directory (EISDIR) or a symlink (ELOOP: not followed).
+     */
+    public Created create(long dir, String name, int mode, int uid, int gid, boolean exclusive,
+                          OpenOption... options) throws DaxException {
+        OpenFile f = volume.createAt(dir, name, mode, uid, gid, exclusive, options);
+        DaxFile file = new DaxFile(f, dax);
+        try {
+            return new Created(f.stat(), file);
+        } catch (DaxException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Creates regular file {@code name} in {@code dir} without opening it. Only regular files:
+     * the type bits of {@code mode} must be S_IFREG or 0, else EPERM.
+     */
+    public FileStat mknod(long dir, String name, int mode, int uid, int gid) throws DaxException {
+        int type = mode & FileType.S_IFMT;
+        if (type != 0 && type != FileType.REGULAR.modeBits()) {
+            throw new DaxException(Errno.EPERM, "mknod: only regular files are supported");
+        }
+        return volume.makeAt(dir, name, FileType.REGULAR.modeBits() | (mode & 07777), null, uid, gid);
+    }
+
+    /** Creates symlink {@code name} in {@code dir} pointing at {@code target}. */
+    public FileStat symlink(long dir, String name, String target, int uid, int gid) throws DaxException {
+        return volume.makeAt(dir, name, FileType.SYMLINK.modeBits() | 0777, target, uid, gid);
+    }
+
+    /** The target of symlink {@code ino}; EINVAL if it is not a symlink. */
+    public String readlink(long ino) throws DaxException {
+        return volume.readlinkIno(ino);
+    }
+
+    /** Removes the non-directory entry {@code name} of {@code dir} (EISDIR for a directory). */
+    public void unlink(long dir, String name) throws DaxException {
+        volume.unlinkAt(dir, name);
+    }
+
+    /** Removes the empty directory {@code name} of {@code dir} (ENOTEMPTY, ENOTDIR). */
+    public void rmdir(long dir, String name) throws DaxException {
+        volume.rmdirAt(dir, name);
+    }
+
+    /**
+     * renameat2: moves {@code name} of {@code dir} to {@code newName} of {@code newDir}, with
+     * {@link RenameOption#NOREPLACE} or {@link RenameOption#EXCHANGE}, exactly as
+     * {@link DaxFileSystem#rename} (EINVAL moving a directory into itself, and so on).
+     */
+    public void rename(long dir, String name, long newDir, String newName, RenameOption... options)
+            throws DaxException {
+        volume.renameAt(dir, name, newDir, newName, options);
+    }
+
+    /** Adds {@code newName} in {@code newDir} as another name of {@code ino} (EPERM for a directory). */
+    public FileStat link(long ino, long newDir, String newName) throws DaxException {
+        return volume.linkAt(ino, newDir, newName);
+    }
+
+    /**
+     * Opens regular file {@code ino} (EISDIR for a directory, ELOOP for a symlink, ENOENT for a
+     * dead number). The handle counts as an open file like {@link DaxFileSystem#open}'s; an
+     * unlinked file still open elsewhere can be opened again, and is freed at its last close.
+     */
+    public DaxFile open(long ino, OpenOption... options) throws DaxException {
+        return new DaxFile(volume.openIno(ino, options), dax);
+    }
+
+    /**
+     * Up to {@code max} entries of directory {@code dir} after position {@code cookie} (0: from
+     * the start), "." and ".." excluded; cookies as {@link DaxFileSystem#readdir(String, long, int)}'s.
+     */
+    public List<DirEntry> readdir(long dir, long cookie, int max) throws DaxException {
+        return volume.readdirIno(dir, cookie, max);
+    }
+
+    /**
+     * Changes the attributes set in {@code a} (see {@link SetAttr}); returns the new status. A
+     * size truncates or extends a regular file (EISDIR for a directory, EINVAL for a symlink).
+     */
+    public FileStat setattr(long ino, SetAttr a) throws DaxException {
+        return volume.setattrIno(ino, a.mode(), a.uid(), a.gid(), a.size(), a.atimeNs(), a.mtimeNs());
+    }
+}

@@ -16,6 +16,7 @@ import picocli.CommandLine.ScopeType;
                 + "(an image file, a device-DAX device or memory).",
         subcommands = {
                 MkfsCommand.class,
+                MountCommand.class,
                 LsCommand.class,
                 StatCommand.class,
                 CpCommand.class,

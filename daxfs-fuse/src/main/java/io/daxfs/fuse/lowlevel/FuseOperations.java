@@ -1,0 +1,156 @@
+package io.daxfs.fuse.lowlevel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The low-level FUSE operations, in Java terms: inode numbers, not paths. Each call must end in
+ * exactly one reply on its request (forget has none). Calls arrive on
+ * several libfuse worker threads at once. An exception thrown out of a call is caught by the
+ * dispatcher, logged, and answered with EIO (it must never reach native code: that would end
+ * the JVM).
+ */
+public interface FuseOperations {
+    /** Connection set-up: adjust capabilities and limits. */
+    void init(Connection conn);
+
+    /** The session ends (after the last request). */
+    void destroy();
+
+    void lookup(FuseRequest r, long parent, String name);
+
+    /** The kernel dropped {@code nlookup} references to {@code ino}. No reply: the dispatcher sends none. */
+    void forget(long ino, long nlookup);
+
+    void getattr(FuseRequest r, long ino, FileInfo fi);
+
+    /** {@code fi} is null unless the change came through an open file (ftruncate, futimens). */
+    void setattr(FuseRequest r, long ino, AttrChange attr, FileInfo fi);
+
+    void readlink(FuseRequest r, long ino);
+
+    void mknod(FuseRequest r, long parent, String name, int mode, long rdev);
+
+    void mkdir(FuseRequest r, long parent, String name, int mode);
+
+    void unlink(FuseRequest r, long parent, String name);
+
+    void rmdir(FuseRequest r, long parent, String name);
+
+    void symlink(FuseRequest r, String target, long parent, String name);
+
+    /** {@code flags}: RENAME_NOREPLACE (1), RENAME_EXCHANGE (2), RENAME_WHITEOUT (4). */
+    void rename(FuseRequest r, long parent, String name, long newParent, String newName, int flags);
+
+    void link(FuseRequest r, long ino, long newParent, String newName);
+
+    void open(FuseRequest r, long ino, FileInfo fi);
+
+    void read(FuseRequest r, long ino, long size, long off, FileInfo fi);
+
+    /** {@code buf}: the data, in libfuse's request buffer (valid during the call only). */
+    void write(FuseRequest r, long ino, MemorySegment buf, long off, FileInfo fi);
+
+    void flush(FuseRequest r, long ino, FileInfo fi);
+
+    void release(FuseRequest r, long ino, FileInfo fi);
+
+    void fsync(FuseRequest r, long ino, boolean datasync, FileInfo fi);
+
+    void opendir(FuseRequest r, long ino, FileInfo fi);
+
+    /** {@code plus}: readdirplus, entries carry attributes (and count as lookups). */
+    void readdir(FuseRequest r, long ino, long size, long off, FileInfo fi, boolean plus);
+
+    void releasedir(FuseRequest r, long ino, FileInfo fi);
+
+    void fsyncdir(FuseRequest r, long ino, boolean datasync, FileInfo fi);
+
+    void statfs(FuseRequest r, long ino);
+
+    void access(FuseRequest r, long ino, int mask);
+
+    void create(FuseRequest r, long parent, String name, int mode, FileInfo fi);
+
+    void fallocate(FuseRequest r, long ino, int mode, long off, long len, FileInfo fi);
+
+    void lseek(FuseRequest r, long ino, long off, int whence, FileInfo fi);
+
+    void copyFileRange(FuseRequest r, long inoIn, long offIn, FileInfo fiIn, long inoOut, long offOut,
+                       FileInfo fiOut, long len, int flags);
+
+    /** What the kernel asked to change in setattr; fields not in {@code valid} are meaningless. */
+    record AttrChange(int valid, Structs.Attr attr) {
+        public static final int MODE = 1;
+        public static final int UID = 2;
+        public static final int GID = 4;
+        public static final int SIZE = 8;
+        public static final int ATIME = 16;
+        public static final int MTIME = 32;
+        public static final int ATIME_NOW = 128;
+        public static final int MTIME_NOW = 256;
+        public static final int CTIME = 1024;
+
+        public boolean has(int bit) {
+            return (valid & bit) != 0;
+        }
+    }
+
+    /** The connection parameters negotiated at init. */
+    final class Connection {
+        private final MemorySegment conn;
+
+        Connection(MemorySegment conn) {
+            this.conn = conn.reinterpret(128);
+        }
+
+        public int capable() {
+            return conn.get(java.lang.foreign.ValueLayout.JAVA_INT, Structs.CONN_CAPABLE);
+        }
+
+        public int want() {
+            return conn.get(java.lang.foreign.ValueLayout.JAVA_INT, Structs.CONN_WANT);
+        }
+
+        /** Asks for capability bits the kernel offers (ignored where it does not). */
+        public void want(int bits) {
+            conn.set(java.lang.foreign.ValueLayout.JAVA_INT, Structs.CONN_WANT, want() | (bits & capable()));
+        }
+
+        public void unwant(int bits) {
+            conn.set(java.lang.foreign.ValueLayout.JAVA_INT, Structs.CONN_WANT, want() & ~bits);
+        }
+
+        public void maxWrite(int bytes) {
+            conn.set(java.lang.foreign.ValueLayout.JAVA_INT, Structs.CONN_MAX_WRITE, bytes);
+        }
+
+        public int maxWrite() {
+            return conn.get(java.lang.foreign.ValueLayout.JAVA_INT, Structs.CONN_MAX_WRITE);
+        }
+
+        public void maxReadahead(int bytes) {
+            conn.set(java.lang.foreign.ValueLayout.JAVA_INT, Structs.CONN_MAX_READAHEAD, bytes);
+        }
+
+        public void maxBackground(int n) {
+            conn.set(java.lang.foreign.ValueLayout.JAVA_INT, Structs.CONN_MAX_BACKGROUND, n);
+        }
+
+        /** Timestamp granularity in nanoseconds (1: full nanoseconds). */
+        public void timeGranularity(int ns) {
+            conn.set(java.lang.foreign.ValueLayout.JAVA_INT, Structs.CONN_TIME_GRAN, ns);
+        }
+
+        public static final int CAP_ASYNC_READ = 0x1;
+        public static final int CAP_ATOMIC_O_TRUNC = 0x8;
+        public static final int CAP_EXPORT_SUPPORT = 0x10;
+        public static final int CAP_SPLICE_WRITE = 0x80;
+        public static final int CAP_SPLICE_MOVE = 0x100;
+        public static final int CAP_SPLICE_READ = 0x200;
+        public static final int CAP_READDIRPLUS = 0x2000;
+        public static final int CAP_READDIRPLUS_AUTO = 0x4000;
+        public static final int CAP_ASYNC_DIO = 0x8000;
+        public static final int CAP_WRITEBACK_CACHE = 0x10000;
+        public static final int CAP_PARALLEL_DIROPS = 0x40000;
+    }
+}

@@ -1,0 +1,249 @@
+package io.daxfs.fuse.lowlevel;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * One request from the kernel ({@code fuse_req_t}) and its reply. Exactly one reply must be
+ * sent per request (none for forget); the reply frees the request in libfuse, so nothing may
+ * touch it afterwards. {@link #replied()} lets the dispatcher send EIO for a callback that threw
+ * before replying.
+ *
+ * <p>Reply structures are written into per-thread native scratch memory: libfuse worker
+ * threads serve one request at a time, and libfuse copies what it needs before a reply returns.
+ */
+public final class FuseRequest {
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private final LibFuse fuse;
+    private final MemorySegment req;
+    private boolean replied;
+
+    FuseRequest(LibFuse fuse, MemorySegment req) {
+        this.fuse = fuse;
+        this.req = req;
+    }
+
+    /** Native scratch of the calling worker thread; freed with the thread's last reference. */
+    static final class Scratch {
+        final Arena arena = Arena.ofAuto();
+        final MemorySegment stat = arena.allocate(Structs.STAT_SIZE, 8);
+        final MemorySegment entry = arena.allocate(Structs.ENTRY_SIZE, 8);
+        final MemorySegment statvfs = arena.allocate(Structs.STATVFS_SIZE, 8);
+        final MemorySegment fi = arena.allocate(Structs.FI_SIZE, 8);
+        MemorySegment text = arena.allocate(4096 + 1);
+        MemorySegment buffer = arena.allocate(128 << 10, 4096);
+
+        MemorySegment text(byte[] b) {
+            if (text.byteSize() < b.length + 1) {
+                text = arena.allocate(b.length + 1);
+            }
+            MemorySegment.copy(b, 0, text, JAVA_BYTE, 0, b.length);
+            text.set(JAVA_BYTE, b.length, (byte) 0);
+            return text;
+        }
+
+        MemorySegment buffer(long size) {
+            if (buffer.byteSize() < size) {
+                buffer = arena.allocate(size, 4096);
+            }
+            return buffer;
+        }
+    }
+
+    static Scratch scratch() {
+        return SCRATCH.get();
+    }
+
+    public boolean replied() {
+        return replied;
+    }
+
+    private void sent() {
+        if (replied) {
+            throw new IllegalStateException("a second reply to one FUSE request");
+        }
+        replied = true;
+    }
+
+    // ---------------------------------------------------------------- caller context
+
+    public int uid() {
+        return ctx().get(JAVA_INT, Structs.CTX_UID);
+    }
+
+    public int gid() {
+        return ctx().get(JAVA_INT, Structs.CTX_GID);
+    }
+
+    public int pid() {
+        return ctx().get(JAVA_INT, Structs.CTX_PID);
+    }
+
+    public int umask() {
+        return ctx().get(JAVA_INT, Structs.CTX_UMASK);
+    }
+
+    private MemorySegment ctx() {
+        try {
+            return ((MemorySegment) fuse.reqCtx.invokeExact(req)).reinterpret(16);
+        } catch (Throwable t) {
+            throw LibFuse.rethrow(t);
+        }
+    }
+
+    // ---------------------------------------------------------------- replies
+
+    public void replyErr(int errno) {
+        sent();
+        try {
+            int ignored = (int) fuse.replyErr.invokeExact(req, errno);
+        } catch (Throwable t) {
+            throw LibFuse.rethrow(t);
+        }
+    }
+
+    public void replyNone() {
+        sent();
+        try {
+            fuse.replyNone.invokeExact(req);
+        } catch (Throwable t) {
+            throw LibFuse.rethrow(t);
+        }
+    }
+
+    /** A lookup result; {@code attr == null} is a negative entry cached for {@code entryTimeout}. */
+    public void replyEntry(long generation, Structs.Attr attr, double attrTimeout, double entryTimeout) {
+        MemorySegment e = scratch().entry;
+        Structs.writeEntry(e, generation, attr, attrTimeout, entryTimeout);
+        sent();
+        try {
+            int ignored = (int) fuse.replyEntry.invokeExact(req, e);
+        } catch (Throwable t) {
+            throw LibFuse.rethrow(t);
+        }
+    }
+
+    public void replyCreate(long generation, Structs.Attr attr, double attrTimeout, double entryTimeout, FileInfo fi) {
+        MemorySegment e = scratch().entry;
+        Structs.writeEntry(e, generation, attr, attrTimeout, entryTimeout);
+        sent();
+        try {
+            int ignored = (int) fuse.replyCreate.invokeExact(req, e, fi.segment());
+        } catch (Throwable t) {
+            throw LibFuse.rethrow(t);
+        }
+    }
+
+    public void replyAttr(Structs.Attr attr, double timeout) {
+        MemorySegment st = scratch().stat;
+        Structs.writeStat(st, attr);
+        sent();
+        try {
+            int ignored = (int) fuse.replyAttr.invokeExact(req, st, timeout);
+        } catch (Throwable t) {
+            throw LibFuse.rethrow(t);
+        }
+    }
+
+    public void replyReadlink(String target) {
+        MemorySegment s = scratch().text(target.getBytes(StandardCharsets.UTF_8));
+        sent();
+        try {
+            int ignored = (int) fuse.replyReadlink.invokeExact(req, s);
+        } catch (Throwable t) {
+            throw LibFuse.rethrow(t);
+        }
+    }
+
+    public void replyOpen(FileInfo fi) {
+        sent();
+        try {
+            int ignored = (int) fuse.replyOpen.invokeExact(req, fi.segment());
+        } catch (Throwable t) {
+            throw LibFuse.rethrow(t);
+        }
+    }
+
+    public void replyWrite(long count) {
+        sent();
+        try {
+            int ignored = (int) fuse.replyWrite.invokeExact(req, count);
+        } catch (Throwable t) {
+            throw LibFuse.rethrow(t);
+        }
+    }
+
+    /** Replies with {@code len} bytes at {@code buf} (native memory; copied before this returns). */
+    public void replyBuf(MemorySegment buf, long len) {
+        sent();
+        try {
+            int ignored = (int) fuse.replyBuf.invokeExact(req, buf, len);
+        } catch (Throwable t) {
+            throw LibFuse.rethrow(t);
+        }
+    }
+
+    /** Replies with the bytes the {@code count} iovecs at {@code iov} describe (gathered before this returns). */
+    public void replyIov(MemorySegment iov, int count) {
+        sent();
+        try {
+            int ignored = (int) fuse.replyIov.invokeExact(req, iov, count);
+        } catch (Throwable t) {
+            throw LibFuse.rethrow(t);
+        }
+    }
+
+    public void replyStatfs(Structs.StatFs fs) {
+        MemorySegment s = scratch().statvfs;
+        Structs.writeStatvfs(s, fs);
+        sent();
+        try {
+            int ignored = (int) fuse.replyStatfs.invokeExact(req, s);
+        } catch (Throwable t) {
+            throw LibFuse.rethrow(t);
+        }
+    }
+
+    public void replyLseek(long off) {
+        sent();
+        try {
+            int ignored = (int) fuse.replyLseek.invokeExact(req, off);
+        } catch (Throwable t) {
+            throw LibFuse.rethrow(t);
+        }
+    }
+
+    // ---------------------------------------------------------------- directory listings
+
+    /** A per-thread buffer of at least {@code size} bytes for building a readdir reply. */
+    public MemorySegment directoryBuffer(long size) {
+        return scratch().buffer(size);
+    }
+
+    /**
+     * Appends one entry to a readdir reply being built in {@code buf} at {@code pos}; returns the
+     * bytes it takes, which may exceed {@code buf.byteSize() - pos}: then nothing was written and
+     * the listing is full. {@code next} is the offset the kernel passes back to continue after it.
+     */
+    public long addDirEntry(MemorySegment buf, long pos, String name, Structs.Attr attr, long next, boolean plus,
+                            long generation, double attrTimeout, double entryTimeout) {
+        Scratch s = scratch();
+        MemorySegment n = s.text(name.getBytes(StandardCharsets.UTF_8));
+        MemorySegment at = buf.asSlice(pos);
+        try {
+            if (plus) {
+                Structs.writeEntry(s.entry, generation, attr, attrTimeout, entryTimeout);
+                return (long) fuse.addDirentryPlus.invokeExact(req, at, at.byteSize(), n, s.entry, next);
+            }
+            Structs.writeStat(s.stat, attr);
+            return (long) fuse.addDirentry.invokeExact(req, at, at.byteSize(), n, s.stat, next);
+        } catch (Throwable t) {
+            throw LibFuse.rethrow(t);
+        }
+    }
+}

@@ -87,10 +87,11 @@ public final class DaxFuseOperations implements FuseOperations {
 
     @Override
     public void init(Connection conn) {
-        // The kernel clears set-user-ID bits on write and chown itself unless we claim to; we don't.
+        // Writes go through to the device at once: no kernel write-back cache to lose on a crash.
         conn.unwant(Connection.CAP_WRITEBACK_CACHE);
         conn.want(Connection.CAP_ASYNC_READ | Connection.CAP_PARALLEL_DIROPS | Connection.CAP_ATOMIC_O_TRUNC);
-        conn.unwant(0x100000); // FUSE_CAP_HANDLE_KILLPRIV
+        // The kernel clears set-user-ID bits on write, truncate and chown unless we claim to; we don't.
+        conn.unwant(Connection.CAP_HANDLE_KILLPRIV);
         conn.timeGranularity(1);
     }
 

@@ -7,76 +7,136 @@ import java.lang.foreign.MemorySegment;
  * exactly one reply on its request (forget has none). Calls arrive on
  * several libfuse worker threads at once. An exception thrown out of a call is caught by the
  * dispatcher, logged, and answered with EIO (it must never reach native code: that would end
- * the JVM).
+ * the JVM). Operations not overridden answer ENOSYS, as libfuse does for a missing one.
  */
 public interface FuseOperations {
+    /** The default answer of an operation a file system does not implement. */
+    int ENOSYS = 38;
+
     /** Connection set-up: adjust capabilities and limits. */
-    void init(Connection conn);
+    default void init(Connection conn) {
+    }
 
     /** The session ends (after the last request). */
-    void destroy();
+    default void destroy() {
+    }
 
-    void lookup(FuseRequest r, long parent, String name);
+    default void lookup(FuseRequest r, long parent, String name) {
+        r.replyErr(ENOSYS);
+    }
 
     /** The kernel dropped {@code nlookup} references to {@code ino}. No reply: the dispatcher sends none. */
-    void forget(long ino, long nlookup);
+    default void forget(long ino, long nlookup) {
+    }
 
-    void getattr(FuseRequest r, long ino, FileInfo fi);
+    default void getattr(FuseRequest r, long ino, FileInfo fi) {
+        r.replyErr(ENOSYS);
+    }
 
     /** {@code fi} is null unless the change came through an open file (ftruncate, futimens). */
-    void setattr(FuseRequest r, long ino, AttrChange attr, FileInfo fi);
+    default void setattr(FuseRequest r, long ino, AttrChange attr, FileInfo fi) {
+        r.replyErr(ENOSYS);
+    }
 
-    void readlink(FuseRequest r, long ino);
+    default void readlink(FuseRequest r, long ino) {
+        r.replyErr(ENOSYS);
+    }
 
-    void mknod(FuseRequest r, long parent, String name, int mode, long rdev);
+    default void mknod(FuseRequest r, long parent, String name, int mode, long rdev) {
+        r.replyErr(ENOSYS);
+    }
 
-    void mkdir(FuseRequest r, long parent, String name, int mode);
+    default void mkdir(FuseRequest r, long parent, String name, int mode) {
+        r.replyErr(ENOSYS);
+    }
 
-    void unlink(FuseRequest r, long parent, String name);
+    default void unlink(FuseRequest r, long parent, String name) {
+        r.replyErr(ENOSYS);
+    }
 
-    void rmdir(FuseRequest r, long parent, String name);
+    default void rmdir(FuseRequest r, long parent, String name) {
+        r.replyErr(ENOSYS);
+    }
 
-    void symlink(FuseRequest r, String target, long parent, String name);
+    default void symlink(FuseRequest r, String target, long parent, String name) {
+        r.replyErr(ENOSYS);
+    }
 
     /** {@code flags}: RENAME_NOREPLACE (1), RENAME_EXCHANGE (2), RENAME_WHITEOUT (4). */
-    void rename(FuseRequest r, long parent, String name, long newParent, String newName, int flags);
+    default void rename(FuseRequest r, long parent, String name, long newParent, String newName, int flags) {
+        r.replyErr(ENOSYS);
+    }
 
-    void link(FuseRequest r, long ino, long newParent, String newName);
+    default void link(FuseRequest r, long ino, long newParent, String newName) {
+        r.replyErr(ENOSYS);
+    }
 
-    void open(FuseRequest r, long ino, FileInfo fi);
+    default void open(FuseRequest r, long ino, FileInfo fi) {
+        r.replyErr(ENOSYS);
+    }
 
-    void read(FuseRequest r, long ino, long size, long off, FileInfo fi);
+    default void read(FuseRequest r, long ino, long size, long off, FileInfo fi) {
+        r.replyErr(ENOSYS);
+    }
 
     /** {@code buf}: the data, in libfuse's request buffer (valid during the call only). */
-    void write(FuseRequest r, long ino, MemorySegment buf, long off, FileInfo fi);
+    default void write(FuseRequest r, long ino, MemorySegment buf, long off, FileInfo fi) {
+        r.replyErr(ENOSYS);
+    }
 
-    void flush(FuseRequest r, long ino, FileInfo fi);
+    default void flush(FuseRequest r, long ino, FileInfo fi) {
+        r.replyErr(ENOSYS);
+    }
 
-    void release(FuseRequest r, long ino, FileInfo fi);
+    default void release(FuseRequest r, long ino, FileInfo fi) {
+        r.replyErr(ENOSYS);
+    }
 
-    void fsync(FuseRequest r, long ino, boolean datasync, FileInfo fi);
+    default void fsync(FuseRequest r, long ino, boolean datasync, FileInfo fi) {
+        r.replyErr(ENOSYS);
+    }
 
-    void opendir(FuseRequest r, long ino, FileInfo fi);
+    default void opendir(FuseRequest r, long ino, FileInfo fi) {
+        r.replyErr(ENOSYS);
+    }
 
     /** {@code plus}: readdirplus, entries carry attributes (and count as lookups). */
-    void readdir(FuseRequest r, long ino, long size, long off, FileInfo fi, boolean plus);
+    default void readdir(FuseRequest r, long ino, long size, long off, FileInfo fi, boolean plus) {
+        r.replyErr(ENOSYS);
+    }
 
-    void releasedir(FuseRequest r, long ino, FileInfo fi);
+    default void releasedir(FuseRequest r, long ino, FileInfo fi) {
+        r.replyErr(ENOSYS);
+    }
 
-    void fsyncdir(FuseRequest r, long ino, boolean datasync, FileInfo fi);
+    default void fsyncdir(FuseRequest r, long ino, boolean datasync, FileInfo fi) {
+        r.replyErr(ENOSYS);
+    }
 
-    void statfs(FuseRequest r, long ino);
+    default void statfs(FuseRequest r, long ino) {
+        r.replyErr(ENOSYS);
+    }
 
-    void access(FuseRequest r, long ino, int mask);
+    default void access(FuseRequest r, long ino, int mask) {
+        r.replyErr(ENOSYS);
+    }
 
-    void create(FuseRequest r, long parent, String name, int mode, FileInfo fi);
+    default void create(FuseRequest r, long parent, String name, int mode, FileInfo fi) {
+        r.replyErr(ENOSYS);
+    }
 
-    void fallocate(FuseRequest r, long ino, int mode, long off, long len, FileInfo fi);
+    default void fallocate(FuseRequest r, long ino, int mode, long off, long len, FileInfo fi) {
+        r.replyErr(ENOSYS);
+    }
 
-    void lseek(FuseRequest r, long ino, long off, int whence, FileInfo fi);
+    default void lseek(FuseRequest r, long ino, long off, int whence, FileInfo fi) {
+        r.replyErr(ENOSYS);
+    }
 
-    void copyFileRange(FuseRequest r, long inoIn, long offIn, FileInfo fiIn, long inoOut, long offOut,
-                       FileInfo fiOut, long len, int flags);
+    default void copyFileRange(FuseRequest r, long inoIn, long offIn, FileInfo fiIn, long inoOut, long offOut,
+                               FileInfo fiOut, long len, int flags) {
+        r.replyErr(ENOSYS);
+    }
 
     /** What the kernel asked to change in setattr; fields not in {@code valid} are meaningless. */
     record AttrChange(int valid, Structs.Attr attr) {
@@ -152,5 +212,7 @@ public interface FuseOperations {
         public static final int CAP_ASYNC_DIO = 0x8000;
         public static final int CAP_WRITEBACK_CACHE = 0x10000;
         public static final int CAP_PARALLEL_DIROPS = 0x40000;
+        /** The file system clears set-user-ID bits itself on write, truncate and chown. */
+        public static final int CAP_HANDLE_KILLPRIV = 0x100000;
     }
 }

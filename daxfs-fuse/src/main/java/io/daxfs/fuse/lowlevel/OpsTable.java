@@ -23,7 +23,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 final class OpsTable {
     /** Slot of each operation: its index in the struct (8-byte function pointers, 3.14 layout). */
-    private static final int INIT = 0, DESTROY = 1, LOOKUP = 2, FORGET = 3, GETATTR = 4, SETATTR = 5,
+    static final int INIT = 0, DESTROY = 1, LOOKUP = 2, FORGET = 3, GETATTR = 4, SETATTR = 5,
             READLINK = 6, MKNOD = 7, MKDIR = 8, UNLINK = 9, RMDIR = 10, SYMLINK = 11, RENAME = 12, LINK = 13,
             OPEN = 14, READ = 15, WRITE = 16, FLUSH = 17, RELEASE = 18, FSYNC = 19, OPENDIR = 20, READDIR = 21,
             RELEASEDIR = 22, FSYNCDIR = 23, STATFS = 24, ACCESS = 29, CREATE = 30, FORGET_MULTI = 38,

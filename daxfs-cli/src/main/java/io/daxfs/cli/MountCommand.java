@@ -79,6 +79,10 @@ final class MountCommand implements Callable<Integer> {
             description = "How long the kernel may cache names and attributes (default: 1).")
     double cacheTimeout = 1.0;
 
+    @Option(names = "--readahead", paramLabel = "SIZE", converter = SizeConverter.class,
+            description = "Kernel read-ahead for the mount (default: 1M, the largest FUSE request; 0: kernel default). Root only.")
+    long readahead = 1 << 20;
+
     MountCommand(CliEnv env) {
         this.env = env;
     }
@@ -125,6 +129,7 @@ final class MountCommand implements Callable<Integer> {
         if (threads > 0) {
             o = o.withThreads(threads);
         }
+        o = o.withReadahead((int) Math.min(Integer.MAX_VALUE, readahead >> 10));
         DaxFileSystem fs = DaxFileSystem.mount(image, MountOptions.DEFAULT.withReadOnly(readOnly));
         CountDownLatch closed = new CountDownLatch(1);
         DaxFuseMount m;
@@ -205,6 +210,7 @@ final class MountCommand implements Callable<Integer> {
             cmd.add("--threads=" + threads);
         }
         cmd.add("--cache-timeout=" + cacheTimeout);
+        cmd.add("--readahead=" + readahead);
         Process p = new ProcessBuilder(cmd)
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))

@@ -166,19 +166,48 @@ public final class FuseSession implements AutoCloseable {
 
     /** True when {@code mountpoint} is a mount point of a file system of type fuse.*, per /proc/self/mountinfo. */
     public static boolean isFuseMounted(Path mountpoint) {
+        return fuseDevice(mountpoint) != null;
+    }
+
+    /**
+     * The "major:minor" device of the FUSE mount on {@code mountpoint} (per /proc/self/mountinfo,
+     * so without a request to the mount), or null when none is there.
+     */
+    public static String fuseDevice(Path mountpoint) {
         String mp = mountpoint.toAbsolutePath().normalize().toString();
+        String found = null;
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
                 String[] f = line.split(" ");
                 int dash = line.indexOf(" - ");
-                if (f.length > 4 && unescape(f[4]).equals(mp) && dash > 0 && line.substring(dash + 3).startsWith("fuse")) {
-                    return true;
+                if (f.length > 4 && unescape(f[4]).equals(mp)) {
+                    // The last mount on a path is the visible one.
+                    found = dash > 0 && line.substring(dash + 3).startsWith("fuse") ? f[2] : null;
                 }
             }
         } catch (IOException e) {
+            return null;
+        }
+        return found;
+    }
+
+    /**
+     * Sets the kernel's read-ahead for this mount (its backing-device info in sysfs), so that
+     * sequential reads arrive as requests of up to {@code kib} KiB instead of the default 128.
+     * FUSE cannot ask for more at INIT; root can set it afterwards. Returns false where it could
+     * not (not root, no sysfs).
+     */
+    public boolean readahead(int kib) {
+        String dev = fuseDevice(mountpoint);
+        if (dev == null) {
             return false;
         }
-        return false;
+        try {
+            Files.writeString(Path.of("/sys/class/bdi", dev, "read_ahead_kb"), Integer.toString(kib));
+            return true;
+        } catch (IOException | SecurityException e) {
+            return false;
+        }
     }
 
     private static String unescape(String s) {

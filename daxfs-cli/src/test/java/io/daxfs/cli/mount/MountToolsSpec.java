@@ -1,0 +1,277 @@
+package io.daxfs.cli.mount;
+
+import io.daxfs.api.FsckReport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * A fresh image mounted once (with allow_other, so a second user can be checked) and driven from
+ * other processes: coreutils, dd, truncate, fallocate, cp, tar, find, du, and the python / C
+ * drivers in src/test/resources/mount-tools, which print "OK what" per check and exit non-zero
+ * at the first wrong result or errno. At the end the image must unmount cleanly and fsck clean.
+ */
+class MountToolsSpec {
+    @TempDir
+    static Path tmp;
+    static FuseMount m;
+    static Path tools;
+    static Path mnt;
+
+    @BeforeAll
+    static void mount() throws Exception {
+        // uid 1000 (attrs.py) must reach the mount point through the temp directories
+        Files.createDirectories(tmp.resolve("m"));
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(tmp.resolve("m"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        m = FuseMount.create(tmp.resolve("m"), "768M", "-o", "allow_other");
+        mnt = m.mnt;
+        tools = toolsDir();
+    }
+
+    @AfterAll
+    static void unmountAndFsck() throws Exception {
+        if (m == null) {
+            return;
+        }
+        try {
+            m.unmount();
+            FsckReport r = m.fsck();
+            assertTrue(r.clean(), r::toString);
+        } finally {
+            m.close();
+        }
+    }
+
+    static Path toolsDir() throws URISyntaxException {
+        return Path.of(MountToolsSpec.class.getResource("/mount-tools/common.py").toURI()).getParent();
+    }
+
+    /** Runs a python driver on the mount; it must exit 0 and end with DONE. */
+    static String python(String script, String... args) {
+        String[] cmd = new String[3 + args.length];
+        cmd[0] = "python3";
+        cmd[1] = tools.resolve(script).toString();
+        cmd[2] = mnt.toString();
+        System.arraycopy(args, 0, cmd, 3, args.length);
+        Proc p = Proc.run(120, cmd);
+        if (p.exit() != 0 || !p.output().contains("DONE")) {
+            fail(script + " exited " + p.exit() + ":\n" + p.output() + m.serverLog());
+        }
+        return p.output();
+    }
+
+    static String sh(String script) {
+        Proc p = Proc.run(tmp, 120, "bash", "-euo", "pipefail", "-c", script);
+        if (p.exit() != 0) {
+            fail("exit " + p.exit() + " from: " + script + "\n" + p.output() + m.serverLog());
+        }
+        return p.output();
+    }
+
+    static String q(Path p) {
+        return "'" + p.toString().replace("'", "'\\''") + "'";
+    }
+
+    @Test
+    void namesLookupCreateMkdirRmdirUnlinkLinkSymlinkAndTheirErrnos() {
+        python("names.py");
+    }
+
+    @Test
+    void renameWithNoreplaceExchangeAndDirectoryRules() {
+        python("rename.py");
+    }
+
+    @Test
+    void anUnlinkedOpenFileStaysUsableLeavesNoPlaceholderAndFreesItsSpaceAtClose() {
+        python("unlinked.py");
+    }
+
+    @Test
+    void truncateFallocateAndSeekDataSeekHole() {
+        python("sparse.py");
+    }
+
+    @Test
+    void chmodChownUtimensAccessStatfsFsyncAndASecondUser() {
+        python("attrs.py");
+    }
+
+    @Test
+    void mmapReadAndSharedWriteSeenByAnotherProcess() {
+        python("mmap_rw.py");
+    }
+
+    @Test
+    void aDirectoryOf5000EntriesListsCompletelyAndSeekdirContinuesAfterChurn() {
+        python("bigdir.py", "big", "5000");
+        assertEquals("5000", sh("ls " + q(mnt.resolve("big")) + " | wc -l").trim());
+        assertEquals("5002", sh("ls -a " + q(mnt.resolve("big")) + " | wc -l").trim());
+        Path exe = tmp.resolve("readdir_seek");
+        sh("gcc -O1 -Wall -Werror -o " + q(exe) + " " + q(tools.resolve("readdir_seek.c")));
+        Proc p = Proc.run(120, exe.toString(), mnt.resolve("big").toString(), "5000");
+        assertEquals(0, p.exit(), p.output());
+        assertTrue(p.output().contains("DONE"), p.output());
+        assertEquals("5100", sh("ls " + q(mnt.resolve("big")) + " | wc -l").trim());
+        sh("rm -r " + q(mnt.resolve("big")));
+        assertTrue(Files.notExists(mnt.resolve("big")));
+    }
+
+    @Test
+    void ddWithBigAndSmallBlocksRoundTripsAFile() throws Exception {
+        Path src = tmp.resolve("src.bin");
+        byte[] data = new byte[(40 << 20) + 12345];
+        new Random(42).nextBytes(data);
+        Files.write(src, data);
+        Path d = mnt.resolve("dd");
+        Files.createDirectory(d);
+        sh("dd if=" + q(src) + " of=" + q(d.resolve("a")) + " bs=1M status=none");
+        sh("dd if=" + q(src) + " of=" + q(d.resolve("b")) + " bs=4k status=none");
+        sh("cmp " + q(src) + " " + q(d.resolve("a")));
+        sh("cmp " + q(src) + " " + q(d.resolve("b")));
+        String sum = sh("md5sum < " + q(src)).trim();
+        assertEquals(sum, sh("md5sum < " + q(d.resolve("a"))).trim());
+        assertEquals(sum, sh("dd if=" + q(d.resolve("b")) + " bs=4k status=none | md5sum").trim());
+        assertEquals(sum, sh("dd if=" + q(d.resolve("a")) + " bs=1M iflag=direct status=none | md5sum").trim());
+        assertEquals(String.valueOf(data.length), sh("stat -c %s " + q(d.resolve("a"))).trim());
+        // overwrite in the middle without truncating; seek/skip with odd block sizes
+        sh("printf 'PATCHED' | dd of=" + q(d.resolve("a")) + " bs=1 seek=1000000 conv=notrunc status=none");
+        System.arraycopy("PATCHED".getBytes(), 0, data, 1_000_000, 7);
+        assertTrue(Arrays.equals(data, Files.readAllBytes(d.resolve("a"))));
+        assertEquals("PATCHED", sh("dd if=" + q(d.resolve("a")) + " bs=7 skip=1 count=1 iflag=skip_bytes"
+                + " skip=1000000 status=none"));
+        // dd with conv=fsync and oflag=sync, O_DIRECT writes
+        sh("dd if=" + q(src) + " of=" + q(d.resolve("c")) + " bs=64k count=100 conv=fsync oflag=sync status=none");
+        sh("dd if=" + q(src) + " of=" + q(d.resolve("e")) + " bs=1M count=8 oflag=direct status=none");
+        sh("cmp -n 6553600 " + q(src) + " " + q(d.resolve("c")));
+        sh("cmp -n 8388608 " + q(src) + " " + q(d.resolve("e")));
+        assertEquals("6553600", sh("stat -c %s " + q(d.resolve("c"))).trim());
+        sh("rm -r " + q(d));
+    }
+
+    @Test
+    void truncateAndFallocateTools() {
+        Path f = mnt.resolve("tools-sparse");
+        sh("truncate -s 10M " + q(f));
+        assertEquals("10485760 0", sh("stat -c '%s %b' " + q(f)).trim());
+        sh("truncate -s +1M " + q(f));
+        assertEquals("11534336", sh("stat -c %s " + q(f)).trim());
+        sh("truncate -s 5000 " + q(f));
+        assertEquals("5000", sh("stat -c %s " + q(f)).trim());
+        sh("fallocate -l 8M " + q(f));
+        assertEquals("8388608 16384", sh("stat -c '%s %b' " + q(f)).trim());
+        sh("fallocate --keep-size -o 8M -l 1M " + q(f));
+        assertEquals("8388608 18432", sh("stat -c '%s %b' " + q(f)).trim());
+        sh("(yes abcdefgh || true) | head -c 8M | dd iflag=fullblock of=" + q(f) + " conv=notrunc bs=1M status=none");
+        sh("fallocate --punch-hole -o 1M -l 2M " + q(f));
+        assertEquals("8388608 14336", sh("stat -c '%s %b' " + q(f)).trim());
+        assertEquals("2097152", sh("dd if=" + q(f) + " bs=1M skip=1 count=2 status=none | tr -d '\\0' | wc -c")
+                .trim().equals("0") ? "2097152" : "not zeros");
+        sh("fallocate --zero-range -o 4M -l 4096 " + q(f));
+        assertEquals("0", sh("dd if=" + q(f) + " bs=4096 skip=1024 count=1 status=none | tr -d '\\0' | wc -c").trim());
+        assertEquals("", sh("cmp <(dd if=" + q(f) + " bs=4096 skip=1025 count=1023 status=none)"
+                + " <((yes abcdefgh || true) | head -c 8M | dd bs=4096 skip=1025 count=1023 iflag=fullblock status=none)"));
+        // fallocate --dig-holes finds the zero blocks: uses SEEK_DATA/SEEK_HOLE and PUNCH_HOLE
+        sh("fallocate --dig-holes " + q(f));
+        assertEquals("8388608 14328", sh("stat -c '%s %b' " + q(f)).trim());
+        assertEquals(String.valueOf(8 * 1024 * 1024 - 2 * 1024 * 1024 - 4096),
+                sh("tr -d '\\0' < " + q(f) + " | wc -c").trim());
+        sh("rm " + q(f));
+    }
+
+    @Test
+    void copiesOfTreesWithCpAndTarFindAndDu() throws Exception {
+        Path src = tmp.resolve("tree");
+        Files.createDirectories(src.resolve("a/b/c"));
+        Random r = new Random(7);
+        for (int i = 0; i < 60; i++) {
+            byte[] b = new byte[r.nextInt(200_000)];
+            r.nextBytes(b);
+            Files.write(src.resolve((i % 3 == 0 ? "a/" : i % 3 == 1 ? "a/b/" : "a/b/c/") + "f" + i), b);
+        }
+        Files.createSymbolicLink(src.resolve("a/link"), Path.of("b/f1"));
+        Files.createLink(src.resolve("a/hard"), src.resolve("a/f0"));
+        sh("chmod 0750 " + q(src.resolve("a/b")) + " && chmod 0600 " + q(src.resolve("a/f3"))
+                + " && chown 1000:1000 " + q(src.resolve("a/f6")) + " && touch -h -d '2001-02-03 04:05:06.123456789Z' "
+                + q(src.resolve("a/link")) + " " + q(src.resolve("a/b/f4")));
+        Path big = tmp.resolve("big.bin");
+        sh("head -c 100M /dev/urandom > " + q(big));
+        sh("cp --reflink=never " + q(big) + " " + q(mnt.resolve("big.bin")));
+        sh("cmp " + q(big) + " " + q(mnt.resolve("big.bin")));
+        sh("cp --sparse=always " + q(mnt.resolve("big.bin")) + " " + q(mnt.resolve("big2.bin")));
+        sh("cmp " + q(big) + " " + q(mnt.resolve("big2.bin")));
+        sh("rm " + q(mnt.resolve("big.bin")) + " " + q(mnt.resolve("big2.bin")));
+
+        sh("cp -a " + q(src) + " " + q(mnt.resolve("cpa")));
+        String listing = "cd %s && find . -printf '%%p %%y %%m %%U:%%G %%s %%n %%T@ %%l\\n' | sort";
+        String expected = sh(listing.formatted(q(src)));
+        assertEquals(expected, sh(listing.formatted(q(mnt.resolve("cpa")))));
+        sh("diff -r " + q(src) + " " + q(mnt.resolve("cpa")));
+        assertEquals(sh("stat -c %i " + q(mnt.resolve("cpa/a/f0"))), sh("stat -c %i " + q(mnt.resolve("cpa/a/hard"))));
+
+        sh("mkdir " + q(mnt.resolve("tarx")) + " && tar -C " + q(src) + " --format=posix -cf - . | tar -C " + q(mnt.resolve("tarx"))
+                + " -xpf -");
+        assertEquals(expected, sh(listing.formatted(q(mnt.resolve("tarx")))));
+        // and back out again
+        Path back = tmp.resolve("back");
+        Files.createDirectory(back);
+        sh("tar -C " + q(mnt.resolve("tarx")) + " --format=posix -cf - . | tar -C " + q(back) + " -xpf -");
+        assertEquals(expected, sh(listing.formatted(q(back))));
+        sh("diff -r " + q(src) + " " + q(back));
+
+        assertEquals(sh("cd " + q(src) + " && find . -type f | sort"),
+                sh("cd " + q(mnt.resolve("cpa")) + " && find . -type f | sort"));
+        assertEquals(sh("du -s --apparent-size -B1 " + q(src) + " | cut -f1"),
+                sh("du -s --apparent-size -B1 " + q(mnt.resolve("cpa")) + " | cut -f1"));
+        long apparent = Long.parseLong(sh("du -s -b " + q(mnt.resolve("cpa")) + " | cut -f1").trim());
+        long used = Long.parseLong(sh("du -s -B1 " + q(mnt.resolve("cpa")) + " | cut -f1").trim());
+        assertTrue(used >= apparent - 4096 && used < apparent + 100 * 4096, "du: " + used + " vs " + apparent);
+        sh("rm -r " + q(mnt.resolve("cpa")) + " " + q(mnt.resolve("tarx")));
+    }
+
+    @Test
+    void coreutilsStatTouchChmodChownLsAndDf() {
+        Path f = mnt.resolve("cu");
+        sh("echo hello > " + q(f));
+        assertEquals("6 regular file 644 0:0 1", sh("stat -c '%s %F %a %u:%g %h' " + q(f)).trim());
+        sh("chmod 4711 " + q(f) + " && chown 1000:1000 " + q(f));
+        assertEquals("711 1000:1000", sh("stat -c '%a %u:%g' " + q(f)).trim());
+        sh("touch -d '2020-05-06 07:08:09.5Z' " + q(f));
+        assertEquals("1588748889.500000000", sh("stat -c %.9Y " + q(f)).trim());
+        sh("touch -a -d '1999-12-31 23:59:59Z' " + q(f));
+        assertEquals("946684799 1588748889", sh("stat -c '%X %Y' " + q(f)).trim());
+        sh("mkdir " + q(mnt.resolve("lsdir")) + " && touch " + q(mnt.resolve("lsdir/x")) + " "
+                + q(mnt.resolve("lsdir/.y")) + " && ln -s x " + q(mnt.resolve("lsdir/z")));
+        assertEquals(List.of(".", "..", ".y", "x", "z"), List.of(sh("ls -a1 " + q(mnt.resolve("lsdir"))).trim()
+                .split("\n")));
+        assertEquals("x", sh("readlink " + q(mnt.resolve("lsdir/z"))).trim());
+        Proc p = Proc.run(10, "cat", mnt.resolve("lsdir/nope").toString());
+        assertEquals(1, p.exit());
+        assertTrue(p.output().contains("No such file or directory"), p.output());
+        p = Proc.run(10, "rmdir", mnt.resolve("lsdir").toString());
+        assertTrue(p.output().contains("Directory not empty"), p.output());
+        p = Proc.run(10, "mkdir", mnt.resolve("lsdir").toString());
+        assertTrue(p.output().contains("File exists"), p.output());
+        sh("rm -r " + q(mnt.resolve("lsdir")) + " " + q(f));
+        String[] df = sh("df -B4096 --output=size,used,avail " + q(mnt) + " | tail -1").trim().split("\\s+");
+        long size = Long.parseLong(df[0]);
+        assertEquals(768L * 1024 * 1024 / 4096, size);
+        assertEquals(size, Long.parseLong(df[1]) + Long.parseLong(df[2]));
+        assertEquals("fuse.daxfs", sh("stat -f -c %T " + q(mnt)).trim().isEmpty() ? "" : "fuse.daxfs");
+        assertTrue(sh("findmnt -n -o FSTYPE " + q(mnt)).trim().equals("fuse.daxfs"));
+    }
+}

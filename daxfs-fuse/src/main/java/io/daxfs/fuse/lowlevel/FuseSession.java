@@ -113,7 +113,9 @@ public final class FuseSession implements AutoCloseable {
             MemorySegment cfg = (MemorySegment) fuse.loopCfgCreate.invokeExact();
             try {
                 fuse.loopCfgSetMaxThreads.invokeExact(cfg, Math.max(1, maxThreads));
-                fuse.loopCfgSetIdleThreads.invokeExact(cfg, Math.max(1, maxThreads / 2));
+                // Idle workers are kept (libfuse's default since 3.12): a worker that exits and a
+                // new one in its place cost a JVM thread detach and attach each, hundreds of
+                // microseconds, which under a one-request-at-a-time load happened per request.
                 return (int) fuse.sessionLoopMt.invokeExact(se, cfg);
             } finally {
                 fuse.loopCfgDestroy.invokeExact(cfg);

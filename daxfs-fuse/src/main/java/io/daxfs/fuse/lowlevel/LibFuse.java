@@ -41,7 +41,6 @@ public final class LibFuse {
     final MethodHandle loopCfgCreate;
     final MethodHandle loopCfgDestroy;
     final MethodHandle loopCfgSetMaxThreads;
-    final MethodHandle loopCfgSetIdleThreads;
     // replies
     final MethodHandle replyErr;
     final MethodHandle replyNone;
@@ -70,7 +69,6 @@ public final class LibFuse {
         loopCfgCreate = bind("fuse_loop_cfg_create", FunctionDescriptor.of(ADDRESS));
         loopCfgDestroy = bind("fuse_loop_cfg_destroy", FunctionDescriptor.ofVoid(ADDRESS));
         loopCfgSetMaxThreads = bind("fuse_loop_cfg_set_max_threads", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
-        loopCfgSetIdleThreads = bind("fuse_loop_cfg_set_idle_threads", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
         replyErr = bind("fuse_reply_err", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         replyNone = bind("fuse_reply_none", FunctionDescriptor.ofVoid(ADDRESS));
         replyEntry = bind("fuse_reply_entry", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));

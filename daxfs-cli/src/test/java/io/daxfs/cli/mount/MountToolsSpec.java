@@ -102,6 +102,20 @@ class MountToolsSpec {
     }
 
     @Test
+    void anUnlinkedFileHeldOpenByAShellIsListedByNoOne() {
+        Path d = mnt.resolve("held");
+        String out = sh("mkdir " + q(d) + " && echo data > " + q(d.resolve("f")) + " && exec 3< " + q(d.resolve("f"))
+                + " && rm " + q(d.resolve("f")) + " && ls -a " + q(d) + " && stat -L -c 'nlink %h' /dev/fd/3"
+                + " && cat <&3 && exec 3<&- && rmdir " + q(d));
+        assertEquals(".\n..\nnlink 0\ndata\n", out);
+    }
+
+    @Test
+    void oddOffsetsReadvWritevCopyFileRangeAndTheLargestFile() {
+        python("io.py");
+    }
+
+    @Test
     void truncateFallocateAndSeekDataSeekHole() {
         python("sparse.py");
     }

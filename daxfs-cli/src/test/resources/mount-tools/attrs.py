@@ -111,6 +111,11 @@ rf = os.path.join(d, "rootf")
 with open(rf, "wb") as x:
     x.write(b"root's")
 os.chmod(rf, 0o644)
+for n, mode in (("su", 0o6755), ("su2", 0o4755)):
+    with open(os.path.join(d, "mine", n), "wb") as x:
+        x.write(b"x")
+    os.chown(os.path.join(d, "mine", n), 1000, 1000)
+    os.chmod(os.path.join(d, "mine", n), mode)
 if os.fork() == 0:
     code = 0
     try:
@@ -149,6 +154,27 @@ if os.fork() == 0:
             code = 1
         else:
             print("OK uid 1000: its new file is 1000:1000", flush=True)
+        with open(os.path.join(d, "mine", "su"), "r+b") as x:
+            x.write(b"y")
+        m = stat.S_IMODE(os.stat(os.path.join(d, "mine", "su")).st_mode)
+        if m != 0o755:
+            print(f"FAIL a write by the owner left mode {oct(m)} (set-user-ID not cleared)", flush=True)
+            code = 1
+        else:
+            print("OK uid 1000: a write clears set-user-ID/set-group-ID", flush=True)
+        os.truncate(os.path.join(d, "mine", "su2"), 0)
+        m = stat.S_IMODE(os.stat(os.path.join(d, "mine", "su2")).st_mode)
+        if m != 0o755:
+            print(f"FAIL a truncate by the owner left mode {oct(m)}", flush=True)
+            code = 1
+        else:
+            print("OK uid 1000: truncate clears set-user-ID", flush=True)
+        try:
+            os.utime(rf, ns=(1, 1))
+            print("FAIL uid 1000 set times on root's file", flush=True)
+            code = 1
+        except PermissionError:
+            print("OK uid 1000: utimens with times on root's file -> EPERM", flush=True)
     except BaseException as e:
         print("FAIL uid 1000:", repr(e), flush=True)
         code = 1

@@ -74,6 +74,38 @@ eq("nlink of old parent", 2, os.stat(p("empty")).st_nlink)
 os.rename(p("y"), p("d2", "sub", "y"))
 eq("cross-directory move of a file", b"AAA", get(p("d2", "sub", "y")))
 err("RENAME_WHITEOUT (no whiteouts)", errno.EINVAL, renameat2, p("b"), p("w"), RENAME_WHITEOUT)
+# EXCHANGE of directories in different parents: '..' and parent link counts follow
+os.makedirs(p("p1", "d1", "x"))
+os.makedirs(p("p2", "d2"))
+renameat2(p("p1", "d1"), p("p2", "d2"), RENAME_EXCHANGE)
+eq("EXCHANGE dirs across parents: contents swap", (False, True),
+   (os.path.exists(p("p1", "d1", "x")), os.path.exists(p("p2", "d2", "x"))))
+eq("EXCHANGE dirs across parents: '..' of each", (os.stat(p("p1")).st_ino, os.stat(p("p2")).st_ino),
+   (os.stat(p("p1", "d1", "..")).st_ino, os.stat(p("p2", "d2", "..")).st_ino))
+os.makedirs(p("q1", "dir"))
+os.mkdir(p("q2"))
+put(p("q2", "file"), b"q")
+renameat2(p("q1", "dir"), p("q2", "file"), RENAME_EXCHANGE)
+eq("EXCHANGE dir<->file across parents: parent nlinks", (2, 3), (os.stat(p("q1")).st_nlink, os.stat(p("q2")).st_nlink))
+eq("EXCHANGE dir<->file across parents: '..' follows", os.stat(p("q2")).st_ino, os.stat(p("q2", "file", "..")).st_ino)
+eq("EXCHANGE dir<->file across parents: file moved", b"q", get(p("q1", "dir")))
+for x in ("p1/d1", "p1", "p2/d2/x", "p2/d2", "p2", "q2/file", "q2"):
+    os.rmdir(p(x))
+os.unlink(p("q1", "dir"))
+os.rmdir(p("q1"))
+
+# rename over a file that is open: the old target lives on through its fd
+put(p("new"), b"N" * 100_000)
+put(p("old"), b"O" * 200_000)
+fd = os.open(p("old"), os.O_RDWR)
+os.rename(p("new"), p("old"))
+eq("replaced target: fd sees nlink 0", 0, os.fstat(fd).st_nlink)
+eq("replaced target: fd still reads the old data", (b"OOO", 200_000), (os.pread(fd, 3, 0), os.fstat(fd).st_size))
+os.pwrite(fd, b"x", 0)
+os.close(fd)
+eq("replaced target: the name has the new data", (b"NNN", 100_000), (get(p("old"))[:3], os.stat(p("old")).st_size))
+os.unlink(p("old"))
+
 # hard links to one inode: rename one onto the other is a no-op (both names stay)
 os.link(p("b"), p("b2"))
 os.rename(p("b"), p("b2"))

@@ -55,6 +55,10 @@ eq("unaligned punch keeps the rest of the block", (a[:100], a[300:4096]),
    (os.pread(fd, 100, 1 * M), os.pread(fd, 4096 - 300, 1 * M + 300)))
 err("PUNCH_HOLE without KEEP_SIZE", errno.EOPNOTSUPP, fallocate, fd, PUNCH, 0, 4096)
 
+# the kernel's FUSE passes only KEEP_SIZE, PUNCH_HOLE and ZERO_RANGE on
+err("COLLAPSE_RANGE", errno.EOPNOTSUPP, fallocate, fd, COLLAPSE, 0, 4096)
+err("INSERT_RANGE", errno.EOPNOTSUPP, fallocate, fd, INSERT, 0, 4096)
+
 # zero range
 fallocate(fd, ZERO | KEEP, 1 * M + 40 * K, 8 * K)
 eq("zero range reads zeros", bytes(8 * K), os.pread(fd, 8 * K, 1 * M + 40 * K))

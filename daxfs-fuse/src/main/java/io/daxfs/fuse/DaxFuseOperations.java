@@ -22,6 +22,7 @@ import java.nio.file.OpenOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -60,6 +61,15 @@ public final class DaxFuseOperations implements FuseOperations {
     private final DaxFileSystem fs;
     private final DaxInodes inodes;
     private final Handles handles = new Handles();
+    /**
+     * Directories open right now: inode number to its open count and last attributes. daxfs frees
+     * a removed directory at once, but fstat on a descriptor still open on it must go on working
+     * (nlink 0), as on a local file system; getattr answers such a dead number from here.
+     */
+    private final ConcurrentHashMap<Long, OpenDir> openDirs = new ConcurrentHashMap<>();
+
+    private record OpenDir(int count, FileStat last) {
+    }
     private final double attrTimeout;
     private final double entryTimeout;
     private final MemorySegment zeros = Arena.global().allocate(ZEROS_SIZE, 4096);
@@ -123,9 +133,20 @@ public final class DaxFuseOperations implements FuseOperations {
     @Override
     public void getattr(FuseRequest r, long ino, FileInfo fi) {
         try {
-            r.replyAttr(attr(inodes.getattr(ino)), attrTimeout);
+            FileStat st = inodes.getattr(ino);
+            if (st.type() == FileType.DIRECTORY && !openDirs.isEmpty()) {
+                openDirs.computeIfPresent(ino, (k, d) -> new OpenDir(d.count(), st));
+            }
+            r.replyAttr(attr(st), attrTimeout);
         } catch (DaxException e) {
-            r.replyErr(e.errno().code());
+            OpenDir d = e.errno() == Errno.ENOENT ? openDirs.get(ino) : null;
+            if (d != null) { // removed while open: what fstat shows on a local file system
+                FileStat s = d.last();
+                r.replyAttr(attr(new FileStat(s.ino(), s.type(), s.mode(), 0, s.uid(), s.gid(), s.size(), s.blocks(),
+                        s.atimeNs(), s.mtimeNs(), s.ctimeNs(), s.btimeNs())), 0);
+            } else {
+                r.replyErr(e.errno().code());
+            }
         }
     }
 
@@ -530,10 +551,12 @@ public final class DaxFuseOperations implements FuseOperations {
     @Override
     public void opendir(FuseRequest r, long ino, FileInfo fi) {
         try {
-            if (inodes.getattr(ino).type() != FileType.DIRECTORY) {
+            FileStat st = inodes.getattr(ino);
+            if (st.type() != FileType.DIRECTORY) {
                 r.replyErr(Errno.ENOTDIR.code());
                 return;
             }
+            openDirs.merge(ino, new OpenDir(1, st), (a, b) -> new OpenDir(a.count() + 1, b.last()));
             fi.fh(0);
             r.replyOpen(fi);
         } catch (DaxException e) {
@@ -619,6 +642,7 @@ public final class DaxFuseOperations implements FuseOperations {
 
     @Override
     public void releasedir(FuseRequest r, long ino, FileInfo fi) {
+        openDirs.computeIfPresent(ino, (k, d) -> d.count() > 1 ? new OpenDir(d.count() - 1, d.last()) : null);
         r.replyErr(0);
     }
 

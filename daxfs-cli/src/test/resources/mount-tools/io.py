@@ -58,4 +58,28 @@ eq("SEEK_DATA finds the last block", MAX - 4096, os.lseek(fd, (1 << 30) + 4096, 
 os.ftruncate(fd, 0)
 eq("truncate back to 0 frees everything", 0, os.fstat(fd).st_blocks)
 os.close(fd)
+
+# four processes appending at once through O_APPEND: no line lost, none torn
+app = os.path.join(d, "app")
+
+
+def appender(tag):
+    afd = os.open(app, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    for _ in range(1000):
+        os.write(afd, (tag * 99 + "\n").encode())
+    os.close(afd)
+    os._exit(0)
+
+
+pids = []
+for t in "abcd":
+    pid = os.fork()
+    if pid == 0:
+        appender(t)
+    pids.append(pid)
+eq("appenders exit 0", [0, 0, 0, 0], [os.waitpid(p, 0)[1] for p in pids])
+lines = open(app, "rb").read().split(b"\n")
+eq("appends: size", 400_000, os.stat(app).st_size)
+eq("appends: no torn line", True, all(len(x) == 99 and len(set(x)) == 1 for x in lines[:-1]) and lines[-1] == b"")
+eq("appends: 1000 lines each", [1000] * 4, [sum(1 for x in lines if x[:1] == t.encode()) for t in "abcd"])
 print("DONE")

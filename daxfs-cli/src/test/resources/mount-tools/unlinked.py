@@ -1,8 +1,9 @@
 """An unlinked file stays usable through its open fd, leaves no hidden placeholder, and frees its space at close."""
+import errno
 import os
 import time
 
-from common import eq, fail, ok, pattern, workdir
+from common import eq, err, fail, ok, pattern, workdir
 
 mnt = __import__("sys").argv[1]
 d = workdir("unlinked")
@@ -59,4 +60,16 @@ fd = os.open(f, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
 eq("the name is free for a new file", 0, os.fstat(fd).st_size)
 os.close(fd)
 os.unlink(f)
+
+# a directory removed while open: fstat goes on working (nlink 0), it lists empty, nothing can be made in it
+gone = os.path.join(d, "gone")
+os.mkdir(gone)
+dfd = os.open(gone, os.O_RDONLY | os.O_DIRECTORY)
+os.rmdir(gone)
+eq("fstat of a removed open directory: nlink 0", 0, os.fstat(dfd).st_nlink)
+time.sleep(1.2)  # past the kernel's attribute cache
+eq("fstat of a removed open directory, uncached: nlink 0", 0, os.fstat(dfd).st_nlink)
+eq("a removed open directory lists empty", [], os.listdir(dfd))
+err("create in a removed open directory", errno.ENOENT, os.open, "x", os.O_CREAT | os.O_WRONLY, 0o644, dir_fd=dfd)
+os.close(dfd)
 print("DONE")

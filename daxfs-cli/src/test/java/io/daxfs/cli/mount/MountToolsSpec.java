@@ -258,6 +258,25 @@ class MountToolsSpec {
     }
 
     @Test
+    void fillingTheFileSystemGivesEnospcAndRemovingTheFileGivesTheSpaceBack() {
+        Path fill = mnt.resolve("fill");
+        long before = Long.parseLong(sh("stat -f -c %a " + q(mnt)).trim());
+        Proc p = Proc.run(120, "dd", "if=/dev/zero", "of=" + fill, "bs=1M", "status=none");
+        assertEquals(1, p.exit(), p.output());
+        assertTrue(p.output().contains("No space left on device"), p.output());
+        long size = Long.parseLong(sh("stat -c %s " + q(fill)).trim());
+        // everything but the allocator's small metadata reserve (at most 256 blocks) went to the file
+        assertTrue(size >= (before - 300) * 4096L && size <= before * 4096L, size + " of " + before * 4096L);
+        Proc more = Proc.run(30, "python3", "-c", "import os,sys\ntry:\n os.pwrite(os.open(sys.argv[1], os.O_WRONLY), b'x' * 8192,"
+                + " " + size + ")\nexcept OSError as e:\n print(e.errno)", fill.toString());
+        assertEquals("28", more.output().trim()); // ENOSPC
+        assertEquals(String.valueOf(size), sh("stat -c %s " + q(fill)).trim());
+        sh("cmp -n " + size + " " + q(fill) + " /dev/zero");
+        sh("rm " + q(fill));
+        assertEquals(before, Long.parseLong(sh("stat -f -c %a " + q(mnt)).trim()));
+    }
+
+    @Test
     void coreutilsStatTouchChmodChownLsAndDf() {
         Path f = mnt.resolve("cu");
         sh("echo hello > " + q(f));

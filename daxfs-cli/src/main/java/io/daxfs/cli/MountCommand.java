@@ -5,6 +5,7 @@ import io.daxfs.api.DaxFileSystem;
 import io.daxfs.api.Errno;
 import io.daxfs.api.MountOptions;
 import io.daxfs.fuse.DaxFuseMount;
+import io.daxfs.fuse.lowlevel.FuseMountException;
 import io.daxfs.fuse.lowlevel.FuseSession;
 import io.daxfs.fuse.lowlevel.FuseUnavailableException;
 
@@ -118,6 +119,8 @@ final class MountCommand implements Callable<Integer> {
             return background ? startBackground() : serve();
         } catch (FuseUnavailableException e) {
             throw new DaxException(Errno.ENODEV, e.getMessage());
+        } catch (FuseMountException e) {
+            throw new DaxException(errno(e.errno()), e.getMessage());
         }
     }
 
@@ -232,6 +235,15 @@ final class MountCommand implements Callable<Integer> {
         spec.commandLine().getOut().println("daxfs: mounted " + image + " on " + mountpoint + " (server pid " + p.pid()
                 + ", log " + logFile + "; unmount with fusermount3 -u " + mountpoint + ")");
         return 0;
+    }
+
+    private static Errno errno(int code) {
+        for (Errno e : Errno.values()) {
+            if (e.code() == code) {
+                return e;
+            }
+        }
+        return Errno.EIO;
     }
 
     private static String lastLine(Path f) {

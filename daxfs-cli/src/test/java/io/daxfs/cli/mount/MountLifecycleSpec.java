@@ -29,6 +29,33 @@ class MountLifecycleSpec {
     }
 
     @Test
+    void mountFailuresAreOneLineWithAnErrnoAndNoStackTrace() throws Exception {
+        FuseMount.setUpFuse();
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        Path image = tmp.resolve("fs.img");
+        Files.write(tmp.resolve("junk.img"), new byte[1 << 20]);
+        assertFails("ENOENT: " + image + ": no such image", "mount", image.toString(), mnt.toString());
+        assertFails("ENOENT: " + tmp.resolve("nowhere") + ": mount point does not exist",
+                "mount", image.toString(), tmp.resolve("nowhere").toString(), "--create", "--size", "16M");
+        assertFails("EINVAL: --create needs --size", "mount", image.toString(), mnt.toString(), "--create");
+        assertFails("EMEDIUMTYPE: not a daxfs image", "mount", tmp.resolve("junk.img").toString(), mnt.toString());
+        assertFails("EINVAL: libfuse refused the mount options", "mount", image.toString(), mnt.toString(),
+                "--create", "--size", "16M", "-o", "no_such_option");
+        assertFalse(io.daxfs.fuse.lowlevel.FuseSession.isFuseMounted(mnt));
+    }
+
+    private static void assertFails(String expected, String... args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = io.daxfs.cli.Cli.run(new io.daxfs.cli.CliEnv(out, err, false, false), args);
+        String e = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(code != 0, "exit code for " + String.join(" ", args));
+        String last = e.strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("daxfs: " + expected), "stderr: " + e);
+        assertFalse(e.contains("\tat "), "no stack trace: " + e);
+    }
+
+    @Test
     void sigtermUnmountsAndClosesTheImageCleanly() throws Exception {
         try (FuseMount m = FuseMount.create(tmp, "64M")) {
             Files.writeString(m.path("a"), "x".repeat(10_000));

@@ -49,8 +49,8 @@ public final class FuseSession implements AutoCloseable {
     public static FuseSession mount(FuseOperations ops, Path mountpoint, List<String> options, Consumer<String> log) {
         Path mp = mountpoint.toAbsolutePath().normalize();
         if (!Files.isDirectory(mp)) {
-            throw new IllegalArgumentException((Files.exists(mp) ? "ENOTDIR: " : "ENOENT: ") + mp
-                    + (Files.exists(mp) ? ": mount point is not a directory" : ": mount point does not exist"));
+            throw Files.exists(mp) ? new FuseMountException(20, mp + ": mount point is not a directory")
+                    : new FuseMountException(2, mp + ": mount point does not exist");
         }
         if (!Files.exists(Path.of("/dev/fuse"))) {
             throw new FuseUnavailableException("/dev/fuse does not exist: load the fuse module (`modprobe fuse`) or run in a "
@@ -77,14 +77,14 @@ public final class FuseSession implements AutoCloseable {
             MemorySegment se = (MemorySegment) fuse.sessionNew.invokeExact(args, table.segment(), OpsTable.SIZE,
                     MemorySegment.NULL);
             if (se.equals(MemorySegment.NULL)) {
-                throw new IllegalArgumentException("EINVAL: libfuse refused the mount options " + options
+                throw new FuseMountException(22, "libfuse refused the mount options " + options
                         + " (its message is above)");
             }
             FuseSession s = new FuseSession(fuse, arena, table, se, mp);
             int rc = (int) fuse.sessionMount.invokeExact(se, arena.allocateFrom(mp.toString()));
             if (rc != 0) {
                 fuse.sessionDestroy.invokeExact(se);
-                throw new IllegalStateException("EIO: mounting " + mp + " failed (libfuse's message is above; is "
+                throw new FuseMountException(5, "mounting " + mp + " failed (libfuse's message is above; is "
                         + "something already mounted there, or fusermount3 missing? " + LibFuse.installHint() + ")");
             }
             s.mounted = true;

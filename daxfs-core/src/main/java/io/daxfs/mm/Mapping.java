@@ -64,8 +64,8 @@ public final class Mapping {
     private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Slot[].class);
     private static final VarHandle WINDOWS = MethodHandles.arrayElementVarHandle(MemorySegment[].class);
 
-    /** The kinds of page a window can show. */
-    public enum Kind { DEVICE, ZERO, PRIVATE }
+    /** The kinds of page a window in a slot can show (private copies live outside the slots). */
+    public enum Kind { DEVICE, ZERO }
 
     private final long start;
     private final long length;
@@ -186,12 +186,6 @@ public final class Mapping {
     public boolean coversHuge(long page) {
         long from = page << PAGE_SHIFT;
         return from >= start && from + SLOT_SIZE <= start + length;
-    }
-
-    /** True when file page {@code page} lies in this mapping. */
-    public boolean covers(long page) {
-        long from = page << PAGE_SHIFT;
-        return from + PAGE_SIZE > start && from < start + length;
     }
 
     // ---------------------------------------------------------------- install (fault path)

@@ -120,7 +120,8 @@ final class MountCommand implements Callable<Integer> {
         } catch (FuseUnavailableException e) {
             throw new DaxException(Errno.ENODEV, e.getMessage());
         } catch (FuseMountException e) {
-            throw new DaxException(errno(e.errno()), e.getMessage());
+            Errno errno = Errno.ofCode(e.errno());
+            throw new DaxException(errno == null ? Errno.EIO : errno, e.getMessage());
         }
     }
 
@@ -235,15 +236,6 @@ final class MountCommand implements Callable<Integer> {
         spec.commandLine().getOut().println("daxfs: mounted " + image + " on " + mountpoint + " (server pid " + p.pid()
                 + ", log " + logFile + "; unmount with fusermount3 -u " + mountpoint + ")");
         return 0;
-    }
-
-    private static Errno errno(int code) {
-        for (Errno e : Errno.values()) {
-            if (e.code() == code) {
-                return e;
-            }
-        }
-        return Errno.EIO;
     }
 
     private static String lastLine(Path f) {

@@ -61,4 +61,14 @@ public enum Errno {
     public String description() {
         return description;
     }
+
+    /** The errno with Linux value {@code code}, or null when daxfs has no name for it (SIGBUS is not an errno). */
+    public static Errno ofCode(int code) {
+        for (Errno e : values()) {
+            if (e.code == code && e != SIGBUS) {
+                return e;
+            }
+        }
+        return null;
+    }
 }

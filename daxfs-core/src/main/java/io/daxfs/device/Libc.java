@@ -146,18 +146,8 @@ final class Libc {
 
     private static DaxException failure(MemorySegment state, String what) {
         int code = (int) ERRNO.get(state, 0L);
-        Errno errno = errnoOf(code);
+        Errno errno = Errno.ofCode(code);
         String reason = errno == null ? "errno " + code : errno.description();
         return new DaxException(errno == null ? Errno.EIO : errno, what + ": " + reason);
-    }
-
-    /** The {@link Errno} with Linux value {@code code}, or null when daxfs has no name for it. */
-    static Errno errnoOf(int code) {
-        for (Errno e : Errno.values()) {
-            if (e.code() == code && e != Errno.SIGBUS) {
-                return e;
-            }
-        }
-        return null;
     }
 }

@@ -259,8 +259,8 @@ class DevDaxDeviceTest {
         // mmap of a directory opened read-only: the kernel says ENODEV.
         assertEquals(Errno.ENODEV, errnoOf(() -> DevDaxDevice.map(tmp, infoFor(4096), true)));
         // EACCES cannot be provoked as root (these tests run as root here); check its translation.
-        assertEquals(Errno.EACCES, Libc.errnoOf(13));
-        assertEquals(Errno.ENXIO, Libc.errnoOf(6));
-        assertNull(Libc.errnoOf(4095));
+        assertEquals(Errno.EACCES, Errno.ofCode(13));
+        assertEquals(Errno.ENXIO, Errno.ofCode(6));
+        assertNull(Errno.ofCode(4095));
     }
 }

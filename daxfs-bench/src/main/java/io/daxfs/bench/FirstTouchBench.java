@@ -1,7 +1,7 @@
 package io.daxfs.bench;
 
 import io.daxfs.api.DaxFile;
-import io.daxfs.api.DaxMapMode;
+import io.daxfs.types.DaxMapMode;
 import io.daxfs.api.DaxMapping;
 
 import java.io.IOException;

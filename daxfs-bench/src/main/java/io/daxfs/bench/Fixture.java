@@ -1,10 +1,10 @@
 package io.daxfs.bench;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.DaxMapMode;
-import io.daxfs.api.DaxMapOption;
+import io.daxfs.types.DaxMapMode;
+import io.daxfs.types.DaxMapOption;
 import io.daxfs.api.DaxMapping;
 
 import java.io.IOException;

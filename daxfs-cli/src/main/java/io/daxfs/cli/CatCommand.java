@@ -1,11 +1,11 @@
 package io.daxfs.cli;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.Errno;
-import io.daxfs.api.FileType;
-import io.daxfs.api.ProgressListener;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileType;
+import io.daxfs.types.ProgressListener;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,7 +1,7 @@
 package io.daxfs.cli;
 
 import io.daxfs.api.DaxFile;
-import io.daxfs.api.ProgressListener;
+import io.daxfs.types.ProgressListener;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

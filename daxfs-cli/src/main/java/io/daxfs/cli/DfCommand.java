@@ -1,7 +1,7 @@
 package io.daxfs.cli;
 
-import io.daxfs.api.DaxException;
-import io.daxfs.api.FsStat;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.FsStat;
 
 import java.io.PrintWriter;
 import java.util.List;

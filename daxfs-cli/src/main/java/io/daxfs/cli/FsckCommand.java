@@ -1,8 +1,8 @@
 package io.daxfs.cli;
 
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.DaxException;
-import io.daxfs.api.FsckReport;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.FsckReport;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package io.daxfs.cli;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.Errno;
-import io.daxfs.api.MountOptions;
+import io.daxfs.types.Errno;
+import io.daxfs.types.MountOptions;
 import io.daxfs.fuse.DaxFuseMount;
 import io.daxfs.fuse.lowlevel.FuseMountException;
 import io.daxfs.fuse.lowlevel.FuseSession;

@@ -1,8 +1,8 @@
 package io.daxfs.cli;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.MountOptions;
+import io.daxfs.types.MountOptions;
 
 import java.io.IOException;
 import java.nio.file.Path;

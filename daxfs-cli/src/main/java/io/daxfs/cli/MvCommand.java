@@ -1,9 +1,9 @@
 package io.daxfs.cli;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.Errno;
-import io.daxfs.api.FileType;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileType;
 
 import java.util.concurrent.Callable;
 

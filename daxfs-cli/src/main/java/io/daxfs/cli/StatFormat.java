@@ -1,7 +1,7 @@
 package io.daxfs.cli;
 
-import io.daxfs.api.FileStat;
-import io.daxfs.api.FileType;
+import io.daxfs.types.FileStat;
+import io.daxfs.types.FileType;
 
 import java.time.Instant;
 import java.time.ZoneId;

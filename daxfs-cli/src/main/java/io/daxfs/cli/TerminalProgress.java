@@ -1,6 +1,6 @@
 package io.daxfs.cli;
 
-import io.daxfs.api.ProgressListener;
+import io.daxfs.types.ProgressListener;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 

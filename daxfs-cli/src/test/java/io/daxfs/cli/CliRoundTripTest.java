@@ -1,6 +1,6 @@
 package io.daxfs.cli;
 
-import io.daxfs.api.Errno;
+import io.daxfs.types.Errno;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

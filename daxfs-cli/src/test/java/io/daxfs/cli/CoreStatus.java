@@ -1,10 +1,10 @@
 package io.daxfs.cli;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.Errno;
-import io.daxfs.api.FormatOptions;
-import io.daxfs.api.ProgressListener;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FormatOptions;
+import io.daxfs.types.ProgressListener;
 import io.daxfs.device.MemoryDevice;
 
 /**

@@ -1,7 +1,7 @@
 package io.daxfs.alloc;
 
-import io.daxfs.api.DaxException;
-import io.daxfs.api.Errno;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
 import io.daxfs.journal.CommitBuilder;
 import io.daxfs.media.Bitmap;
 import io.daxfs.media.BlockHeader;

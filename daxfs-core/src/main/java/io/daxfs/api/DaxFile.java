@@ -1,5 +1,12 @@
 package io.daxfs.api;
 
+import io.daxfs.types.DaxException;
+import io.daxfs.types.DaxMapMode;
+import io.daxfs.types.DaxMapOption;
+import io.daxfs.types.DaxReadSink;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileStat;
+
 import io.daxfs.dax.DaxLayer;
 import io.daxfs.fs.OpenFile;
 

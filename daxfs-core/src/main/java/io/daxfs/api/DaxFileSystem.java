@@ -1,5 +1,17 @@
 package io.daxfs.api;
 
+import io.daxfs.types.DaxException;
+import io.daxfs.types.DaxStats;
+import io.daxfs.types.DirEntry;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileStat;
+import io.daxfs.types.FormatOptions;
+import io.daxfs.types.FsStat;
+import io.daxfs.types.FsckReport;
+import io.daxfs.types.MountOptions;
+import io.daxfs.types.ProgressListener;
+import io.daxfs.types.RenameOption;
+
 import io.daxfs.device.Device;
 import io.daxfs.device.Devices;
 import io.daxfs.device.ImageFileDevice;
@@ -227,15 +239,12 @@ public final class DaxFileSystem implements AutoCloseable {
     }
 
     /**
-     * Sets access and modification times in ns since the epoch; {@link #UTIME_OMIT} leaves one
-     * unchanged, {@link #UTIME_NOW} sets it to the current time.
+     * Sets access and modification times in ns since the epoch; {@link SetAttr#UTIME_OMIT} leaves one
+     * unchanged, {@link SetAttr#UTIME_NOW} sets it to the current time.
      */
     public void utimes(String path, long atimeNs, long mtimeNs) throws DaxException {
         volume.utimes(path, atimeNs, mtimeNs);
     }
-
-    public static final long UTIME_OMIT = Long.MIN_VALUE;
-    public static final long UTIME_NOW = Long.MIN_VALUE + 1;
 
     public FsStat statfs() {
         return volume.statfs();

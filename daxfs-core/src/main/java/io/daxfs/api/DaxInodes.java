@@ -1,5 +1,13 @@
 package io.daxfs.api;
 
+import io.daxfs.types.DaxException;
+import io.daxfs.types.DirEntry;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileStat;
+import io.daxfs.types.FileType;
+import io.daxfs.types.RenameOption;
+import io.daxfs.types.SetAttr;
+
 import io.daxfs.dax.DaxLayer;
 import io.daxfs.fs.OpenFile;
 import io.daxfs.fs.Volume;

@@ -1,5 +1,10 @@
 package io.daxfs.api;
 
+import io.daxfs.types.DaxException;
+import io.daxfs.types.DaxFaultException;
+import io.daxfs.types.DaxMapMode;
+import io.daxfs.types.Errno;
+
 import io.daxfs.dax.FileMapping;
 import io.daxfs.mm.Mapping;
 

@@ -1,7 +1,7 @@
 package io.daxfs.dax;
 
-import io.daxfs.api.DaxException;
-import io.daxfs.api.Errno;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
 import io.daxfs.device.Device;
 import io.daxfs.fs.DaxBlocks;
 import io.daxfs.fs.Inode;
@@ -84,7 +84,7 @@ public final class DaxLayer implements MappedRanges {
         if (len <= 0 || pos + len < 0 || pos + len > (1L << 44)) {
             throw new DaxException(Errno.EINVAL, "bad map length " + len + " at offset " + pos);
         }
-        if (!file.inode().type().equals(io.daxfs.api.FileType.REGULAR)) {
+        if (!file.inode().type().equals(io.daxfs.types.FileType.REGULAR)) {
             throw new DaxException(Errno.EACCES, "only regular files can be mapped");
         }
         if (!file.isReadable()) {

@@ -1,7 +1,7 @@
 package io.daxfs.dax;
 
-import io.daxfs.api.DaxException;
-import io.daxfs.api.Errno;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
 import io.daxfs.fs.OpenFile;
 import io.daxfs.mm.Mapping;
 import io.daxfs.mm.PageRefs;

@@ -1,7 +1,7 @@
 package io.daxfs.device;
 
-import io.daxfs.api.DaxException;
-import io.daxfs.api.Errno;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

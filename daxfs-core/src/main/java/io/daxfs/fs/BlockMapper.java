@@ -1,8 +1,8 @@
 package io.daxfs.fs;
 
 import io.daxfs.alloc.BlockAllocator;
-import io.daxfs.api.DaxException;
-import io.daxfs.api.Errno;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
 import io.daxfs.journal.Journal;
 import io.daxfs.media.Extent;
 import io.daxfs.media.Geometry;

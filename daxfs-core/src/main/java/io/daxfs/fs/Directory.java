@@ -1,9 +1,9 @@
 package io.daxfs.fs;
 
-import io.daxfs.api.DaxException;
-import io.daxfs.api.DirEntry;
-import io.daxfs.api.Errno;
-import io.daxfs.api.FileType;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.DirEntry;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileType;
 import io.daxfs.journal.CommitBuilder;
 import io.daxfs.journal.DirtySource;
 import io.daxfs.journal.Journal;

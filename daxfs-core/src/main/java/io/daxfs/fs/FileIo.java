@@ -1,7 +1,7 @@
 package io.daxfs.fs;
 
-import io.daxfs.api.DaxException;
-import io.daxfs.api.Errno;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
 import io.daxfs.journal.Journal;
 import io.daxfs.media.Extent;
 import io.daxfs.media.Geometry;
@@ -112,7 +112,7 @@ final class FileIo {
      * {@code [pos, pos + min(len, size - pos))}: device slices for data, null for holes.
      * Returns the byte count, 0 for {@code len} 0, -1 at or after EOF.
      */
-    long readInPlace(Inode in, long pos, long len, io.daxfs.api.DaxReadSink sink) throws DaxException {
+    long readInPlace(Inode in, long pos, long len, io.daxfs.types.DaxReadSink sink) throws DaxException {
         if (pos < 0 || len < 0) {
             throw new DaxException(Errno.EINVAL, "negative read position or length " + pos + "+" + len);
         }

@@ -1,6 +1,6 @@
 package io.daxfs.fs;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 
 /**
  * What the file system asks of the layer that maps its files into memory (the DAX layer, which

@@ -1,7 +1,7 @@
 package io.daxfs.fs;
 
-import io.daxfs.api.DaxException;
-import io.daxfs.api.Errno;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

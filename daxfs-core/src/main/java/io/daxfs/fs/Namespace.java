@@ -1,14 +1,14 @@
 package io.daxfs.fs;
 
+import io.daxfs.types.SetAttr;
 import io.daxfs.lock.LockLevel;
 import io.daxfs.lock.OrderedLock;
 import io.daxfs.lock.OrderedRwLock;
-import io.daxfs.api.DaxException;
-import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.DirEntry;
-import io.daxfs.api.Errno;
-import io.daxfs.api.FileType;
-import io.daxfs.api.RenameOption;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.DirEntry;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileType;
+import io.daxfs.types.RenameOption;
 import io.daxfs.journal.Journal;
 import io.daxfs.media.Geometry;
 import io.daxfs.media.InodeRecord;
@@ -985,11 +985,11 @@ final class Namespace {
     }
 
     void chmod(String path, int mode) throws DaxException {
-        setattr(resolve(path, true), path, mode & 07777, -1, -1, -1, DaxFileSystem.UTIME_OMIT, DaxFileSystem.UTIME_OMIT);
+        setattr(resolve(path, true), path, mode & 07777, -1, -1, -1, SetAttr.UTIME_OMIT, SetAttr.UTIME_OMIT);
     }
 
     void chown(String path, int uid, int gid) throws DaxException {
-        setattr(resolve(path, true), path, -1, uid, gid, -1, DaxFileSystem.UTIME_OMIT, DaxFileSystem.UTIME_OMIT);
+        setattr(resolve(path, true), path, -1, uid, gid, -1, SetAttr.UTIME_OMIT, SetAttr.UTIME_OMIT);
     }
 
     void utimes(String path, long atimeNs, long mtimeNs) throws DaxException {
@@ -1028,7 +1028,7 @@ final class Namespace {
             }
         }
         boolean attrs = mode != -1 || uid != -1 || gid != -1
-                || atimeNs != DaxFileSystem.UTIME_OMIT || mtimeNs != DaxFileSystem.UTIME_OMIT;
+                || atimeNs != SetAttr.UTIME_OMIT || mtimeNs != SetAttr.UTIME_OMIT;
         if (!attrs && size != -1) {
             return; // truncate set the times itself
         }
@@ -1044,11 +1044,11 @@ final class Namespace {
             if (gid != -1) {
                 in.gid = gid;
             }
-            if (atimeNs != DaxFileSystem.UTIME_OMIT) {
-                in.atime = atimeNs == DaxFileSystem.UTIME_NOW ? now : atimeNs;
+            if (atimeNs != SetAttr.UTIME_OMIT) {
+                in.atime = atimeNs == SetAttr.UTIME_NOW ? now : atimeNs;
             }
-            if (mtimeNs != DaxFileSystem.UTIME_OMIT) {
-                in.mtime = mtimeNs == DaxFileSystem.UTIME_NOW ? now : mtimeNs;
+            if (mtimeNs != SetAttr.UTIME_OMIT) {
+                in.mtime = mtimeNs == SetAttr.UTIME_NOW ? now : mtimeNs;
             }
             in.ctime = now;
         } finally {

@@ -1,8 +1,8 @@
 package io.daxfs.fs;
 
-import io.daxfs.api.DaxException;
-import io.daxfs.api.Errno;
-import io.daxfs.api.FileStat;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileStat;
 
 import java.lang.foreign.MemorySegment;
 
@@ -55,7 +55,7 @@ public final class OpenFile {
     }
 
     /** Zero-copy read: see {@link io.daxfs.api.DaxFile#readInPlace}. */
-    public long readInPlace(long pos, long len, io.daxfs.api.DaxReadSink sink) throws DaxException {
+    public long readInPlace(long pos, long len, io.daxfs.types.DaxReadSink sink) throws DaxException {
         check(readable, "read");
         return v.fileIo.readInPlace(inode, pos, len, sink);
     }

@@ -3,7 +3,7 @@ package io.daxfs.fs;
 import io.daxfs.lock.LockLevel;
 import io.daxfs.lock.OrderedLock;
 import io.daxfs.lock.OrderedRwLock;
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import io.daxfs.journal.CommitBuilder;
 import io.daxfs.journal.DirtySource;
 import io.daxfs.journal.Journal;
@@ -108,11 +108,11 @@ final class Orphans implements DirtySource {
         long prev = 0;
         for (long ino = head; ino != 0; ) {
             if (out.size() > limit) {
-                throw new DaxException(io.daxfs.api.Errno.EUCLEAN, "orphan list has a cycle");
+                throw new DaxException(io.daxfs.types.Errno.EUCLEAN, "orphan list has a cycle");
             }
             Inode in = inodes.get(ino);
             if (in.orphanPrev != prev) {
-                throw new DaxException(io.daxfs.api.Errno.EUCLEAN, "orphan list: inode " + ino + " has a wrong back link");
+                throw new DaxException(io.daxfs.types.Errno.EUCLEAN, "orphan list: inode " + ino + " has a wrong back link");
             }
             out.add(ino);
             prev = ino;

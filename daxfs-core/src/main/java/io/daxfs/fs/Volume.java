@@ -2,15 +2,15 @@ package io.daxfs.fs;
 
 import io.daxfs.alloc.BlockAllocator;
 import io.daxfs.alloc.InodeAllocator;
-import io.daxfs.api.DaxException;
-import io.daxfs.api.DirEntry;
-import io.daxfs.api.Errno;
-import io.daxfs.api.FileStat;
-import io.daxfs.api.FileType;
-import io.daxfs.api.FormatOptions;
-import io.daxfs.api.FsStat;
-import io.daxfs.api.MountOptions;
-import io.daxfs.api.RenameOption;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.DirEntry;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileStat;
+import io.daxfs.types.FileType;
+import io.daxfs.types.FormatOptions;
+import io.daxfs.types.FsStat;
+import io.daxfs.types.MountOptions;
+import io.daxfs.types.RenameOption;
 import io.daxfs.device.Device;
 import io.daxfs.journal.Journal;
 import io.daxfs.journal.JournalScan;
@@ -109,7 +109,7 @@ public final class Volume {
         progress.progress("format", total, total);
     }
 
-    private static void zeroUnlessZero(Device device, long start, long count, io.daxfs.api.ProgressListener p,
+    private static void zeroUnlessZero(Device device, long start, long count, io.daxfs.types.ProgressListener p,
                                        String phase, long total) {
         MemorySegment seg = device.segment();
         final long chunk = 256; // 1 MiB

@@ -1,6 +1,6 @@
 package io.daxfs.fsck;
 
-import io.daxfs.api.ProgressListener;
+import io.daxfs.types.ProgressListener;
 import io.daxfs.media.Bitmap;
 import io.daxfs.media.Geometry;
 

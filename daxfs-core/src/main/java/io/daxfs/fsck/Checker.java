@@ -1,6 +1,6 @@
 package io.daxfs.fsck;
 
-import io.daxfs.api.ProgressListener;
+import io.daxfs.types.ProgressListener;
 
 /**
  * Runs the checking passes in dependency order over one view of the device. Read-only: it is

@@ -1,9 +1,9 @@
 package io.daxfs.fsck;
 
-import io.daxfs.api.DaxException;
-import io.daxfs.api.Errno;
-import io.daxfs.api.FsckReport;
-import io.daxfs.api.ProgressListener;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FsckReport;
+import io.daxfs.types.ProgressListener;
 import io.daxfs.device.Device;
 import io.daxfs.journal.Journal;
 import io.daxfs.journal.JournalScan;

@@ -1,6 +1,6 @@
 package io.daxfs.fsck;
 
-import io.daxfs.api.FileType;
+import io.daxfs.types.FileType;
 
 /**
  * What the passes learn about one in-use inode: the fields of its record that later passes

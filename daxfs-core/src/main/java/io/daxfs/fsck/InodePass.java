@@ -1,8 +1,8 @@
 package io.daxfs.fsck;
 
-import io.daxfs.api.DaxException;
-import io.daxfs.api.FileType;
-import io.daxfs.api.ProgressListener;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.FileType;
+import io.daxfs.types.ProgressListener;
 import io.daxfs.media.BlockHeader;
 import io.daxfs.media.Extent;
 import io.daxfs.media.Geometry;

@@ -1,7 +1,7 @@
 package io.daxfs.fsck;
 
-import io.daxfs.api.DaxException;
-import io.daxfs.api.ProgressListener;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.ProgressListener;
 import io.daxfs.device.Device;
 import io.daxfs.journal.CommitBuilder;
 import io.daxfs.journal.DirtySource;

@@ -1,6 +1,6 @@
 package io.daxfs.fsck;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import io.daxfs.media.Geometry;
 import io.daxfs.media.Le;
 import io.daxfs.media.Superblock;

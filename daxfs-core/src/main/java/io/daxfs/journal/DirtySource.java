@@ -1,6 +1,6 @@
 package io.daxfs.journal;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 
 /**
  * Something whose in-memory state must reach the device through the journal: an inode, a

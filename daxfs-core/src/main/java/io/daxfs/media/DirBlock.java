@@ -1,8 +1,8 @@
 package io.daxfs.media;
 
-import io.daxfs.api.DaxException;
-import io.daxfs.api.Errno;
-import io.daxfs.api.FileType;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileType;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -1,7 +1,7 @@
 package io.daxfs.media;
 
-import io.daxfs.api.DaxException;
-import io.daxfs.api.Errno;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
 
 /**
  * Where everything lives on a daxfs device. All numbers are 4 KiB block numbers or counts.

@@ -1,5 +1,10 @@
 package io.daxfs.api;
 
+import io.daxfs.types.SetAttr;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileStat;
+import io.daxfs.types.FileType;
+
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -276,10 +281,10 @@ class AttributesSpec extends FsSpec {
         void utimeOmitLeavesATime() throws Exception {
             fs.open("/f", CREATE_NEW, WRITE).close();
             fs.utimes("/f", 111L, 222L);
-            fs.utimes("/f", DaxFileSystem.UTIME_OMIT, 333L);
+            fs.utimes("/f", SetAttr.UTIME_OMIT, 333L);
             assertEquals(111L, fs.stat("/f").atimeNs());
             assertEquals(333L, fs.stat("/f").mtimeNs());
-            fs.utimes("/f", 444L, DaxFileSystem.UTIME_OMIT);
+            fs.utimes("/f", 444L, SetAttr.UTIME_OMIT);
             assertEquals(444L, fs.stat("/f").atimeNs());
             assertEquals(333L, fs.stat("/f").mtimeNs());
         }
@@ -289,12 +294,12 @@ class AttributesSpec extends FsSpec {
             fs.open("/f", CREATE_NEW, WRITE).close();
             fs.utimes("/f", 1L, 2L);
             long before = nowNs();
-            fs.utimes("/f", DaxFileSystem.UTIME_NOW, DaxFileSystem.UTIME_OMIT);
+            fs.utimes("/f", SetAttr.UTIME_NOW, SetAttr.UTIME_OMIT);
             long after = nowNs();
             FileStat st = fs.stat("/f");
             assertTrue(st.atimeNs() >= before - 1_000_000 && st.atimeNs() <= after + 1_000_000);
             assertEquals(2L, st.mtimeNs());
-            fs.utimes("/f", DaxFileSystem.UTIME_OMIT, DaxFileSystem.UTIME_NOW);
+            fs.utimes("/f", SetAttr.UTIME_OMIT, SetAttr.UTIME_NOW);
             assertTrue(fs.stat("/f").mtimeNs() >= before - 1_000_000);
         }
 

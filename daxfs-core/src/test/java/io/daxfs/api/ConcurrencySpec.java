@@ -1,5 +1,8 @@
 package io.daxfs.api;
 
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
+
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -1,5 +1,12 @@
 package io.daxfs.api;
 
+import io.daxfs.types.DaxException;
+import io.daxfs.types.DirEntry;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileStat;
+import io.daxfs.types.FileType;
+import io.daxfs.types.FormatOptions;
+
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 

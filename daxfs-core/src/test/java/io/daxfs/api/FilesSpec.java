@@ -1,5 +1,9 @@
 package io.daxfs.api;
 
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileStat;
+import io.daxfs.types.FileType;
+
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,9 @@
 package io.daxfs.api;
 
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FormatOptions;
+
 import io.daxfs.device.MemoryDevice;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,5 +1,9 @@
 package io.daxfs.api;
 
+import io.daxfs.types.DaxMapMode;
+import io.daxfs.types.DaxStats;
+import io.daxfs.types.FormatOptions;
+
 import io.daxfs.device.MemoryDevice;
 import org.junit.jupiter.api.Test;
 

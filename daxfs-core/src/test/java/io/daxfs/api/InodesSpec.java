@@ -1,5 +1,16 @@
 package io.daxfs.api;
 
+import io.daxfs.types.DaxException;
+import io.daxfs.types.DirEntry;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileStat;
+import io.daxfs.types.FileType;
+import io.daxfs.types.FsckReport;
+import io.daxfs.types.MountOptions;
+import io.daxfs.types.ProgressListener;
+import io.daxfs.types.RenameOption;
+import io.daxfs.types.SetAttr;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -473,7 +484,7 @@ class InodesSpec extends FsSpec {
         s = in.setattr(f, SetAttr.NONE.withMtime(5L));
         assertEquals(1_000_000_007L, s.atimeNs(), "UTIME_OMIT leaves atime");
         assertEquals(5L, s.mtimeNs());
-        s = in.setattr(f, SetAttr.NONE.withAtime(DaxFileSystem.UTIME_NOW));
+        s = in.setattr(f, SetAttr.NONE.withAtime(SetAttr.UTIME_NOW));
         assertTrue(s.atimeNs() >= before.ctimeNs());
         assertEquals(s, fs.stat("/f"));
         assertEquals(0600, fs.stat("/f").permissions());
@@ -510,7 +521,7 @@ class InodesSpec extends FsSpec {
         long f = fs.stat("/f").ino();
         fs.chmod("/f", 0700);
         fs.chown("/f", 11, -1);
-        fs.utimes("/f", DaxFileSystem.UTIME_OMIT, 77L);
+        fs.utimes("/f", SetAttr.UTIME_OMIT, 77L);
         FileStat s = in.getattr(f);
         assertEquals(0700, s.permissions());
         assertEquals(11, s.uid());

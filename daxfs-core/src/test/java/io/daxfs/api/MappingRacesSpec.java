@@ -1,5 +1,14 @@
 package io.daxfs.api;
 
+import io.daxfs.types.DaxException;
+import io.daxfs.types.DaxFaultException;
+import io.daxfs.types.DaxMapMode;
+import io.daxfs.types.DaxMapOption;
+import io.daxfs.types.DaxStats;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FormatOptions;
+import io.daxfs.types.MountOptions;
+
 import io.daxfs.dax.DaxHooks;
 import io.daxfs.dax.Entry;
 import io.daxfs.dax.MappingIndex;

@@ -1,5 +1,12 @@
 package io.daxfs.api;
 
+import io.daxfs.types.DaxException;
+import io.daxfs.types.DaxFaultException;
+import io.daxfs.types.DaxMapMode;
+import io.daxfs.types.DaxMapOption;
+import io.daxfs.types.DaxStats;
+import io.daxfs.types.Errno;
+
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,15 @@
 package io.daxfs.api;
 
+import io.daxfs.types.DaxException;
+import io.daxfs.types.DaxFaultException;
+import io.daxfs.types.DaxMapMode;
+import io.daxfs.types.DaxMapOption;
+import io.daxfs.types.DaxStats;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FormatOptions;
+import io.daxfs.types.FsckReport;
+import io.daxfs.types.ProgressListener;
+
 import io.daxfs.testutil.RetainedDevice;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,13 @@
 package io.daxfs.api;
 
+import io.daxfs.types.DaxException;
+import io.daxfs.types.DirEntry;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileType;
+import io.daxfs.types.FormatOptions;
+import io.daxfs.types.MountOptions;
+import io.daxfs.types.RenameOption;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;

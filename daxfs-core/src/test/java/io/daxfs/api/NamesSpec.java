@@ -1,5 +1,10 @@
 package io.daxfs.api;
 
+import io.daxfs.types.DaxException;
+import io.daxfs.types.DirEntry;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileType;
+
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,7 @@
 package io.daxfs.api;
 
+import io.daxfs.types.Errno;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;

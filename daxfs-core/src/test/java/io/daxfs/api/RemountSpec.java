@@ -1,5 +1,9 @@
 package io.daxfs.api;
 
+import io.daxfs.types.DaxException;
+import io.daxfs.types.DirEntry;
+import io.daxfs.types.RenameOption;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,5 +1,11 @@
 package io.daxfs.api;
 
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FormatOptions;
+import io.daxfs.types.FsStat;
+import io.daxfs.types.MountOptions;
+
 import io.daxfs.device.MemoryDevice;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,5 +1,10 @@
 package io.daxfs.api;
 
+import io.daxfs.types.DirEntry;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileStat;
+import io.daxfs.types.FileType;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,5 +1,10 @@
 package io.daxfs.api;
 
+import io.daxfs.types.DaxException;
+import io.daxfs.types.DirEntry;
+import io.daxfs.types.FormatOptions;
+import io.daxfs.types.MountOptions;
+
 import io.daxfs.device.MemoryDevice;
 import io.daxfs.device.RecordingDevice;
 import io.daxfs.fs.Volume;

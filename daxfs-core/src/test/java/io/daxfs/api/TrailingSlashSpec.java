@@ -1,5 +1,8 @@
 package io.daxfs.api;
 
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileType;
+
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.StandardOpenOption;

@@ -1,5 +1,9 @@
 package io.daxfs.api;
 
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
+import io.daxfs.types.MountOptions;
+
 import io.daxfs.device.MemoryDevice;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,16 +1,16 @@
 package io.daxfs.crash;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.DirEntry;
-import io.daxfs.api.Errno;
-import io.daxfs.api.FileStat;
-import io.daxfs.api.FileType;
-import io.daxfs.api.FsStat;
-import io.daxfs.api.FsckReport;
-import io.daxfs.api.MountOptions;
-import io.daxfs.api.ProgressListener;
+import io.daxfs.types.DirEntry;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileStat;
+import io.daxfs.types.FileType;
+import io.daxfs.types.FsStat;
+import io.daxfs.types.FsckReport;
+import io.daxfs.types.MountOptions;
+import io.daxfs.types.ProgressListener;
 import io.daxfs.crash.FsModel.Entry;
 import io.daxfs.crash.FsModel.Kind;
 import io.daxfs.crash.FsModel.Node;

@@ -2,7 +2,7 @@ package io.daxfs.crash;
 
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.FormatOptions;
+import io.daxfs.types.FormatOptions;
 import io.daxfs.device.RecordingDevice;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,7 +1,7 @@
 package io.daxfs.crash;
 
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.FormatOptions;
+import io.daxfs.types.FormatOptions;
 import io.daxfs.device.RecordingDevice;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,12 +1,12 @@
 package io.daxfs.crash;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.DirEntry;
-import io.daxfs.api.FormatOptions;
-import io.daxfs.api.FsckReport;
-import io.daxfs.api.ProgressListener;
+import io.daxfs.types.DirEntry;
+import io.daxfs.types.FormatOptions;
+import io.daxfs.types.FsckReport;
+import io.daxfs.types.ProgressListener;
 import io.daxfs.device.RecordingDevice;
 import io.daxfs.testutil.RetainedDevice;
 import org.junit.jupiter.api.Test;

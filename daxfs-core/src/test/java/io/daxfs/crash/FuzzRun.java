@@ -1,13 +1,13 @@
 package io.daxfs.crash;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.DirEntry;
-import io.daxfs.api.FileStat;
-import io.daxfs.api.FileType;
-import io.daxfs.api.FsckReport;
-import io.daxfs.api.ProgressListener;
+import io.daxfs.types.DirEntry;
+import io.daxfs.types.FileStat;
+import io.daxfs.types.FileType;
+import io.daxfs.types.FsckReport;
+import io.daxfs.types.ProgressListener;
 import io.daxfs.testutil.RetainedDevice;
 
 import java.io.IOException;
@@ -127,7 +127,7 @@ final class FuzzRun implements AutoCloseable {
     }
 
     private void note(DaxException e) {
-        if (e.errno() == io.daxfs.api.Errno.EUCLEAN) {
+        if (e.errno() == io.daxfs.types.Errno.EUCLEAN) {
             lazyErrors++;
         }
     }

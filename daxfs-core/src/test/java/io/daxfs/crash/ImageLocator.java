@@ -1,7 +1,7 @@
 package io.daxfs.crash;
 
-import io.daxfs.api.DaxException;
-import io.daxfs.api.FileType;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.FileType;
 import io.daxfs.journal.JournalScan;
 import io.daxfs.media.BlockHeader;
 import io.daxfs.media.Extent;

@@ -1,9 +1,9 @@
 package io.daxfs.crash;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.RenameOption;
+import io.daxfs.types.RenameOption;
 import io.daxfs.crash.FsModel.Entry;
 import io.daxfs.crash.FsModel.Kind;
 import io.daxfs.crash.FsModel.Node;
@@ -199,7 +199,7 @@ final class ModelFs {
             try {
                 done[0] = h.file.write(pos, MemorySegment.ofArray(next).asSlice(pos, len));
             } catch (DaxException e) {
-                if (e.errno() != io.daxfs.api.Errno.ENOSPC) {
+                if (e.errno() != io.daxfs.types.Errno.ENOSPC) {
                     throw e;
                 }
             }

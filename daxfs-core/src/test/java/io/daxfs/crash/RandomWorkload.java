@@ -1,7 +1,7 @@
 package io.daxfs.crash;
 
-import io.daxfs.api.DaxException;
-import io.daxfs.api.RenameOption;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.RenameOption;
 import io.daxfs.crash.FsModel.Entry;
 import io.daxfs.crash.FsModel.Kind;
 

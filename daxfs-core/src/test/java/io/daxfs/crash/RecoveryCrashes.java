@@ -1,6 +1,6 @@
 package io.daxfs.crash;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFileSystem;
 import io.daxfs.device.RecordingDevice;
 

@@ -1,6 +1,6 @@
 package io.daxfs.device;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,9 +1,9 @@
 package io.daxfs.device;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.Errno;
-import io.daxfs.api.MountOptions;
+import io.daxfs.types.Errno;
+import io.daxfs.types.MountOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +26,7 @@ class ImageLockTest {
             assertEquals(Errno.EBUSY, assertThrows(DaxException.class,
                     () -> DaxFileSystem.mount(img, MountOptions.DEFAULT.withReadOnly(true))).errno());
             assertEquals(Errno.EBUSY, assertThrows(DaxException.class,
-                    () -> DaxFileSystem.fsck(img, false, io.daxfs.api.ProgressListener.NONE)).errno());
+                    () -> DaxFileSystem.fsck(img, false, io.daxfs.types.ProgressListener.NONE)).errno());
         }
         try (DaxFileSystem fs = DaxFileSystem.mount(img)) {
             assertTrue(fs.exists("/x"));
@@ -39,7 +39,7 @@ class ImageLockTest {
         DaxFileSystem.format(img, 16 << 20).close();
         MountOptions ro = MountOptions.DEFAULT.withReadOnly(true);
         try (DaxFileSystem a = DaxFileSystem.mount(img, ro); DaxFileSystem b = DaxFileSystem.mount(img, ro)) {
-            assertTrue(DaxFileSystem.fsck(img, false, io.daxfs.api.ProgressListener.NONE).clean());
+            assertTrue(DaxFileSystem.fsck(img, false, io.daxfs.types.ProgressListener.NONE).clean());
             assertEquals(Errno.EBUSY, assertThrows(DaxException.class, () -> DaxFileSystem.mount(img)).errno());
         }
     }

@@ -1,6 +1,7 @@
 package io.daxfs.fs;
 
 import io.daxfs.api.*;
+import io.daxfs.types.*;
 import io.daxfs.device.MemoryDevice;
 import org.junit.jupiter.api.Test;
 

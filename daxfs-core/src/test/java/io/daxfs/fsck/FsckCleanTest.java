@@ -2,9 +2,9 @@ package io.daxfs.fsck;
 
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.FormatOptions;
-import io.daxfs.api.FsckReport;
-import io.daxfs.api.ProgressListener;
+import io.daxfs.types.FormatOptions;
+import io.daxfs.types.FsckReport;
+import io.daxfs.types.ProgressListener;
 import io.daxfs.device.MemoryDevice;
 import io.daxfs.device.RecordingDevice;
 import io.daxfs.media.Geometry;

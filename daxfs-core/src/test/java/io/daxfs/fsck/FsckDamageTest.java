@@ -1,10 +1,10 @@
 package io.daxfs.fsck;
 
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.FileType;
-import io.daxfs.api.FormatOptions;
-import io.daxfs.api.FsckReport;
-import io.daxfs.api.ProgressListener;
+import io.daxfs.types.FileType;
+import io.daxfs.types.FormatOptions;
+import io.daxfs.types.FsckReport;
+import io.daxfs.types.ProgressListener;
 import io.daxfs.media.BlockHeader;
 import io.daxfs.media.DirBlock;
 import io.daxfs.media.Extent;

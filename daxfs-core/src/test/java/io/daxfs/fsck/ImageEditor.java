@@ -1,6 +1,6 @@
 package io.daxfs.fsck;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import io.daxfs.media.Bitmap;
 import io.daxfs.media.BlockHeader;
 import io.daxfs.media.DirBlock;

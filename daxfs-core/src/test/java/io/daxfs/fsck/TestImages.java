@@ -1,9 +1,9 @@
 package io.daxfs.fsck;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.FormatOptions;
+import io.daxfs.types.FormatOptions;
 import io.daxfs.testutil.RetainedDevice;
 
 import java.lang.foreign.MemorySegment;

@@ -1,6 +1,6 @@
 package io.daxfs.model;
 
-import io.daxfs.api.Errno;
+import io.daxfs.types.Errno;
 
 /**
  * Which calls daxfs must refuse, and with which errno: the argument rules of the API (Linux's

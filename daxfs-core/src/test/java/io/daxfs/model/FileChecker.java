@@ -1,11 +1,11 @@
 package io.daxfs.model;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.Errno;
-import io.daxfs.api.FileStat;
-import io.daxfs.api.FileType;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileStat;
+import io.daxfs.types.FileType;
 import io.daxfs.fs.BlockMapping;
 import io.daxfs.media.InodeRecord;
 

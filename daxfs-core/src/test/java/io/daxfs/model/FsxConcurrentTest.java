@@ -1,10 +1,10 @@
 package io.daxfs.model;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.Errno;
-import io.daxfs.api.MountOptions;
+import io.daxfs.types.Errno;
+import io.daxfs.types.MountOptions;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.daxfs.model;
 
-import io.daxfs.api.MountOptions;
+import io.daxfs.types.MountOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,6 +1,6 @@
 package io.daxfs.model;
 
-import io.daxfs.api.MountOptions;
+import io.daxfs.types.MountOptions;
 
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,15 +1,15 @@
 package io.daxfs.model;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
-import io.daxfs.api.DaxFaultException;
+import io.daxfs.types.DaxFaultException;
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.DaxMapMode;
-import io.daxfs.api.DaxMapOption;
+import io.daxfs.types.DaxMapMode;
+import io.daxfs.types.DaxMapOption;
 import io.daxfs.api.DaxMapping;
-import io.daxfs.api.DirEntry;
-import io.daxfs.api.Errno;
-import io.daxfs.api.FsStat;
+import io.daxfs.types.DirEntry;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FsStat;
 import io.daxfs.model.Op.Kind;
 
 import java.lang.foreign.MemorySegment;

@@ -2,7 +2,7 @@ package io.daxfs.model;
 
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.MountOptions;
+import io.daxfs.types.MountOptions;
 import io.daxfs.fs.BlockMapping;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

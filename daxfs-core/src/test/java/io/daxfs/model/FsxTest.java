@@ -1,6 +1,6 @@
 package io.daxfs.model;
 
-import io.daxfs.api.MountOptions;
+import io.daxfs.types.MountOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,16 +1,16 @@
 package io.daxfs.fuse;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
 import io.daxfs.api.DaxInodes;
-import io.daxfs.api.DirEntry;
-import io.daxfs.api.Errno;
-import io.daxfs.api.FileStat;
-import io.daxfs.api.FileType;
-import io.daxfs.api.FsStat;
-import io.daxfs.api.RenameOption;
-import io.daxfs.api.SetAttr;
+import io.daxfs.types.DirEntry;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileStat;
+import io.daxfs.types.FileType;
+import io.daxfs.types.FsStat;
+import io.daxfs.types.RenameOption;
+import io.daxfs.types.SetAttr;
 import io.daxfs.fuse.lowlevel.FileInfo;
 import io.daxfs.fuse.lowlevel.FuseOperations;
 import io.daxfs.fuse.lowlevel.FuseRequest;
@@ -167,12 +167,12 @@ public final class DaxFuseOperations implements FuseOperations {
             s = s.withSize(v.size());
         }
         if (a.has(FuseOperations.AttrChange.ATIME_NOW)) {
-            s = s.withAtime(DaxFileSystem.UTIME_NOW);
+            s = s.withAtime(SetAttr.UTIME_NOW);
         } else if (a.has(FuseOperations.AttrChange.ATIME)) {
             s = s.withAtime(v.atimeNs());
         }
         if (a.has(FuseOperations.AttrChange.MTIME_NOW)) {
-            s = s.withMtime(DaxFileSystem.UTIME_NOW);
+            s = s.withMtime(SetAttr.UTIME_NOW);
         } else if (a.has(FuseOperations.AttrChange.MTIME)) {
             s = s.withMtime(v.mtimeNs());
         }

@@ -1,6 +1,6 @@
 package io.daxfs.fuse;
 
-import io.daxfs.api.DaxException;
+import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
 
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,7 +1,7 @@
 package io.daxfs.cli.bench;
 
-import io.daxfs.api.DaxException;
-import io.daxfs.api.Errno;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
 import io.daxfs.cli.Sizes;
 
 import java.io.IOException;

@@ -2,7 +2,7 @@ package io.daxfs.cli.bench;
 
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.FormatOptions;
+import io.daxfs.types.FormatOptions;
 import io.daxfs.device.MemoryDevice;
 
 import java.io.IOException;

@@ -2,11 +2,11 @@ package io.daxfs.cli.bench;
 
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.DaxMapMode;
-import io.daxfs.api.DaxMapOption;
+import io.daxfs.types.DaxMapMode;
+import io.daxfs.types.DaxMapOption;
 import io.daxfs.api.DaxMapping;
-import io.daxfs.api.DaxStats;
-import io.daxfs.api.FormatOptions;
+import io.daxfs.types.DaxStats;
+import io.daxfs.types.FormatOptions;
 import io.daxfs.device.MemoryDevice;
 
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.daxfs.cli.mount;
 
 import io.daxfs.api.DaxFileSystem;
-import io.daxfs.api.FsckReport;
+import io.daxfs.types.FsckReport;
 import io.daxfs.cli.Cli;
 import io.daxfs.cli.CliEnv;
 import io.daxfs.fuse.lowlevel.FuseSession;
@@ -116,7 +116,7 @@ public final class FuseMount implements AutoCloseable {
 
     /** fsck of the image (the server must have exited). */
     public FsckReport fsck() throws Exception {
-        return DaxFileSystem.fsck(image, false, io.daxfs.api.ProgressListener.NONE);
+        return DaxFileSystem.fsck(image, false, io.daxfs.types.ProgressListener.NONE);
     }
 
     public String serverLog() {

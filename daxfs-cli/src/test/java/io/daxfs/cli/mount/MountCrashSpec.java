@@ -1,6 +1,6 @@
 package io.daxfs.cli.mount;
 
-import io.daxfs.api.FsckReport;
+import io.daxfs.types.FsckReport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

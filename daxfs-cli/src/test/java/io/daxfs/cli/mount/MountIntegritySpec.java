@@ -1,7 +1,7 @@
 package io.daxfs.cli.mount;
 
 import com.sun.nio.file.ExtendedOpenOption;
-import io.daxfs.api.FsckReport;
+import io.daxfs.types.FsckReport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

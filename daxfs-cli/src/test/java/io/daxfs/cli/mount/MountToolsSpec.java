@@ -1,6 +1,6 @@
 package io.daxfs.cli.mount;
 
-import io.daxfs.api.FsckReport;
+import io.daxfs.types.FsckReport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,5 @@
-package io.daxfs.api;
+package io.daxfs.types;
+
 
 /** The kinds of file daxfs stores, with their POSIX {@code S_IFMT} bits. */
 public enum FileType {

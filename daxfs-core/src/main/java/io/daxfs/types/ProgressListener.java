@@ -1,4 +1,5 @@
-package io.daxfs.api;
+package io.daxfs.types;
+
 
 /** Receives progress of a long operation (format, fsck, copy). Called from the working thread. */
 @FunctionalInterface

@@ -1,9 +1,10 @@
-package io.daxfs.api;
+package io.daxfs.types;
+
 
 import java.util.Map;
 
 /**
- * DAX event counters of a mounted file system, since mount ({@link DaxFileSystem#stats()}).
+ * DAX event counters of a mounted file system, since mount ({@link io.daxfs.api.DaxFileSystem#stats()}).
  *
  * @param faults4k          4 KiB faults handled
  * @param faults2m          2 MiB faults that installed a 2 MiB window

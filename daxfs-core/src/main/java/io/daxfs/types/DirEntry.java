@@ -1,4 +1,5 @@
-package io.daxfs.api;
+package io.daxfs.types;
+
 
 /**
  * One directory entry. {@code cookie} is a stable position: listing again from that cookie

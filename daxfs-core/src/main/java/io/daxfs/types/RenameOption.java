@@ -1,4 +1,5 @@
-package io.daxfs.api;
+package io.daxfs.types;
+
 
 /** Flags of {@code rename}, as Linux {@code renameat2} has them. */
 public enum RenameOption {

@@ -1,9 +1,10 @@
-package io.daxfs.api;
+package io.daxfs.types;
+
 
 import java.lang.foreign.MemorySegment;
 
 /**
- * Receives the result of {@link DaxFile#readInPlace}: the bytes read, as {@code count} pieces in
+ * Receives the result of {@link io.daxfs.api.DaxFile#readInPlace}: the bytes read, as {@code count} pieces in
  * file order. Piece {@code i} is {@code lengths[i]} bytes: {@code segments[i]} is a slice of
  * device memory holding them, or null for a hole ({@code lengths[i]} zero bytes).
  *

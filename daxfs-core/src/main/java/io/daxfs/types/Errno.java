@@ -1,4 +1,5 @@
-package io.daxfs.api;
+package io.daxfs.types;
+
 
 /**
  * POSIX-style error codes carried by {@link DaxException}. The numeric values are the Linux

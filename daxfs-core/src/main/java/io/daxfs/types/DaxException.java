@@ -1,4 +1,5 @@
-package io.daxfs.api;
+package io.daxfs.types;
+
 
 import java.io.IOException;
 

@@ -1,4 +1,5 @@
-package io.daxfs.api;
+package io.daxfs.types;
+
 
 /**
  * Geometry choices for {@code format}. Zero means "pick the default for this size".

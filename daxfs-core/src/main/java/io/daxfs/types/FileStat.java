@@ -1,4 +1,5 @@
-package io.daxfs.api;
+package io.daxfs.types;
+
 
 /**
  * What {@code stat} reports. {@code mode} is the full POSIX mode (type bits and permission bits);

@@ -51,8 +51,7 @@ final class Fixture {
         long size = fileBytes + fileBytes / 8 + (64L << 20);
         size = (size + HUGE - 1) / HUGE * HUGE;
         DaxFileSystem fs = DaxFileSystem.format(image, size);
-        MemorySegment device = fs.device().segment();
-        device.load(); // page every block in (reads only: the image is not changed)
+        fs.prefault(); // page every block in (reads only: the image is not changed)
         return new Dax(fs, image);
     }
 

@@ -5,7 +5,6 @@ import io.daxfs.api.DaxFileSystem;
 import io.daxfs.types.Errno;
 import io.daxfs.types.FormatOptions;
 import io.daxfs.types.FsStat;
-import io.daxfs.device.Devices;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -89,7 +88,7 @@ final class MkfsCommand implements Callable<Integer> {
 
     private DaxFileSystem format(FormatOptions options, boolean created) throws DaxException {
         if (size == null) {
-            return DaxFileSystem.format(Devices.open(image, false), options);
+            return DaxFileSystem.formatDevice(image, options);
         }
         try {
             return DaxFileSystem.format(image, size, options);

@@ -166,8 +166,8 @@ public final class DaxFile implements AutoCloseable {
         return file.stat();
     }
 
-    /** Internal: the open file behind this handle (for the nio provider, FUSE and the DAX layer). */
-    public OpenFile internal() {
+    /** The open file behind this handle. Internal (tests reach it through their bridge). */
+    OpenFile openFile() {
         return file;
     }
 

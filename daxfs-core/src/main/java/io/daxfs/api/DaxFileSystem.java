@@ -15,12 +15,15 @@ import io.daxfs.types.RenameOption;
 import io.daxfs.device.Device;
 import io.daxfs.device.Devices;
 import io.daxfs.device.ImageFileDevice;
+import io.daxfs.device.MemoryDevice;
 import io.daxfs.dax.DaxCounters;
 import io.daxfs.dax.DaxHooks;
 import io.daxfs.dax.DaxLayer;
 import io.daxfs.fs.Volume;
 import io.daxfs.fsck.Fsck;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.List;
@@ -74,10 +77,31 @@ public final class DaxFileSystem implements AutoCloseable {
     }
 
     /**
-     * Formats {@code device} and mounts it. The file system takes ownership of the device and
-     * closes it on {@link #close()}.
+     * Formats the whole of an existing device-DAX device ({@code /dev/daxX.Y}) or image file, at
+     * its current size, and mounts it. Whatever was on it is lost.
      */
-    public static DaxFileSystem format(Device device, FormatOptions options) throws DaxException {
+    public static DaxFileSystem formatDevice(Path device, FormatOptions options) throws DaxException {
+        return formatOwned(Devices.open(device, false), options);
+    }
+
+    /**
+     * Formats a file system in anonymous process memory and mounts it: as fast as daxfs gets,
+     * and gone when it is closed (for tests, benchmarks and scratch space).
+     */
+    public static DaxFileSystem formatMemory(long size, FormatOptions options) throws DaxException {
+        return formatOwned(MemoryDevice.allocate(size), options);
+    }
+
+    /** {@link #formatMemory(long, FormatOptions)} with the default options. */
+    public static DaxFileSystem formatMemory(long size) throws DaxException {
+        return formatMemory(size, FormatOptions.DEFAULT);
+    }
+
+    /**
+     * Formats {@code device} and mounts it, taking ownership of the device (it is closed on
+     * {@link #close()}). Internal: the public entry points name a path or memory.
+     */
+    static DaxFileSystem format(Device device, FormatOptions options) throws DaxException {
         return formatOwned(device, options);
     }
 
@@ -114,16 +138,11 @@ public final class DaxFileSystem implements AutoCloseable {
         }
     }
 
-    /** Mounts an already opened device, taking ownership of it. */
-    public static DaxFileSystem mount(Device device, MountOptions options) throws DaxException {
-        return mount(device, options, DaxHooks.NONE);
-    }
-
     /**
-     * As {@link #mount(Device, MountOptions)}, with {@code hooks} called at the entry-lock
-     * points of the DAX layer: for tests that force interleavings, not for production use.
+     * Mounts an already opened device, taking ownership of it, with {@code hooks} called at the
+     * entry-lock points of the DAX layer. Internal: tests force interleavings with the hooks.
      */
-    public static DaxFileSystem mount(Device device, MountOptions options, DaxHooks hooks) throws DaxException {
+    static DaxFileSystem mount(Device device, MountOptions options, DaxHooks hooks) throws DaxException {
         try {
             return new DaxFileSystem(Volume.mount(device, options, true), hooks);
         } catch (DaxException | RuntimeException | Error e) {
@@ -142,8 +161,8 @@ public final class DaxFileSystem implements AutoCloseable {
         }
     }
 
-    /** Checks an open, unmounted device. */
-    public static FsckReport fsck(Device device, boolean repair, ProgressListener progress) throws DaxException {
+    /** Checks an open, unmounted device. Internal: the public entry point names a path. */
+    static FsckReport fsck(Device device, boolean repair, ProgressListener progress) throws DaxException {
         return Fsck.check(device, repair, progress);
     }
 
@@ -259,10 +278,27 @@ public final class DaxFileSystem implements AutoCloseable {
         return volume.isReadOnly();
     }
 
-    /** The device this file system lives on. */
-    public Device device() {
-        return volume.device();
+    /**
+     * Touches every page of the device, so that later accesses take no page fault of the host
+     * (as MAP_POPULATE would): for benchmarks and for latency-sensitive start-up. Nothing on the
+     * device changes.
+     */
+    public void prefault() {
+        MemorySegment device = volume.device().segment();
+        if (device.isMapped()) {
+            device.load();
+        } else {
+            long sum = 0;
+            for (long off = 0; off < device.byteSize(); off += 4096) {
+                sum += device.get(ValueLayout.JAVA_BYTE, off);
+            }
+            prefaultSink = sum;
+        }
     }
+
+    /** Keeps the JIT from dropping {@link #prefault}'s loads of unmapped memory. */
+    @SuppressWarnings("unused")
+    private static volatile long prefaultSink;
 
     /** DAX event counters since mount: faults by size, fallbacks by reason, revocations, writeback. */
     public DaxStats stats() {
@@ -274,13 +310,18 @@ public final class DaxFileSystem implements AutoCloseable {
                 c.writebackFlushes(), c.copyOnWrite(), c.syncCommits(), dax.entryLocks().waits(), c.sigbus());
     }
 
-    /** Internal: the DAX layer (for tests and benchmarks). */
-    public DaxLayer dax() {
+    /** The device this file system lives on. Internal (tests reach it through their bridge). */
+    Device device() {
+        return volume.device();
+    }
+
+    /** The DAX layer. Internal (tests reach it through their bridge). */
+    DaxLayer dax() {
         return dax;
     }
 
-    /** Internal: the volume behind this facade (for the nio provider, FUSE and tests). */
-    public Volume volume() {
+    /** The volume behind this facade. Internal (tests reach it through their bridge). */
+    Volume volume() {
         return volume;
     }
 

@@ -4,7 +4,6 @@ import io.daxfs.types.DaxException;
 import io.daxfs.types.Errno;
 import io.daxfs.types.FormatOptions;
 
-import io.daxfs.device.MemoryDevice;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.function.Executable;
@@ -36,7 +35,7 @@ abstract class FsSpec {
 
     @BeforeEach
     final void formatFresh() throws Exception {
-        fs = DaxFileSystem.format(MemoryDevice.allocate(deviceSize()), FormatOptions.DEFAULT);
+        fs = DaxFileSystem.formatMemory(deviceSize());
     }
 
     @AfterEach
@@ -125,6 +124,6 @@ abstract class FsSpec {
     /** Commits and checkpoints, so that every deferred free has been released. */
     void checkpoint() throws DaxException {
         fs.sync();
-        fs.volume().journal().checkpoint();
+        Internals.volume(fs).journal().checkpoint();
     }
 }

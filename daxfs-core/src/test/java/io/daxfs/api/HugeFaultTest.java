@@ -4,7 +4,6 @@ import io.daxfs.types.DaxMapMode;
 import io.daxfs.types.DaxStats;
 import io.daxfs.types.FormatOptions;
 
-import io.daxfs.device.MemoryDevice;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -31,7 +30,7 @@ class HugeFaultTest {
     @Test
     void aOneGibFileIsMappedWith2MibFaultsOnly() throws Exception {
         long t0 = System.nanoTime();
-        try (DaxFileSystem fs = DaxFileSystem.format(MemoryDevice.allocate(GIB + GIB / 4), FormatOptions.DEFAULT);
+        try (DaxFileSystem fs = DaxFileSystem.formatMemory(GIB + GIB / 4);
              DaxFile f = fs.open("/huge", StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             f.allocate(0, GIB, false);
             assertEquals(GIB, f.size());

@@ -226,7 +226,7 @@ class MappingRacesSpec extends FsSpec {
 
         // Meanwhile the block is still the file's: not freed, and not handed to anyone else.
         assertEquals(free0, freeBlocks());
-        fs.volume().journal().checkpoint();
+        Internals.volume(fs).journal().checkpoint();
         DaxFile g = fs.open("/g", CREATE, READ, WRITE);
         long gSize = fillFreeSpace(g, 71);
         assertTrue(gSize > 0);
@@ -262,7 +262,7 @@ class MappingRacesSpec extends FsSpec {
         long pfn = devOff >>> 12;
         DaxPin pin = pin(m, 2 * BLOCK, 8);
         m.close(); // unmapped: every window revoked; only the pin holds the page
-        PageRefs refs = fs.dax().pageRefs();
+        PageRefs refs = Internals.dax(fs).pageRefs();
         assertEquals(0, refs.mapcount(pfn), "no mapping left");
         assertTrue(refs.isBusy(pfn, PageRefs.ORDER_4K), "but still pinned");
 
@@ -426,7 +426,7 @@ class MappingRacesSpec extends FsSpec {
         rec.persist(devOff, 8); // the application flushes just its store's line (clwb + sfence)
 
         // Power fails: nothing else was written back.
-        try (DaxFileSystem crashed = DaxFileSystem.mount(MemoryDevice.copyOf(rec.durableImage()), MountOptions.DEFAULT);
+        try (DaxFileSystem crashed = Internals.mount(MemoryDevice.copyOf(rec.durableImage()), MountOptions.DEFAULT);
              DaxFile g = crashed.open("/f", READ)) {
             assertEquals(8 * BLOCK, g.size());
             assertEquals(SECTORS_PER_BLOCK, g.stat().blocks(), "the block allocated by the fault is reachable");
@@ -664,7 +664,7 @@ class MappingRacesSpec extends FsSpec {
     }
 
     private MappingIndex index(DaxFile f) {
-        MappingIndex idx = fs.dax().indexOf(f.internal().inode());
+        MappingIndex idx = Internals.dax(fs).indexOf(Internals.openFile(f).inode());
         assertNotNull(idx, "the file was never mapped");
         return idx;
     }

@@ -6,7 +6,6 @@ import io.daxfs.types.FormatOptions;
 import io.daxfs.types.FsStat;
 import io.daxfs.types.MountOptions;
 
-import io.daxfs.device.MemoryDevice;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,8 +38,7 @@ class StatfsSpec extends FsSpec {
 
     @Test
     void theInodeCountCanBeChosenAtFormat() throws Exception {
-        try (DaxFileSystem small = DaxFileSystem.format(MemoryDevice.allocate(16L << 20),
-                FormatOptions.DEFAULT.withInodes(2048))) {
+        try (DaxFileSystem small = DaxFileSystem.formatMemory(16L << 20, FormatOptions.DEFAULT.withInodes(2048))) {
             FsStat st = small.statfs();
             assertEquals(2047, st.totalInodes(), "inode 0 is never used");
             assertEquals(2046, st.freeInodes());
@@ -85,7 +83,7 @@ class StatfsSpec extends FsSpec {
     @Test
     void runningOutOfInodesIsENOSPCAndFreeingOneHelps() throws Exception {
         fs.close();
-        fs = DaxFileSystem.format(MemoryDevice.allocate(8L << 20), FormatOptions.DEFAULT.withInodes(64));
+        fs = DaxFileSystem.formatMemory(8L << 20, FormatOptions.DEFAULT.withInodes(64));
         long free = freeInodes();
         List<String> made = new ArrayList<>();
         DaxException full = null;
@@ -142,7 +140,7 @@ class StatfsSpec extends FsSpec {
             a.open("/d/g", CREATE, WRITE).close();
             a.unlink("/d/g");
             a.sync();
-            a.volume().journal().checkpoint();
+            Internals.volume(a).journal().checkpoint();
             before = a.statfs();
         }
         try (DaxFileSystem b = DaxFileSystem.mount(image)) {

@@ -62,7 +62,7 @@ class SyncSpec extends FsSpec {
 
         /** Mounts what the medium would hold after a power failure now. */
         private DaxFileSystem afterPowerFailure(RecordingDevice dev) throws DaxException {
-            return DaxFileSystem.mount(MemoryDevice.copyOf(dev.durableImage()), MountOptions.DEFAULT);
+            return Internals.mount(MemoryDevice.copyOf(dev.durableImage()), MountOptions.DEFAULT);
         }
 
         @Test
@@ -173,7 +173,7 @@ class SyncSpec extends FsSpec {
             fs.close();
             RecordingDevice dev = RecordingDevice.allocate(64L << 20);
             Volume.format(dev, FormatOptions.DEFAULT);
-            fs = DaxFileSystem.mount(dev, MountOptions.DEFAULT.withCommitIntervalMs(20));
+            fs = Internals.mount(dev, MountOptions.DEFAULT.withCommitIntervalMs(20));
             fs.mkdir("/made-by-timer");
             long deadline = System.nanoTime() + 10_000_000_000L;
             boolean durable = false;
@@ -210,7 +210,7 @@ class SyncSpec extends FsSpec {
             fs.close();
             RecordingDevice dev = RecordingDevice.allocate(64L << 20);
             Volume.format(dev, FormatOptions.DEFAULT);
-            fs = DaxFileSystem.mount(dev, MountOptions.DEFAULT.withCommitIntervalMs(0));
+            fs = Internals.mount(dev, MountOptions.DEFAULT.withCommitIntervalMs(0));
             fs.mkdir("/not-synced");
             try (DaxFileSystem crashed = afterPowerFailure(dev)) {
                 assertFalse(crashed.exists("/not-synced"), "interval 0: nothing is committed before a sync");

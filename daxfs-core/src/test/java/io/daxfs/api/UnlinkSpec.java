@@ -170,7 +170,7 @@ class UnlinkSpec extends FsSpec {
         try (DaxFileSystem a = DaxFileSystem.format(image, 64L << 20)) {
             a.open("/placeholder", CREATE_NEW, WRITE).close();
             a.sync();
-            a.volume().journal().checkpoint();
+            Internals.volume(a).journal().checkpoint();
             blocks = a.statfs().freeBlocks();
             inodes = a.statfs().freeInodes();
             DaxFile f = a.open("/f", CREATE, WRITE);
@@ -193,7 +193,7 @@ class UnlinkSpec extends FsSpec {
         MemorySegment crashed = MemorySegment.ofArray(new byte[(int) fs.device().size()]);
         MemorySegment.copy(fs.device().segment(), 0, crashed, 0, crashed.byteSize());
         f.close();
-        try (DaxFileSystem after = DaxFileSystem.mount(MemoryDevice.copyOf(crashed), MountOptions.DEFAULT)) {
+        try (DaxFileSystem after = Internals.mount(MemoryDevice.copyOf(crashed), MountOptions.DEFAULT)) {
             assertEquals(baseBlocks, after.statfs().freeBlocks(), "mount frees the orphan's blocks");
             assertEquals(baseInodes, after.statfs().freeInodes(), "and its inode");
             assertEquals(1, after.readdir("/").size());
@@ -227,7 +227,7 @@ class UnlinkSpec extends FsSpec {
             f.close();
         }
         assertAllSpaceFree();
-        try (DaxFileSystem after = DaxFileSystem.mount(MemoryDevice.copyOf(crashed), MountOptions.DEFAULT)) {
+        try (DaxFileSystem after = Internals.mount(MemoryDevice.copyOf(crashed), MountOptions.DEFAULT)) {
             assertEquals(baseBlocks, after.statfs().freeBlocks());
             assertEquals(baseInodes, after.statfs().freeInodes());
             // A second crash-mount cycle finds a clean orphan list.
@@ -244,7 +244,7 @@ class UnlinkSpec extends FsSpec {
             fs.rename("/winner", "/victim");
             MemorySegment crashed = crashCopy();
             assertArrayEquals(pattern(300_000, 9), readAll(f));
-            try (DaxFileSystem after = DaxFileSystem.mount(MemoryDevice.copyOf(crashed), MountOptions.DEFAULT)) {
+            try (DaxFileSystem after = Internals.mount(MemoryDevice.copyOf(crashed), MountOptions.DEFAULT)) {
                 assertEquals(baseBlocks - winnerBlocks, after.statfs().freeBlocks());
                 assertEquals(baseInodes - 1, after.statfs().freeInodes());
             }

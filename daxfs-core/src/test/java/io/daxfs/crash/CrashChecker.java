@@ -1,5 +1,6 @@
 package io.daxfs.crash;
 
+import io.daxfs.api.Internals;
 import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
@@ -81,7 +82,7 @@ final class CrashChecker {
         nanos[1] += t2 - t1;
         DaxFileSystem fs;
         try {
-            fs = DaxFileSystem.mount(mem, MOUNT);
+            fs = Internals.mount(mem, MOUNT);
         } catch (DaxException | RuntimeException e) {
             problems.add("mount failed: " + describe(e));
             return problems;
@@ -133,7 +134,7 @@ final class CrashChecker {
     /** Runs fsck without repair; with {@code original}, also checks that it wrote nothing. */
     private void fsck(Device dev, MemorySegment original, String when, List<String> problems) {
         try {
-            FsckReport r = DaxFileSystem.fsck(dev, false, ProgressListener.NONE);
+            FsckReport r = Internals.fsck(dev, false, ProgressListener.NONE);
             if (!r.clean()) {
                 problems.add("fsck " + when + ": " + r.problems());
             }
@@ -204,7 +205,7 @@ final class CrashChecker {
             }
         }
         FsStat s = fs.statfs();
-        long metadata = fs.volume().geometry().dataStart();
+        long metadata = Internals.volume(fs).geometry().dataStart();
         long used = s.totalBlocks() - s.freeBlocks();
         if (used != metadata + ownedBlocks) {
             problems.add("block accounting: " + used + " blocks in use, but metadata (" + metadata

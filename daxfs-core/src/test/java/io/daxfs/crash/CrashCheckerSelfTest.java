@@ -1,5 +1,6 @@
 package io.daxfs.crash;
 
+import io.daxfs.api.Internals;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
 import io.daxfs.types.FormatOptions;
@@ -28,8 +29,8 @@ class CrashCheckerSelfTest {
     @BeforeEach
     void setUp() throws Exception {
         dev = RecordingDevice.allocate(8L << 20);
-        DaxFileSystem.format(new NonClosingDevice(dev), FormatOptions.DEFAULT).close();
-        fs = DaxFileSystem.mount(new NonClosingDevice(dev), CrashChecker.MOUNT);
+        Internals.format(new NonClosingDevice(dev), FormatOptions.DEFAULT).close();
+        fs = Internals.mount(new NonClosingDevice(dev), CrashChecker.MOUNT);
         m = new ModelFs(fs);
         checker = new CrashChecker(m.model);
         m.mkdir("/d");

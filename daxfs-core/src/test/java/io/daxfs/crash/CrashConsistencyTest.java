@@ -1,5 +1,6 @@
 package io.daxfs.crash;
 
+import io.daxfs.api.Internals;
 import io.daxfs.api.DaxFileSystem;
 import io.daxfs.types.FormatOptions;
 import io.daxfs.device.RecordingDevice;
@@ -63,8 +64,8 @@ class CrashConsistencyTest {
         RecordingDevice dev = RecordingDevice.allocate(SIZE);
         CrashPoints points = null;
         try {
-            DaxFileSystem.format(new NonClosingDevice(dev), FormatOptions.DEFAULT).close();
-            DaxFileSystem fs = DaxFileSystem.mount(new NonClosingDevice(dev), CrashChecker.MOUNT);
+            Internals.format(new NonClosingDevice(dev), FormatOptions.DEFAULT).close();
+            DaxFileSystem fs = Internals.mount(new NonClosingDevice(dev), CrashChecker.MOUNT);
             ModelFs m = new ModelFs(fs);
             points = new CrashPoints(dev, m, seed, variants, stride, recoveryStride);
             dev.onPersist(points);

@@ -1,5 +1,6 @@
 package io.daxfs.crash;
 
+import io.daxfs.api.Internals;
 import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
@@ -42,7 +43,7 @@ class FormatCrashTest {
         try (Arena arena = Arena.ofShared()) {
             Map<String, byte[]> old = new TreeMap<>();
             String oldUuid;
-            try (DaxFileSystem fs = DaxFileSystem.format(new NonClosingDevice(dev), FormatOptions.DEFAULT)) {
+            try (DaxFileSystem fs = Internals.format(new NonClosingDevice(dev), FormatOptions.DEFAULT)) {
                 fs.mkdir("/old");
                 for (int i = 0; i < 5; i++) {
                     byte[] b = new byte[3000 * i + 10];
@@ -85,7 +86,7 @@ class FormatCrashTest {
                     }
                 }
             });
-            DaxFileSystem fs = DaxFileSystem.format(new NonClosingDevice(dev), FormatOptions.DEFAULT);
+            DaxFileSystem fs = Internals.format(new NonClosingDevice(dev), FormatOptions.DEFAULT);
             formatReturned[0] = true;
             fs.close();
             System.out.printf("format crashes: %d points, %d images checked: %s%n", dev.persistencePoints(), images[0], seen);
@@ -102,7 +103,7 @@ class FormatCrashTest {
     private static String outcome(RetainedDevice dev, String oldUuid, Map<String, byte[]> old, boolean mustMount) {
         DaxFileSystem fs;
         try {
-            fs = DaxFileSystem.mount(dev, CrashChecker.MOUNT);
+            fs = Internals.mount(dev, CrashChecker.MOUNT);
         } catch (DaxException e) {
             return mustMount ? "refused after format returned: " + e : "refused";
         } catch (RuntimeException e) {
@@ -137,7 +138,7 @@ class FormatCrashTest {
             }
         }
         try {
-            FsckReport r = DaxFileSystem.fsck(dev, false, ProgressListener.NONE);
+            FsckReport r = Internals.fsck(dev, false, ProgressListener.NONE);
             if (!r.clean()) {
                 return "fsck after unmount: " + r.problems();
             }

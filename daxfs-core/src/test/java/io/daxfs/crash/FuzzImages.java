@@ -1,5 +1,6 @@
 package io.daxfs.crash;
 
+import io.daxfs.api.Internals;
 import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
@@ -34,7 +35,7 @@ final class FuzzImages {
     static Base clean(Arena arena) throws DaxException {
         RecordingDevice dev = RecordingDevice.allocate(SIZE);
         try {
-            try (DaxFileSystem fs = DaxFileSystem.format(new NonClosingDevice(dev), FormatOptions.DEFAULT)) {
+            try (DaxFileSystem fs = Internals.format(new NonClosingDevice(dev), FormatOptions.DEFAULT)) {
                 populate(fs);
             }
             MemorySegment image = arena.allocate(SIZE, 4096).copyFrom(dev.durableImage());
@@ -52,11 +53,11 @@ final class FuzzImages {
     static Base journaled(Arena arena) throws DaxException {
         RecordingDevice dev = RecordingDevice.allocate(SIZE);
         try {
-            DaxFileSystem.format(new NonClosingDevice(dev), FormatOptions.DEFAULT).close();
-            DaxFileSystem fs = DaxFileSystem.mount(new NonClosingDevice(dev), CrashChecker.MOUNT);
+            Internals.format(new NonClosingDevice(dev), FormatOptions.DEFAULT).close();
+            DaxFileSystem fs = Internals.mount(new NonClosingDevice(dev), CrashChecker.MOUNT);
             populate(fs);
             fs.sync();
-            fs.volume().journal().checkpoint();
+            Internals.volume(fs).journal().checkpoint();
             fs.mkdir("/j");
             fs.mkdir("/j/k");
             write(fs, "/j/k/new", 9000);

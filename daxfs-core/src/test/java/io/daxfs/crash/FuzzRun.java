@@ -1,5 +1,6 @@
 package io.daxfs.crash;
 
+import io.daxfs.api.Internals;
 import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
@@ -54,7 +55,7 @@ final class FuzzRun implements AutoCloseable {
         // fsck, device API: no repair, so no write.
         scratch.load(image);
         try {
-            DaxFileSystem.fsck(scratch, false, ProgressListener.NONE);
+            Internals.fsck(scratch, false, ProgressListener.NONE);
         } catch (DaxException e) {
             // refused: fine
         }
@@ -64,7 +65,7 @@ final class FuzzRun implements AutoCloseable {
         scratch.load(image);
         DaxFileSystem fs = null;
         try {
-            fs = DaxFileSystem.mount(scratch, CrashChecker.MOUNT);
+            fs = Internals.mount(scratch, CrashChecker.MOUNT);
         } catch (DaxException e) {
             refused++;
         }
@@ -85,14 +86,14 @@ final class FuzzRun implements AutoCloseable {
         // and mounts or is refused.
         scratch.load(image);
         try {
-            FsckReport r = DaxFileSystem.fsck(scratch, true, ProgressListener.NONE);
+            FsckReport r = Internals.fsck(scratch, true, ProgressListener.NONE);
             repaired++;
-            if (DaxFileSystem.fsck(scratch, false, ProgressListener.NONE).clean()) {
+            if (Internals.fsck(scratch, false, ProgressListener.NONE).clean()) {
                 cleanAfterRepair++;
             } else if (r.clean()) {
                 throw new AssertionError("fsck repair reported a clean image, but a second check finds problems");
             }
-            DaxFileSystem.mount(scratch, CrashChecker.MOUNT).close();
+            Internals.mount(scratch, CrashChecker.MOUNT).close();
         } catch (DaxException e) {
             // refused or not repairable: fine
         }

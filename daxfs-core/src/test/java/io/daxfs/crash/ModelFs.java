@@ -1,5 +1,6 @@
 package io.daxfs.crash;
 
+import io.daxfs.api.Internals;
 import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
@@ -310,7 +311,7 @@ final class ModelFs {
     void syncAndCheckpoint() throws DaxException {
         sync();
         begin("checkpoint");
-        fs.volume().journal().checkpoint();
+        Internals.volume(fs).journal().checkpoint();
     }
 
     // ---------------------------------------------------------------- helpers

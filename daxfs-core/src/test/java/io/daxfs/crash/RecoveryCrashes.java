@@ -1,5 +1,6 @@
 package io.daxfs.crash;
 
+import io.daxfs.api.Internals;
 import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFileSystem;
 import io.daxfs.device.RecordingDevice;
@@ -60,7 +61,7 @@ final class RecoveryCrashes implements AutoCloseable {
                 }
             });
             try {
-                DaxFileSystem.mount(new NonClosingDevice(dev), CrashChecker.MOUNT).close();
+                Internals.mount(new NonClosingDevice(dev), CrashChecker.MOUNT).close();
             } catch (DaxException | RuntimeException e) {
                 problems.add("recovery failed: " + CrashChecker.describe(e));
             }

@@ -1,5 +1,6 @@
 package io.daxfs.fs;
 
+import io.daxfs.api.Internals;
 import io.daxfs.api.*;
 import io.daxfs.types.*;
 import io.daxfs.device.MemoryDevice;
@@ -14,18 +15,18 @@ class SmokeTest {
     @Test
     void formatWriteRemountRead() throws Exception {
         MemoryDevice dev = MemoryDevice.allocate(64 << 20);
-        DaxFileSystem fs = DaxFileSystem.format(dev, FormatOptions.DEFAULT);
+        DaxFileSystem fs = Internals.format(dev, FormatOptions.DEFAULT);
         fs.mkdir("/d");
         try (DaxFile f = fs.open("/d/a", StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             f.write(0, MemorySegment.ofArray("hello".getBytes()));
             f.fsync();
         }
         assertEquals(5, fs.stat("/d/a").size());
-        fs.volume().journal().checkpoint();
+        Internals.volume(fs).journal().checkpoint();
         MemorySegment copy = MemorySegment.ofArray(new byte[(int) dev.size()]);
         MemorySegment.copy(dev.segment(), 0, copy, 0, dev.size());
         fs.close();
-        try (DaxFileSystem fs2 = DaxFileSystem.mount(MemoryDevice.copyOf(copy), MountOptions.DEFAULT)) {
+        try (DaxFileSystem fs2 = Internals.mount(MemoryDevice.copyOf(copy), MountOptions.DEFAULT)) {
             assertEquals(5, fs2.stat("/d/a").size());
             byte[] b = new byte[5];
             try (DaxFile f = fs2.open("/d/a")) {

@@ -1,5 +1,6 @@
 package io.daxfs.fsck;
 
+import io.daxfs.api.Internals;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
 import io.daxfs.types.FormatOptions;
@@ -39,7 +40,7 @@ class FsckCleanTest {
     @Test
     void imageAfterWorkloadIsClean() throws Exception {
         RetainedDevice dev = RetainedDevice.allocate(TestImages.SIZE);
-        try (DaxFileSystem fs = DaxFileSystem.format(dev, FormatOptions.DEFAULT)) {
+        try (DaxFileSystem fs = Internals.format(dev, FormatOptions.DEFAULT)) {
             TestImages.workload(fs);
             assertTrue(fs.lstat("/a/long-link").blocks() > 0, "the long target has a block");
             assertTrue(fs.stat("/big").blocks() > 600 * 8, "the sparse file has its extent chain");
@@ -57,15 +58,15 @@ class FsckCleanTest {
     @Test
     void committedButNotCheckpointedJournalIsCheckedAsReplayed() throws Exception {
         RetainedDevice dev = RetainedDevice.allocate(TestImages.SIZE);
-        try (DaxFileSystem fs = DaxFileSystem.format(dev, FormatOptions.DEFAULT)) {
+        try (DaxFileSystem fs = Internals.format(dev, FormatOptions.DEFAULT)) {
             TestImages.workload(fs);
-            fs.volume().journal().checkpoint();
+            Internals.volume(fs).journal().checkpoint();
             fs.mkdir("/after-checkpoint");
             TestImages.write(fs, "/after-checkpoint/file", "data");
             try (DaxFile open = fs.open("/orphan", StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                 open.write(0, new byte[20_000], 0, 20_000);
                 fs.unlink("/orphan");
-                fs.volume().journal().commit();
+                Internals.volume(fs).journal().commit();
                 try (MemoryDevice copy = MemoryDevice.copyOf(dev.segment())) {
                     FsckReport r = Fsck.check(copy, false, ProgressListener.NONE);
                     assertEquals(List.of(), r.problems());
@@ -78,13 +79,13 @@ class FsckCleanTest {
     @Test
     void staleHomeLocationsAreReadThroughTheJournal() throws Exception {
         RecordingDevice dev = RecordingDevice.allocate(TestImages.SIZE);
-        DaxFileSystem fs = DaxFileSystem.format(dev, FormatOptions.DEFAULT);
+        DaxFileSystem fs = Internals.format(dev, FormatOptions.DEFAULT);
         TestImages.workload(fs);
-        fs.volume().journal().checkpoint();
+        Internals.volume(fs).journal().checkpoint();
         fs.mkdir("/late");
         TestImages.write(fs, "/late/file", "late");
         fs.unlink("/a/f1");
-        fs.volume().journal().commit();
+        Internals.volume(fs).journal().commit();
         // After a power failure now, the medium has the new transactions in the journal only:
         // their home locations were written but never persisted.
         MemorySegment durable = TestImages.snapshot(dev.durableImage());

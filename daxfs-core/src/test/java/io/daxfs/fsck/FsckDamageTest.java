@@ -1,5 +1,6 @@
 package io.daxfs.fsck;
 
+import io.daxfs.api.Internals;
 import io.daxfs.api.DaxFileSystem;
 import io.daxfs.types.FileType;
 import io.daxfs.types.FormatOptions;
@@ -231,7 +232,7 @@ class FsckDamageTest {
         RetainedDevice dev = RetainedDevice.allocate(TestImages.SIZE);
         long big;
         long link;
-        try (DaxFileSystem fs = DaxFileSystem.format(dev, FormatOptions.DEFAULT)) {
+        try (DaxFileSystem fs = Internals.format(dev, FormatOptions.DEFAULT)) {
             TestImages.workload(fs);
             big = fs.stat("/big").ino();
             link = fs.lstat("/a/long-link").ino();

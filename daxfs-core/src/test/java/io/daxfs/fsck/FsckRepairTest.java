@@ -1,5 +1,6 @@
 package io.daxfs.fsck;
 
+import io.daxfs.api.Internals;
 import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
@@ -72,7 +73,7 @@ class FsckRepairTest {
         assertClean(img.device());
         assertEquals(Fsck.check(img.device(), false, ProgressListener.NONE).blocksInUse(), r.blocksInUse(),
                 "the counts describe what is in use, leak excluded");
-        try (DaxFileSystem fs = DaxFileSystem.mount(img.device(), MountOptions.DEFAULT)) {
+        try (DaxFileSystem fs = Internals.mount(img.device(), MountOptions.DEFAULT)) {
             assertEquals(1, fs.stat("/a/f1").nlink());
             byte[] b = new byte[3];
             try (DaxFile f = fs.open("/a/f1")) {
@@ -107,7 +108,7 @@ class FsckRepairTest {
         assertTrue(r.repairs().contains("directory " + a + ": entry 'f1' now says regular file (its type said symlink)"),
                 r.repairs().toString());
         assertClean(img.device());
-        try (DaxFileSystem fs = DaxFileSystem.mount(img.device(), MountOptions.DEFAULT)) {
+        try (DaxFileSystem fs = Internals.mount(img.device(), MountOptions.DEFAULT)) {
             assertEquals(List.of("b", "f1"), fs.readdir("/a").stream().map(e -> e.name()).sorted().toList());
         }
     }
@@ -117,13 +118,13 @@ class FsckRepairTest {
         RetainedDevice dev = RetainedDevice.allocate(TestImages.SIZE);
         RetainedDevice crashed;
         long orphan;
-        try (DaxFileSystem fs = DaxFileSystem.format(dev, FormatOptions.DEFAULT)) {
+        try (DaxFileSystem fs = Internals.format(dev, FormatOptions.DEFAULT)) {
             TestImages.workload(fs);
             try (DaxFile open = fs.open("/orphan", StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                 open.write(0, new byte[40_000], 0, 40_000);
                 orphan = fs.stat("/orphan").ino();
                 fs.unlink("/orphan");
-                fs.volume().journal().commit();
+                Internals.volume(fs).journal().commit();
                 crashed = RetainedDevice.copyOf(dev.segment());
             }
         }
@@ -137,7 +138,7 @@ class FsckRepairTest {
         ImageEditor ed = new ImageEditor(crashed.segment());
         MemorySegment rec = ed.block(ed.g.inodeBlock(orphan)).asSlice(ImageEditor.recordOffset(orphan), InodeRecord.SIZE);
         assertEquals(-1, rec.mismatch(MemorySegment.ofArray(new byte[InodeRecord.SIZE])), "the orphan's record is zeroed");
-        try (DaxFileSystem fs = DaxFileSystem.mount(crashed, MountOptions.DEFAULT)) {
+        try (DaxFileSystem fs = Internals.mount(crashed, MountOptions.DEFAULT)) {
             assertEquals(2, fs.stat("/a/f1").nlink());
             assertFalse(fs.exists("/orphan"));
         }
@@ -225,9 +226,9 @@ class FsckRepairTest {
     void refusesToRepairACorruptJournal() throws Exception {
         RetainedDevice dev = RetainedDevice.allocate(TestImages.SIZE);
         RetainedDevice copy;
-        try (DaxFileSystem fs = DaxFileSystem.format(dev, FormatOptions.DEFAULT)) {
+        try (DaxFileSystem fs = Internals.format(dev, FormatOptions.DEFAULT)) {
             fs.mkdir("/x");
-            fs.volume().journal().commit();
+            Internals.volume(fs).journal().commit();
             copy = RetainedDevice.copyOf(dev.segment());
         }
         Superblock sb = Superblock.read(copy.segment());

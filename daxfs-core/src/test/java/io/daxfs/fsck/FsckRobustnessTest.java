@@ -1,5 +1,6 @@
 package io.daxfs.fsck;
 
+import io.daxfs.api.Internals;
 import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
@@ -52,15 +53,15 @@ class FsckRobustnessTest {
     @BeforeAll
     static void images() throws Exception {
         RetainedDevice dev = RetainedDevice.allocate(SIZE);
-        try (DaxFileSystem fs = DaxFileSystem.format(dev, FormatOptions.DEFAULT)) {
+        try (DaxFileSystem fs = Internals.format(dev, FormatOptions.DEFAULT)) {
             TestImages.workload(fs);
-            fs.volume().journal().checkpoint();
+            Internals.volume(fs).journal().checkpoint();
             fs.mkdir("/late");
             TestImages.write(fs, "/late/f", "late");
             try (DaxFile open = fs.open("/orphan", StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                 open.write(0, new byte[9000], 0, 9000);
                 fs.unlink("/orphan");
-                fs.volume().journal().commit();
+                Internals.volume(fs).journal().commit();
                 pending = dev.segment().toArray(ValueLayout.JAVA_BYTE);
             }
         }

@@ -1,5 +1,6 @@
 package io.daxfs.fsck;
 
+import io.daxfs.api.Internals;
 import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
@@ -30,7 +31,7 @@ final class TestImages {
 
     static RetainedDevice formatted() throws DaxException {
         RetainedDevice dev = RetainedDevice.allocate(SIZE);
-        DaxFileSystem.format(dev, FormatOptions.DEFAULT).close();
+        Internals.format(dev, FormatOptions.DEFAULT).close();
         return dev;
     }
 
@@ -38,7 +39,7 @@ final class TestImages {
     static Image small() throws DaxException {
         RetainedDevice dev = RetainedDevice.allocate(SIZE);
         Map<String, Long> inos = new HashMap<>();
-        try (DaxFileSystem fs = DaxFileSystem.format(dev, FormatOptions.DEFAULT)) {
+        try (DaxFileSystem fs = Internals.format(dev, FormatOptions.DEFAULT)) {
             fs.mkdir("/a");
             fs.mkdir("/a/b");
             fs.mkdir("/c");

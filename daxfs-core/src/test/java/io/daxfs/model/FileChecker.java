@@ -1,5 +1,6 @@
 package io.daxfs.model;
 
+import io.daxfs.api.Internals;
 import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
@@ -169,8 +170,8 @@ final class FileChecker {
     /** Counts fully allocated 2 MiB pieces of the file and those that the DAX layer could map with one PMD. */
     private void countHugeMappings(DaxFileSystem fs, FsxFile s) throws DaxException {
         FileModel m = s.model;
-        var inode = s.file.internal().inode();
-        var mapper = fs.volume().mapper();
+        var inode = Internals.openFile(s.file).inode();
+        var mapper = Internals.volume(fs).mapper();
         for (long fb = 0; fb + 512 <= m.capacity() / B; fb += 512) {
             boolean full = true;
             for (long b = fb; b < fb + 512 && full; b++) {

@@ -1,5 +1,6 @@
 package io.daxfs.model;
 
+import io.daxfs.api.Internals;
 import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
 import io.daxfs.types.DaxFaultException;
@@ -709,7 +710,7 @@ public final class FsxRunner implements AutoCloseable {
 
     /** BlockAllocator's reserve for metadata blocks: data allocation fails when only this is left. */
     private long metadataReserve() {
-        long dataBlocks = fs.volume().geometry().dataBlocks();
+        long dataBlocks = Internals.volume(fs).geometry().dataBlocks();
         return Math.min(256, Math.max(16, dataBlocks / 256));
     }
 

@@ -1,5 +1,6 @@
 package io.daxfs.model;
 
+import io.daxfs.api.Internals;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
 import io.daxfs.types.MountOptions;
@@ -62,10 +63,10 @@ class FsxSelfTest {
         long b = allocatedBlock(slot);
         DaxFileSystem fs = runner.fileSystem();
         DaxFile f = runner.file(slot);
-        BlockMapping map = fs.volume().mapper().map(null, f.internal().inode(), b, 1, false, false);
+        BlockMapping map = Internals.volume(fs).mapper().map(null, Internals.openFile(f).inode(), b, 1, false, false);
         long at = (map.deviceBlock() << 12) + 123;
-        byte old = fs.device().segment().get(ValueLayout.JAVA_BYTE, at);
-        fs.device().segment().set(ValueLayout.JAVA_BYTE, at, (byte) ~old);
+        byte old = Internals.device(fs).segment().get(ValueLayout.JAVA_BYTE, at);
+        Internals.device(fs).segment().set(ValueLayout.JAVA_BYTE, at, (byte) ~old);
         FsxFailure e = assertThrows(FsxFailure.class, () -> runner.verifyAll("after the damage"));
         assertEquals(77, e.seed());
         assertTrue(e.getMessage().contains("first wrong byte at " + (b * B + 123)), e.getMessage());

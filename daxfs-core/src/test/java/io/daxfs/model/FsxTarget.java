@@ -1,5 +1,6 @@
 package io.daxfs.model;
 
+import io.daxfs.api.Internals;
 import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFileSystem;
 import io.daxfs.types.Errno;
@@ -85,22 +86,22 @@ public abstract class FsxTarget implements AutoCloseable {
 
         @Override
         public DaxFileSystem format() throws DaxException {
-            return DaxFileSystem.mount(formatted(), mountOptions);
+            return Internals.mount(formatted(), mountOptions);
         }
 
         private Device formatted() throws DaxException {
-            DaxFileSystem.format(retained, FormatOptions.DEFAULT).close();
+            Internals.format(retained, FormatOptions.DEFAULT).close();
             return retained;
         }
 
         @Override
         protected FsckReport fsck() throws DaxException {
-            return DaxFileSystem.fsck(retained, false, ProgressListener.NONE);
+            return Internals.fsck(retained, false, ProgressListener.NONE);
         }
 
         @Override
         protected DaxFileSystem mount() throws DaxException {
-            return DaxFileSystem.mount(retained, mountOptions);
+            return Internals.mount(retained, mountOptions);
         }
 
         @Override

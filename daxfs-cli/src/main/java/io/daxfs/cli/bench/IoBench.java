@@ -3,7 +3,6 @@ package io.daxfs.cli.bench;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
 import io.daxfs.types.FormatOptions;
-import io.daxfs.device.MemoryDevice;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -73,7 +72,7 @@ public final class IoBench {
         try {
             long imageSize = imageSizeFor(o.fileSize());
             DaxFileSystem fs = imagePath == null
-                    ? DaxFileSystem.format(MemoryDevice.allocate(imageSize), FormatOptions.DEFAULT)
+                    ? DaxFileSystem.formatMemory(imageSize)
                     : DaxFileSystem.format(imagePath, imageSize);
             try (fs;
                  DaxFile daxFile = fs.open("/bench", CREATE, READ, WRITE);

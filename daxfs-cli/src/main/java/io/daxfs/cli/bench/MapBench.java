@@ -7,7 +7,6 @@ import io.daxfs.types.DaxMapOption;
 import io.daxfs.api.DaxMapping;
 import io.daxfs.types.DaxStats;
 import io.daxfs.types.FormatOptions;
-import io.daxfs.device.MemoryDevice;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -191,10 +190,10 @@ public final class MapBench {
         try {
             long imageSize = IoBench.imageSizeFor(o.fileSize());
             DaxFileSystem fs = imagePath == null
-                    ? DaxFileSystem.format(MemoryDevice.allocate(imageSize), FormatOptions.DEFAULT)
+                    ? DaxFileSystem.formatMemory(imageSize)
                     : DaxFileSystem.format(imagePath, imageSize);
             try (fs) {
-                prefault(fs.device().segment());
+                fs.prefault();
                 MapBench b = new MapBench(o, fs);
                 for (Metric m : Metric.values()) {
                     Result r = b.measure(m);
@@ -211,18 +210,6 @@ public final class MapBench {
         return results;
     }
 
-    /** Makes every page of the device present (and mapped) without changing it. */
-    static void prefault(MemorySegment device) {
-        if (device.isMapped()) {
-            device.load();
-        } else {
-            long s = 0;
-            for (long off = 0; off < device.byteSize(); off += PAGE) {
-                s += device.get(ValueLayout.JAVA_BYTE, off);
-            }
-            sink += s;
-        }
-    }
 
     private Result measure(Metric m) throws IOException {
         long size = o.fileSize();

@@ -2,7 +2,6 @@ package io.daxfs.cli.bench;
 
 import io.daxfs.cli.Cli;
 import io.daxfs.cli.CliEnv;
-import io.daxfs.cli.CoreStatus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,7 +15,6 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** `daxfs bench map`, run tiny: the table's shape, not the speeds. */
 class BenchMapCommandTest {
@@ -36,7 +34,6 @@ class BenchMapCommandTest {
 
     @Test
     void printsARowPerMetricWithRatioGoalAndVerdict() throws IOException {
-        assumeTrue(CoreStatus.fileSystemReady(), "daxfs-core is not implemented yet (ENOSYS)");
         Path dir = benchDir();
         try {
             runTiny(dir);

@@ -1,6 +1,5 @@
 package io.daxfs.cli.bench;
 
-import io.daxfs.cli.CoreStatus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,7 +13,6 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class IoBenchTest {
     @TempDir
@@ -36,7 +34,6 @@ class IoBenchTest {
 
     @Test
     void measuresEveryWorkloadOnBothPathsAndCleansUp() throws IOException {
-        assumeTrue(CoreStatus.fileSystemReady(), "daxfs-core is not implemented yet (ENOSYS)");
         for (boolean memory : new boolean[] {true, false}) {
             List<IoBench.Result> seen = new ArrayList<>();
             IoBench.Options o = new IoBench.Options(8 << 20, Duration.ofMillis(20), Duration.ofMillis(50), 2, dir, memory);

@@ -5,8 +5,8 @@ import io.daxfs.types.DaxFaultException;
 import io.daxfs.types.DaxMapMode;
 import io.daxfs.types.Errno;
 
-import io.daxfs.dax.FileMapping;
-import io.daxfs.mm.Mapping;
+import io.daxfs.dax.Vma;
+import io.daxfs.mm.PageTable;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -38,17 +38,17 @@ public final class DaxMapping implements AutoCloseable {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
-    private static final long HUGE_MASK = (1L << Mapping.SLOT_SHIFT) - 1;
+    private static final long HUGE_MASK = (1L << PageTable.SLOT_SHIFT) - 1;
 
-    private final FileMapping file;
-    private final Mapping table;
+    private final Vma vma;
+    private final PageTable table;
     private final long start;
     private final long length;
     private final DaxMapMode mode;
 
-    DaxMapping(FileMapping file, DaxMapMode mode) {
-        this.file = file;
-        this.table = file.mapping();
+    DaxMapping(Vma vma, DaxMapMode mode) {
+        this.vma = vma;
+        this.table = vma.pageTable();
         this.start = table.start();
         this.length = table.length();
         this.mode = mode;
@@ -263,7 +263,7 @@ public final class DaxMapping implements AutoCloseable {
     public void msync(long off, long len) throws DaxException {
         position(off, len);
         long pos = start + off;
-        file.msync(pos >>> 12, (pos + len + 4095) >>> 12);
+        vma.msync(pos >>> 12, (pos + len + 4095) >>> 12);
     }
 
     /**
@@ -273,17 +273,17 @@ public final class DaxMapping implements AutoCloseable {
     public DaxPin pin(long off, long len) throws DaxException {
         position(off, len);
         long pos = start + off;
-        return new DaxPin(file, file.pin(pos >>> 12, (pos + len + 4095) >>> 12));
+        return new DaxPin(vma, vma.pin(pos >>> 12, (pos + len + 4095) >>> 12));
     }
 
     /** Unmaps: every window is revoked and the file handle the mapping held is released. */
     @Override
     public void close() throws DaxException {
-        file.close();
+        vma.close();
     }
 
     public boolean isClosed() {
-        return file.isClosed();
+        return vma.isClosed();
     }
 
     // ---------------------------------------------------------------- slow paths
@@ -316,7 +316,7 @@ public final class DaxMapping implements AutoCloseable {
 
     private MemorySegment fault(long pos, boolean write) {
         try {
-            return file.fault(pos, write);
+            return vma.fault(pos, write);
         } catch (DaxException e) {
             throw new DaxFaultException(e);
         }

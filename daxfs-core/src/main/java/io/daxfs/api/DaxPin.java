@@ -1,20 +1,20 @@
 package io.daxfs.api;
 
-import io.daxfs.dax.FileMapping;
+import io.daxfs.dax.Vma;
 
 /**
- * Pinned pages of a mapping (the get_user_pages analog): while open, the device pages it holds
+ * Pinned pages of a vma (the get_user_pages analog): while open, the device pages it holds
  * keep their blocks; a truncate, hole punch, collapse, insert or zero range over them waits
  * until the pin is closed, and unmount waits for every pin. Pin for the duration of an I/O,
  * not for long. Closing twice is harmless.
  */
 public final class DaxPin implements AutoCloseable {
-    private final FileMapping mapping;
+    private final Vma vma;
     private final long[] pins;
     private boolean closed;
 
-    DaxPin(FileMapping mapping, long[] pins) {
-        this.mapping = mapping;
+    DaxPin(Vma vma, long[] pins) {
+        this.vma = vma;
         this.pins = pins;
     }
 
@@ -27,7 +27,7 @@ public final class DaxPin implements AutoCloseable {
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            mapping.unpin(pins);
+            vma.unpin(pins);
         }
     }
 }

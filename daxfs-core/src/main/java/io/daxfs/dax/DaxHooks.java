@@ -18,45 +18,45 @@ public interface DaxHooks {
      * A waiter is queued on the key ({@code index}, {@code keyIndex}) and has released the short
      * lock; it is about to sleep. A wakeup of that key sent from now on reaches it.
      */
-    default void beforeSleep(MappingIndex index, long keyIndex, boolean exclusive) {
+    default void beforeSleep(EntryIndex index, long keyIndex, boolean exclusive) {
     }
 
     /** A waiter woke; it will look up the index again from scratch. */
-    default void afterWake(MappingIndex index, long keyIndex) {
+    default void afterWake(EntryIndex index, long keyIndex) {
     }
 
     /**
      * A 4 KiB grab holds the EMPTY or ZERO PMD entry at {@code pmdIndex} locked and has dropped
      * the short lock (to remove zero-page mappings); it retakes the lock when this returns.
      */
-    default void duringDowngrade(MappingIndex index, long pmdIndex) {
+    default void duringDowngrade(EntryIndex index, long pmdIndex) {
     }
 
     /**
      * An unlock ({@code all} false) or delete ({@code all} true) has stored its change and
      * released the short lock; the wakeup of {@code keyIndex} comes next.
      */
-    default void beforeUnlockWake(MappingIndex index, long keyIndex, boolean all) {
+    default void beforeUnlockWake(EntryIndex index, long keyIndex, boolean all) {
     }
 
     /**
      * A fault holds the entry lock of {@code index} (the locked word {@code entry}) under the
      * invalidate lock, and is about to ask the file system for the block mapping.
      */
-    default void faultLocked(MappingIndex index, long pageIndex, long entry) {
+    default void faultLocked(EntryIndex index, long pageIndex, long entry) {
     }
 
     /**
      * A layout break (truncate, punch, ...) found the entry at {@code pageIndex} busy (pinned);
      * it is about to drop the invalidate lock and wait.
      */
-    default void layoutBusy(MappingIndex index, long pageIndex) {
+    default void layoutBusy(EntryIndex index, long pageIndex) {
     }
 
     /**
      * Writeback holds the entry lock of {@code pageIndex}, has cleared TOWRITE and
      * write-protected the entry in every mapping, and is about to flush it and clear DIRTY.
      */
-    default void writebackFlushing(MappingIndex index, long pageIndex) {
+    default void writebackFlushing(EntryIndex index, long pageIndex) {
     }
 }

@@ -5,10 +5,10 @@ import io.daxfs.types.Errno;
 import io.daxfs.device.Device;
 import io.daxfs.fs.DaxBlocks;
 import io.daxfs.fs.Inode;
-import io.daxfs.fs.MappedRanges;
+import io.daxfs.fs.DaxCallbacks;
 import io.daxfs.fs.OpenFile;
 import io.daxfs.fs.Volume;
-import io.daxfs.mm.Mapping;
+import io.daxfs.mm.PageTable;
 import io.daxfs.mm.PageRefs;
 import io.daxfs.mm.ZeroPage;
 
@@ -21,13 +21,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * The DAX layer of one mounted file system: per-file mapping state, the entry locks and their
  * wait table, the page descriptors of the device, the zero page, and the fault, writeback and
  * layout-break paths. It registers itself with the volume as the file system's
- * {@link MappedRanges}, so truncate and its kin break layouts, write() invalidates zero-page
+ * {@link DaxCallbacks}, so truncate and its kin break layouts, write() invalidates zero-page
  * entries and fsync writes back mapped data, without {@code fs} depending on this package.
  *
  * <p>No lock here is global: per-file state is found in a concurrent map, and every path takes
  * only the locks of the file it works on (docs/LOCKING.md gives each path's sequence).
  */
-public final class DaxLayer implements MappedRanges {
+public final class DaxLayer implements DaxCallbacks {
     final Volume volume;
     final Device device;
     final MemorySegment deviceSegment;
@@ -37,8 +37,8 @@ public final class DaxLayer implements MappedRanges {
     final ZeroPage zero = new ZeroPage();
     final DaxCounters counters = new DaxCounters();
     final DaxHooks hooks;
-    private final ConcurrentHashMap<Inode, FileMap> files = new ConcurrentHashMap<>();
-    private final Set<FileMapping> live = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<Inode, AddressSpace> files = new ConcurrentHashMap<>();
+    private final Set<Vma> live = ConcurrentHashMap.newKeySet();
     private final Set<long[]> pins = ConcurrentHashMap.newKeySet();
     private final Faults faults;
     private final LayoutBreak layoutBreak;
@@ -65,7 +65,7 @@ public final class DaxLayer implements MappedRanges {
     /** As {@link #attach(Volume)}, with test hooks in the entry-lock paths. */
     public static DaxLayer attach(Volume volume, DaxHooks hooks) {
         DaxLayer d = new DaxLayer(volume, hooks);
-        volume.attachMappings(d);
+        volume.attachDax(d);
         volume.blockAllocator().reuseOnlyWhenIdle(b -> !d.refs.isIdle(b, PageRefs.ORDER_4K));
         return d;
     }
@@ -76,7 +76,7 @@ public final class DaxLayer implements MappedRanges {
      * Maps file bytes {@code [pos, pos + len)} of {@code file}. The mapping holds its own handle
      * on the file (it outlives a close of {@code file}) until it is closed.
      */
-    public FileMapping map(OpenFile file, long pos, long len, boolean shared, boolean writable, boolean sync, boolean huge)
+    public Vma map(OpenFile file, long pos, long len, boolean shared, boolean writable, boolean sync, boolean huge)
             throws DaxException {
         if (pos < 0 || (pos & 4095) != 0) {
             throw new DaxException(Errno.EINVAL, "map offset " + pos + " is not a multiple of 4096");
@@ -97,22 +97,22 @@ public final class DaxLayer implements MappedRanges {
             blocks.checkWritable();
         }
         OpenFile handle = volume.reopen(file);
-        FileMap fm = files.computeIfAbsent(file.inode(), FileMap::new);
-        Mapping m = new Mapping(pos, len, shared, writable, deviceSegment, refs, zero, counters.revocationAdder(),
+        AddressSpace space = files.computeIfAbsent(file.inode(), AddressSpace::new);
+        PageTable m = new PageTable(pos, len, shared, writable, deviceSegment, refs, zero, counters.revocationAdder(),
                 file.inode().ino());
-        FileMapping fmap = new FileMapping(this, fm, m, handle, huge, sync);
-        fm.mappings.add(m);
-        live.add(fmap);
-        return fmap;
+        Vma vma = new Vma(this, space, m, handle, huge, sync);
+        space.rmap.add(m);
+        live.add(vma);
+        return vma;
     }
 
-    MemorySegment fault(FileMapping f, long pos, boolean write) throws DaxException {
-        return faults.fault(f.fileMap, f.mapping, f.huge, f.sync, pos, write);
+    MemorySegment fault(Vma vma, long pos, boolean write) throws DaxException {
+        return faults.fault(vma.space, vma.pageTable, vma.huge, vma.sync, pos, write);
     }
 
-    void closed(FileMapping f) {
-        f.fileMap.mappings.remove(f.mapping);
-        live.remove(f);
+    void closed(Vma vma) {
+        vma.space.rmap.remove(vma.pageTable);
+        live.remove(vma);
     }
 
     void pinned(long[] pin) {
@@ -123,21 +123,21 @@ public final class DaxLayer implements MappedRanges {
         pins.remove(pin);
     }
 
-    // ---------------------------------------------------------------- MappedRanges (called by fs)
+    // ---------------------------------------------------------------- DaxCallbacks (called by fs)
 
     @Override
     public BusyWait breakLayout(Inode in, long firstPage, long endPage) {
-        FileMap fm = files.get(in);
-        return fm == null ? null : layoutBreak.run(fm, firstPage, endPage);
+        AddressSpace space = files.get(in);
+        return space == null ? null : layoutBreak.run(space, firstPage, endPage);
     }
 
     @Override
     public void invalidateClean(Inode in, long firstPage, long endPage) {
-        FileMap fm = files.get(in);
-        if (fm == null) {
+        AddressSpace space = files.get(in);
+        if (space == null) {
             return;
         }
-        MappingIndex idx = fm.index;
+        EntryIndex idx = space.index;
         for (long i = firstPage & -Entry.PMD_PAGES; ; ) {
             long at = idx.nextEntry(i, endPage);
             if (at < 0) {
@@ -155,7 +155,7 @@ public final class DaxLayer implements MappedRanges {
             long base = Entry.baseIndex(at, cookie);
             long pages = Entry.pages(cookie);
             try {
-                fm.mappings.revoke(base, base + pages, false);
+                space.rmap.revoke(base, base + pages, false);
             } finally {
                 locks.delete(idx, at, cookie);
             }
@@ -165,9 +165,9 @@ public final class DaxLayer implements MappedRanges {
 
     @Override
     public void writeback(Inode in, long firstPage, long endPage) {
-        FileMap fm = files.get(in);
-        if (fm != null) {
-            writeback.run(fm, firstPage, endPage);
+        AddressSpace space = files.get(in);
+        if (space != null) {
+            writeback.run(space, firstPage, endPage);
         }
     }
 
@@ -182,8 +182,8 @@ public final class DaxLayer implements MappedRanges {
      */
     @Override
     public void unmount() {
-        for (FileMapping f : List.copyOf(live)) {
-            f.closeQuietly();
+        for (Vma vma : List.copyOf(live)) {
+            vma.closeQuietly();
         }
         for (long[] pin : List.copyOf(pins)) {
             for (int k = 0; k < pin.length; k++) {
@@ -206,9 +206,9 @@ public final class DaxLayer implements MappedRanges {
         return refs;
     }
 
-    /** The mapping index of {@code in}, or null if it was never mapped (tests). */
-    public MappingIndex indexOf(Inode in) {
-        FileMap fm = files.get(in);
-        return fm == null ? null : fm.index;
+    /** The entry index of {@code in}, or null if it was never mapped (tests). */
+    public EntryIndex indexOf(Inode in) {
+        AddressSpace space = files.get(in);
+        return space == null ? null : space.index;
     }
 }

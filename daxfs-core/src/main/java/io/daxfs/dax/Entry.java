@@ -1,7 +1,7 @@
 package io.daxfs.dax;
 
 /**
- * Mapping entries: the values a {@link MappingIndex} holds, encoded in one {@code long} so the
+ * DAX entries: the values an {@link EntryIndex} holds, encoded in one {@code long} so the
  * index can keep them in primitive arrays and publish them with a single atomic store.
  *
  * <pre>

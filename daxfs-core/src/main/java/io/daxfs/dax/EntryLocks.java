@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Entry locks: the per-entry lock of fs-DAX (model section 2), kept as the {@link Entry#LOCKED}
- * bit of an entry in a {@link MappingIndex}, with sleepers in a {@link WaitTable}.
+ * bit of an entry in a {@link EntryIndex}, with sleepers in a {@link WaitTable}.
  *
  * <h2>Protocol</h2>
  * <ul>
@@ -106,9 +106,9 @@ public final class EntryLocks {
      * The entry lock belongs to the calling thread; the caller releases it in a
      * {@code finally} with {@link #unlock} or {@link #delete}.
      */
-    public long grab(MappingIndex idx, long index, int order, Downgrader downgrader) {
-        MappingIndex.checkIndex(index);
-        MappingIndex.checkOrder(order);
+    public long grab(EntryIndex idx, long index, int order, Downgrader downgrader) {
+        EntryIndex.checkIndex(index);
+        EntryIndex.checkOrder(order);
         checks.acquire();
         long cookie = FALLBACK;
         try {
@@ -121,7 +121,7 @@ public final class EntryLocks {
         }
     }
 
-    private long lockEntry(MappingIndex idx, long index, int order, Downgrader downgrader) {
+    private long lockEntry(EntryIndex idx, long index, int order, Downgrader downgrader) {
         for (;;) {
             long found;
             WaitTable.Waiter waiter = null;
@@ -159,14 +159,14 @@ public final class EntryLocks {
     }
 
     /** Inserts a locked EMPTY placeholder. Short lock held, range known to be empty. */
-    private static long insertLocked(MappingIndex idx, long index, int order) {
+    private static long insertLocked(EntryIndex idx, long index, int order) {
         long locked = Entry.withLocked(Entry.empty(order));
         idx.store(index, order, locked);
         return locked;
     }
 
     /** Sets LOCKED on an unlocked entry. Short lock held. */
-    private static long lockInPlace(MappingIndex idx, long index, long entry) {
+    private static long lockInPlace(EntryIndex idx, long index, long entry) {
         long locked = Entry.withLocked(entry);
         idx.store(index, Entry.order(entry), locked);
         return locked;
@@ -179,7 +179,7 @@ public final class EntryLocks {
      * what they waited for no longer exists (race 4). The short lock is dropped even for an EMPTY
      * PMD, which needs no unmapping, to keep one path: a PMD downgrade is rare.
      */
-    private long downgrade(MappingIndex idx, long index, long lockedPmd, Downgrader downgrader) {
+    private long downgrade(EntryIndex idx, long index, long lockedPmd, Downgrader downgrader) {
         long pmdIndex = index & -Entry.PMD_PAGES;
         try {
             hooks.duringDowngrade(idx, pmdIndex);
@@ -207,7 +207,7 @@ public final class EntryLocks {
     }
 
     /** Unlocks an entry without touching the lock checker's record (the grab has not returned). */
-    private void releaseLocked(MappingIndex idx, long first, long cookie) {
+    private void releaseLocked(EntryIndex idx, long first, long cookie) {
         idx.lock();
         try {
             expectHeld(idx, first, cookie, "unlock");
@@ -228,7 +228,7 @@ public final class EntryLocks {
      * everyone. From ZERO to
      * REAL the caller removes the zero-page mappings first (model invariant 13).
      */
-    public long replace(MappingIndex idx, long index, long cookie, long newEntry) {
+    public long replace(EntryIndex idx, long index, long cookie, long newEntry) {
         if (Entry.order(newEntry) != Entry.order(cookie) || !Entry.isValid(Entry.withoutLocked(newEntry))) {
             throw new IllegalArgumentException("cannot replace " + Entry.describe(cookie) + " with "
                     + Entry.describe(newEntry) + ": an entry keeps its order while locked");
@@ -250,7 +250,7 @@ public final class EntryLocks {
      * index holds exactly {@code cookie} ({@link IllegalStateException} naming both words
      * otherwise, with nothing changed), then wakes one waiter of the entry's key.
      */
-    public void unlock(MappingIndex idx, long index, long cookie) {
+    public void unlock(EntryIndex idx, long index, long cookie) {
         long first = Entry.baseIndex(index, cookie);
         idx.lock();
         try {
@@ -269,7 +269,7 @@ public final class EntryLocks {
      * entry they waited for is gone, and each must look again (race 3: waking one would strand
      * the others, since the woken one has nothing to unlock).
      */
-    public void delete(MappingIndex idx, long index, long cookie) {
+    public void delete(EntryIndex idx, long index, long cookie) {
         long first = Entry.baseIndex(index, cookie);
         idx.lock();
         try {
@@ -283,7 +283,7 @@ public final class EntryLocks {
         waits.wakeAll(idx, first);
     }
 
-    private static void expectHeld(MappingIndex idx, long first, long cookie, String op) {
+    private static void expectHeld(EntryIndex idx, long first, long cookie, String op) {
         long current = idx.load(first);
         if (current != cookie || !Entry.isLocked(cookie)) {
             throw new IllegalStateException(op + " of " + Entry.describe(cookie) + " [0x" + Long.toHexString(cookie)
@@ -300,8 +300,8 @@ public final class EntryLocks {
      * may have been replaced, removed or already handled by another scanner while they slept,
      * and they look again instead of moving on (model section 6).
      */
-    public long lockIfUnchanged(MappingIndex idx, long index, long expected, MappingIndex.Mark mark) {
-        MappingIndex.checkIndex(index);
+    public long lockIfUnchanged(EntryIndex idx, long index, long expected, EntryIndex.Mark mark) {
+        EntryIndex.checkIndex(index);
         if (expected == Entry.ABSENT || expected == FALLBACK || Entry.isLocked(expected)) {
             return Entry.ABSENT;
         }
@@ -326,7 +326,7 @@ public final class EntryLocks {
     }
 
     /** Sets or clears {@code mark} on the holder's locked entry (DIRTY after a write fault, writeback's steps). */
-    public void mark(MappingIndex idx, long index, long cookie, MappingIndex.Mark mark, boolean on) {
+    public void mark(EntryIndex idx, long index, long cookie, EntryIndex.Mark mark, boolean on) {
         long first = Entry.baseIndex(index, cookie);
         idx.lock();
         try {
@@ -348,7 +348,7 @@ public final class EntryLocks {
      * lock {@code entry}: passes the wakeup on to the next waiter of its key, unless the entry
      * is gone or was a conflict (then there is no key to pass it on to).
      */
-    public void putUnlocked(MappingIndex idx, long index, long entry) {
+    public void putUnlocked(EntryIndex idx, long index, long entry) {
         if (entry != Entry.ABSENT && entry != FALLBACK) {
             waits.wakeOne(idx, Entry.baseIndex(index, entry));
         }
@@ -362,9 +362,9 @@ public final class EntryLocks {
      * waiter that does not go on to lock the entry must call {@link #putUnlocked}; a
      * non-exclusive waiter is always woken and never passes a wakeup on.
      */
-    public long waitUnlocked(MappingIndex idx, long index, int order, boolean exclusive) {
-        MappingIndex.checkIndex(index);
-        MappingIndex.checkOrder(order);
+    public long waitUnlocked(EntryIndex idx, long index, int order, boolean exclusive) {
+        EntryIndex.checkIndex(index);
+        EntryIndex.checkOrder(order);
         checks.checkMayWait();
         // Lock-free first look: an unlocked entry seen here was there at that moment (one slot
         // read). "Nothing" is confirmed under the short lock: a range search without it may miss
@@ -394,7 +394,7 @@ public final class EntryLocks {
     }
 
     /** Sleeps on a queued waiter (short lock released); abandons the wait if a hook throws. */
-    private void sleep(MappingIndex idx, WaitTable.Waiter waiter) {
+    private void sleep(EntryIndex idx, WaitTable.Waiter waiter) {
         boolean slept = false;
         try {
             hooks.beforeSleep(idx, waiter.keyIndex(), waiter.exclusive());

@@ -2,10 +2,10 @@ package io.daxfs.dax;
 
 import io.daxfs.types.DaxException;
 import io.daxfs.types.Errno;
-import io.daxfs.fs.BlockMapping;
+import io.daxfs.fs.Iomap;
 import io.daxfs.fs.DaxBlocks;
 import io.daxfs.fs.Inode;
-import io.daxfs.mm.Mapping;
+import io.daxfs.mm.PageTable;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.locks.Lock;
@@ -17,7 +17,7 @@ import java.util.concurrent.locks.Lock;
  * <h2>Lock sequence of a fault</h2>
  * invalidate lock (shared) → entry lock (grab) → [block-map lock → journal handle, inside
  * {@link DaxBlocks#map}, released before returning] → [journal commit, synchronous faults] →
- * window table lock (install) → unlock entry → release invalidate lock. The entry lock is
+ * page table lock (install) → unlock entry → release invalidate lock. The entry lock is
  * taken <em>before</em> the block mapping is asked for (race 5: else a read fault can install
  * the zero page after a racing write() allocated), and no file-system lock is held while
  * waiting for an entry lock (invariant 11). The file size is checked under the invalidate lock,
@@ -53,21 +53,21 @@ final class Faults {
      * Resolves file byte {@code pos} of mapping {@code m} for a read or a write and returns the
      * window installed (it may be revoked again by the time the caller uses it: look again).
      */
-    MemorySegment fault(FileMap fm, Mapping m, boolean huge, boolean sync, long pos, boolean write) throws DaxException {
+    MemorySegment fault(AddressSpace space, PageTable m, boolean huge, boolean sync, long pos, boolean write) throws DaxException {
         long page = pos >>> 12;
         if (huge) {
-            MemorySegment w = fault2m(fm, m, sync, page & -PMD_PAGES, page, write);
+            MemorySegment w = fault2m(space, m, sync, page & -PMD_PAGES, page, write);
             if (w != null) {
                 return w;
             }
         }
-        return fault4k(fm, m, sync, page, write);
+        return fault4k(space, m, sync, page, write);
     }
 
     // ---------------------------------------------------------------- 4 KiB
 
-    MemorySegment fault4k(FileMap fm, Mapping m, boolean sync, long page, boolean write) throws DaxException {
-        Inode in = fm.inode;
+    MemorySegment fault4k(AddressSpace space, PageTable m, boolean sync, long page, boolean write) throws DaxException {
+        Inode in = space.inode;
         Lock shared = in.invalidateLock().readLock();
         shared.lock();
         try {
@@ -79,11 +79,11 @@ final class Faults {
                     return m.installCopy(page, null); // this mapping's own page: no entry involved
                 }
             }
-            long[] held = {locks.grab(fm.index, page, 0, fm.downgrader)};
+            long[] held = {locks.grab(space.index, page, 0, space.downgrader)};
             try {
-                return resolve4k(fm, m, sync, page, write, held);
+                return resolve4k(space, m, sync, page, write, held);
             } finally {
-                locks.unlock(fm.index, page, held[0]);
+                locks.unlock(space.index, page, held[0]);
             }
         } finally {
             shared.unlock();
@@ -91,10 +91,10 @@ final class Faults {
     }
 
     /** The 4 KiB fault with the entry lock held; {@code held[0]} is the current cookie. */
-    private MemorySegment resolve4k(FileMap fm, Mapping m, boolean sync, long page, boolean write, long[] held)
+    private MemorySegment resolve4k(AddressSpace space, PageTable m, boolean sync, long page, boolean write, long[] held)
             throws DaxException {
         long e = held[0];
-        hooks.faultLocked(fm.index, page, e);
+        hooks.faultLocked(space.index, page, e);
         if (Entry.isReal(e)) {
             long pfn = Entry.pfn(e) + (page - Entry.baseIndex(page, e));
             int order = Entry.order(e);
@@ -103,41 +103,41 @@ final class Faults {
                 return m.installCopy(page, device.asSlice(pfn << 12, PAGE));
             }
             if (write) {
-                makeWritable(fm, page, e, sync);
+                makeWritable(space, page, e, sync);
             }
-            return m.installPage(page, Mapping.Kind.DEVICE, pfn, order, write);
+            return m.installPage(page, PageTable.Kind.DEVICE, pfn, order, write);
         }
         boolean cow = write && !m.isShared();
         // EMPTY or ZERO, 4 KiB (a PMD placeholder was downgraded by the grab).
-        BlockMapping bm = blocks.map(fm.inode, page, 1, write && !cow, false);
+        Iomap bm = blocks.map(space.inode, page, 1, write && !cow, false);
         if (cow) {
             counters.copyOnWrite.increment();
-            MemorySegment src = bm.state() == BlockMapping.State.HOLE ? null : device.asSlice(bm.deviceBlock() << 12, PAGE);
+            MemorySegment src = bm.state() == Iomap.State.HOLE ? null : device.asSlice(bm.deviceBlock() << 12, PAGE);
             return m.installCopy(page, src); // the file's entry stays as it was
         }
-        if (bm.state() == BlockMapping.State.HOLE) {
+        if (bm.state() == Iomap.State.HOLE) {
             if (!Entry.isZero(e)) {
-                held[0] = locks.replace(fm.index, page, e, Entry.zero(false));
+                held[0] = locks.replace(space.index, page, e, Entry.zero(false));
             }
             counters.zeroPageMappings.increment();
-            return m.installPage(page, Mapping.Kind.ZERO, 0, 0, false);
+            return m.installPage(page, PageTable.Kind.ZERO, 0, 0, false);
         }
         long pfn = bm.deviceBlock();
         if (Entry.isZero(e)) {
             // Invariant 13: nobody may keep reading the zero page where the block becomes visible.
-            fm.mappings.revoke(page, page + 1, false);
+            space.rmap.revoke(page, page + 1, false);
         }
-        held[0] = locks.replace(fm.index, page, e, Entry.real(pfn, false));
+        held[0] = locks.replace(space.index, page, e, Entry.real(pfn, false));
         if (write) {
-            makeWritable(fm, page, held[0], sync);
+            makeWritable(space, page, held[0], sync);
         }
-        return m.installPage(page, Mapping.Kind.DEVICE, pfn, 0, write);
+        return m.installPage(page, PageTable.Kind.DEVICE, pfn, 0, write);
     }
 
     // ---------------------------------------------------------------- 2 MiB
 
     /** A 2 MiB fault at file pages {@code [base, base + 512)}; null to fall back to 4 KiB. */
-    private MemorySegment fault2m(FileMap fm, Mapping m, boolean sync, long base, long page, boolean write)
+    private MemorySegment fault2m(AddressSpace space, PageTable m, boolean sync, long base, long page, boolean write)
             throws DaxException {
         if (!m.coversHuge(base)) {
             return fallback(DaxCounters.Fallback.MAPPING_BOUNDS);
@@ -148,7 +148,7 @@ final class Faults {
         if (m.hasCopies(base, base + PMD_PAGES)) {
             return fallback(DaxCounters.Fallback.PRIVATE_COPIES);
         }
-        Inode in = fm.inode;
+        Inode in = space.inode;
         Lock shared = in.invalidateLock().readLock();
         shared.lock();
         try {
@@ -156,47 +156,47 @@ final class Faults {
             if (base + PMD_PAGES > pages) {
                 return fallback(DaxCounters.Fallback.END_OF_FILE);
             }
-            long cookie = locks.grab(fm.index, base, Entry.PMD_ORDER, fm.downgrader);
+            long cookie = locks.grab(space.index, base, Entry.PMD_ORDER, space.downgrader);
             if (cookie == EntryLocks.FALLBACK) {
                 return fallback(DaxCounters.Fallback.CONFLICT);
             }
             long[] held = {cookie};
             try {
-                MemorySegment w = resolve2m(fm, m, sync, base, write, held);
+                MemorySegment w = resolve2m(space, m, sync, base, write, held);
                 if (w != null) {
                     counters.faults2m.increment();
                 }
                 return w;
             } finally {
-                locks.unlock(fm.index, base, held[0]);
+                locks.unlock(space.index, base, held[0]);
             }
         } finally {
             shared.unlock();
         }
     }
 
-    private MemorySegment resolve2m(FileMap fm, Mapping m, boolean sync, long base, boolean write, long[] held)
+    private MemorySegment resolve2m(AddressSpace space, PageTable m, boolean sync, long base, boolean write, long[] held)
             throws DaxException {
         long e = held[0];
-        hooks.faultLocked(fm.index, base, e);
+        hooks.faultLocked(space.index, base, e);
         if (Entry.isReal(e)) {
             if (write) {
-                makeWritable(fm, base, e, sync);
+                makeWritable(space, base, e, sync);
             }
-            return m.installHuge(base, Mapping.Kind.DEVICE, Entry.pfn(e), write);
+            return m.installHuge(base, PageTable.Kind.DEVICE, Entry.pfn(e), write);
         }
         if (Entry.isZero(e) && !write) {
             counters.zeroPageMappings.increment();
-            return m.installHuge(base, Mapping.Kind.ZERO, 0, false);
+            return m.installHuge(base, PageTable.Kind.ZERO, 0, false);
         }
-        BlockMapping bm = blocks.map(fm.inode, base, PMD_PAGES, write, true);
-        if (bm.state() == BlockMapping.State.HOLE) {
+        Iomap bm = blocks.map(space.inode, base, PMD_PAGES, write, true);
+        if (bm.state() == Iomap.State.HOLE) {
             if (write || bm.length() < PMD_PAGES) {
                 return fallback(DaxCounters.Fallback.PARTIAL);
             }
-            held[0] = locks.replace(fm.index, base, e, Entry.zero(true));
+            held[0] = locks.replace(space.index, base, e, Entry.zero(true));
             counters.zeroPageMappings.increment();
-            return m.installHuge(base, Mapping.Kind.ZERO, 0, false);
+            return m.installHuge(base, PageTable.Kind.ZERO, 0, false);
         }
         if (bm.length() < PMD_PAGES) {
             return fallback(DaxCounters.Fallback.PARTIAL);
@@ -205,13 +205,13 @@ final class Faults {
             return fallback(DaxCounters.Fallback.NOT_CONTIGUOUS);
         }
         if (Entry.isZero(e)) {
-            fm.mappings.revoke(base, base + PMD_PAGES, false); // invariant 13
+            space.rmap.revoke(base, base + PMD_PAGES, false); // invariant 13
         }
-        held[0] = locks.replace(fm.index, base, e, Entry.real(bm.deviceBlock(), true));
+        held[0] = locks.replace(space.index, base, e, Entry.real(bm.deviceBlock(), true));
         if (write) {
-            makeWritable(fm, base, held[0], sync);
+            makeWritable(space, base, held[0], sync);
         }
-        return m.installHuge(base, Mapping.Kind.DEVICE, bm.deviceBlock(), write);
+        return m.installHuge(base, PageTable.Kind.DEVICE, bm.deviceBlock(), write);
     }
 
     private MemorySegment fallback(DaxCounters.Fallback why) {
@@ -227,12 +227,12 @@ final class Faults {
      * that), then marks the entry DIRTY so that writeback will flush what is stored through
      * the window about to be installed.
      */
-    private void makeWritable(FileMap fm, long page, long cookie, boolean sync) throws DaxException {
+    private void makeWritable(AddressSpace space, long page, long cookie, boolean sync) throws DaxException {
         if (sync) {
             counters.syncCommits.increment();
             blocks.commit();
         }
-        locks.mark(fm.index, page, cookie, MappingIndex.Mark.DIRTY, true);
+        locks.mark(space.index, page, cookie, EntryIndex.Mark.DIRTY, true);
     }
 
     /**

@@ -1,7 +1,7 @@
 package io.daxfs.dax;
 
 import io.daxfs.device.Device;
-import io.daxfs.fs.MappedRanges;
+import io.daxfs.fs.DaxCallbacks;
 import io.daxfs.mm.PageRefs;
 
 /**
@@ -37,9 +37,9 @@ final class LayoutBreak {
         this.hooks = dax.hooks;
     }
 
-    MappedRanges.BusyWait run(FileMap fm, long first, long end) {
-        fm.mappings.revoke(first, end, true);
-        MappingIndex idx = fm.index;
+    DaxCallbacks.BusyWait run(AddressSpace space, long first, long end) {
+        space.rmap.revoke(first, end, true);
+        EntryIndex idx = space.index;
         long scanFrom = first & -Entry.PMD_PAGES; // a PMD entry may start before the range
         for (long i = scanFrom; ; ) {
             long at = idx.nextEntry(i, end);
@@ -65,12 +65,12 @@ final class LayoutBreak {
             }
             i = base + Entry.pages(e);
         }
-        deleteEntries(fm, first, end, scanFrom);
+        deleteEntries(space, first, end, scanFrom);
         return null;
     }
 
-    private void deleteEntries(FileMap fm, long first, long end, long scanFrom) {
-        MappingIndex idx = fm.index;
+    private void deleteEntries(AddressSpace space, long first, long end, long scanFrom) {
+        EntryIndex idx = space.index;
         for (long i = scanFrom; ; ) {
             long at = idx.nextEntry(i, end);
             if (at < 0) {
@@ -92,7 +92,7 @@ final class LayoutBreak {
                 continue;
             }
             if (Entry.isReal(cookie) && (base < first || base + pages > end)
-                    && (idx.getMark(base, MappingIndex.Mark.DIRTY) || idx.getMark(base, MappingIndex.Mark.TOWRITE))) {
+                    && (idx.getMark(base, EntryIndex.Mark.DIRTY) || idx.getMark(base, EntryIndex.Mark.TOWRITE))) {
                 // The entry and its marks go, but its pages outside the range keep their data.
                 device.persist(Entry.pfn(cookie) << 12, pages << 12);
             }

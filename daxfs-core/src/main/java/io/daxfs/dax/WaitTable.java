@@ -6,7 +6,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Where threads sleep until a mapping entry is unlocked: {@value #QUEUES} wait queues, hashed
- * by the key (mapping index, first index of the entry waited on) (model section 2).
+ * by the key (entry index, first index of the entry waited on) (model section 2).
  *
  * <h2>Protocol</h2>
  * <ul>
@@ -32,12 +32,12 @@ import java.util.concurrent.locks.LockSupport;
  * </ul>
  *
  * <h2>Queues</h2>
- * The queues are {@link WaitQueues}, keyed by the mapping index (by identity, hashed with its
+ * The queues are {@link WaitQueues}, keyed by the entry index (by identity, hashed with its
  * {@code waitHash}) and the key index. Enqueueing happens under the index short lock, the
  * innermost lock, which is why the queues take none themselves.
  *
  * <h2>One table per file system</h2>
- * Keys carry the mapping index's identity, so one table for the whole JVM (as Linux has one
+ * Keys carry the entry index's identity, so one table for the whole JVM (as Linux has one
  * for the kernel) would be correct too. daxfs keeps one per mounted file system instead: its
  * counters then describe that file system, tests and model checkers start each run with a
  * fresh table (no waiter left over from an aborted run can absorb a wakeup), and the cost is
@@ -55,29 +55,29 @@ public final class WaitTable {
      * {@code keyIndex}. Call it holding {@code index}'s short lock; then release that lock and
      * call {@link Waiter#await} (or {@link Waiter#abandon} if you will not sleep after all).
      */
-    public Waiter enqueue(MappingIndex index, long keyIndex, boolean exclusive) {
+    public Waiter enqueue(EntryIndex index, long keyIndex, boolean exclusive) {
         Waiter w = new Waiter(queues.enqueue(index, index.waitHash, keyIndex, exclusive));
         waits.increment();
         return w;
     }
 
     /** Wakes every non-exclusive waiter of the key and the first exclusive one. Returns how many woke. */
-    public int wakeOne(MappingIndex index, long keyIndex) {
+    public int wakeOne(EntryIndex index, long keyIndex) {
         return queues.wakeOne(index, index.waitHash, keyIndex);
     }
 
     /** Wakes every waiter of the key. Returns how many woke. */
-    public int wakeAll(MappingIndex index, long keyIndex) {
+    public int wakeAll(EntryIndex index, long keyIndex) {
         return queues.wakeAll(index, index.waitHash, keyIndex);
     }
 
     /** The queue a key hashes to (tests use it to build colliding keys). */
-    int queueOf(MappingIndex index, long keyIndex) {
+    int queueOf(EntryIndex index, long keyIndex) {
         return queues.queueOf(index.waitHash, keyIndex);
     }
 
     /** Threads currently waiting (not yet woken) on the key: for tests and debugging. */
-    public int waiting(MappingIndex index, long keyIndex) {
+    public int waiting(EntryIndex index, long keyIndex) {
         return queues.waiting(index, index.waitHash, keyIndex);
     }
 

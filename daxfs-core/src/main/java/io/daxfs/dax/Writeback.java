@@ -27,24 +27,24 @@ final class Writeback {
         this.hooks = dax.hooks;
     }
 
-    void run(FileMap fm, long first, long end) {
-        MappingIndex idx = fm.index;
+    void run(AddressSpace space, long first, long end) {
+        EntryIndex idx = space.index;
         long from = first & -Entry.PMD_PAGES;
-        if (idx.tagRange(from, end, MappingIndex.Mark.DIRTY, MappingIndex.Mark.TOWRITE) == 0) {
+        if (idx.tagRange(from, end, EntryIndex.Mark.DIRTY, EntryIndex.Mark.TOWRITE) == 0) {
             return;
         }
         boolean flushed = false;
         for (long i = from; ; ) {
-            long at = idx.nextMarked(i, end, MappingIndex.Mark.TOWRITE);
+            long at = idx.nextMarked(i, end, EntryIndex.Mark.TOWRITE);
             if (at < 0) {
                 break;
             }
             long e = locks.waitUnlocked(idx, at, 0, true);
-            long cookie = locks.lockIfUnchanged(idx, at, e, MappingIndex.Mark.TOWRITE);
+            long cookie = locks.lockIfUnchanged(idx, at, e, EntryIndex.Mark.TOWRITE);
             if (cookie == Entry.ABSENT) {
                 // Not locking it: hand on the wakeup we may have taken, then look again.
                 locks.putUnlocked(idx, at, e);
-                if (e == Entry.ABSENT || !idx.getMark(at, MappingIndex.Mark.TOWRITE)) {
+                if (e == Entry.ABSENT || !idx.getMark(at, EntryIndex.Mark.TOWRITE)) {
                     i = at + 1;
                 }
                 continue;
@@ -52,11 +52,11 @@ final class Writeback {
             long base = Entry.baseIndex(at, cookie);
             long pages = Entry.pages(cookie);
             try {
-                locks.mark(idx, at, cookie, MappingIndex.Mark.TOWRITE, false);
-                fm.mappings.writeProtect(base, base + pages);
+                locks.mark(idx, at, cookie, EntryIndex.Mark.TOWRITE, false);
+                space.rmap.writeProtect(base, base + pages);
                 hooks.writebackFlushing(idx, base);
                 device.persist(Entry.pfn(cookie) << 12, pages << 12);
-                locks.mark(idx, at, cookie, MappingIndex.Mark.DIRTY, false);
+                locks.mark(idx, at, cookie, EntryIndex.Mark.DIRTY, false);
                 counters.writebackFlushes.increment();
                 flushed = true;
             } finally {

@@ -21,16 +21,16 @@ public final class DaxBlocks {
 
     /**
      * Maps file blocks {@code [fileBlock, fileBlock + count)} as far as the first change of state
-     * (see {@link BlockMapper#map}); with {@code allocate}, holes get zeroed blocks, 2 MiB-aligned
+     * (see {@link FileBlocks#map}); with {@code allocate}, holes get zeroed blocks, 2 MiB-aligned
      * runs when {@code huge}.
      */
-    public BlockMapping map(Inode in, long fileBlock, long count, boolean allocate, boolean huge) throws DaxException {
+    public Iomap map(Inode in, long fileBlock, long count, boolean allocate, boolean huge) throws DaxException {
         if (!allocate) {
             // Lookups need no lock beyond the invalidate lock: extents only appear meanwhile.
-            return v.mapper.map(null, in, fileBlock, count, false, huge);
+            return v.fileBlocks.map(null, in, fileBlock, count, false, huge);
         }
         v.checkWritable();
-        BlockMapping m;
+        Iomap m;
         in.blockMap.lock();
         try {
             m = v.fileIo.mapAllocating(in, fileBlock, count, huge);

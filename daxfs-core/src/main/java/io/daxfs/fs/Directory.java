@@ -112,12 +112,12 @@ final class Directory implements DirtySource {
      * has room. Caller holds {@code dirLock} and {@code handle}. Done before anything else in an
      * operation, so ENOSPC here leaves nothing half changed (an empty block is consistent).
      */
-    void reserve(Journal.Handle handle, BlockMapper mapper, String name) throws DaxException {
+    void reserve(Journal.Handle handle, FileBlocks fileBlocks, String name) throws DaxException {
         if (blockWithRoom(DirBlock.recordSize(name.getBytes(StandardCharsets.UTF_8).length)) >= 0) {
             return;
         }
         int index = blocks.size();
-        mapper.addDirectoryBlock(handle, inode, index);
+        fileBlocks.addDirectoryBlock(handle, inode, index);
         MemorySegment img = Arena.ofAuto().allocate(Geometry.BLOCK_SIZE, 8);
         DirBlock.init(img, inode.ino, index);
         blocks.add(img);
@@ -140,11 +140,11 @@ final class Directory implements DirtySource {
      * Adds an entry. Caller holds {@code dirLock} and {@code handle}, has checked that the name
      * is absent, and has called {@link #reserve}.
      */
-    void add(Journal.Handle handle, BlockMapper mapper, String name, long ino, FileType type) throws DaxException {
+    void add(Journal.Handle handle, FileBlocks fileBlocks, String name, long ino, FileType type) throws DaxException {
         byte[] nb = name.getBytes(StandardCharsets.UTF_8);
         int target = blockWithRoom(DirBlock.recordSize(nb.length));
         if (target < 0) {
-            reserve(handle, mapper, name);
+            reserve(handle, fileBlocks, name);
             target = blockWithRoom(DirBlock.recordSize(nb.length));
         }
         int off = DirBlock.insert(blocks.get(target), nb, ino, DirBlock.typeCode(type));

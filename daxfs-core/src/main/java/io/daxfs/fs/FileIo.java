@@ -228,7 +228,7 @@ final class FileIo {
         } finally {
             in.blockMap.unlock();
             // Also after a partial allocation (ENOSPC): what did get blocks must be invalidated.
-            v.mapped().invalidateClean(in, fb0, fb1);
+            v.dax().invalidateClean(in, fb0, fb1);
         }
     }
 
@@ -240,7 +240,7 @@ final class FileIo {
             v.journal.checkpoint();
         }
         try (Journal.Handle h = v.journal.begin()) {
-            v.mapper.allocateRange(h, in, fb0, fb1);
+            v.fileBlocks.allocateRange(h, in, fb0, fb1);
             return;
         } catch (DaxException e) {
             // The estimate above can fall short (extent chain blocks come from the same free
@@ -251,7 +251,7 @@ final class FileIo {
         }
         v.journal.checkpoint();
         try (Journal.Handle h = v.journal.begin()) {
-            v.mapper.allocateRange(h, in, fb0, fb1);
+            v.fileBlocks.allocateRange(h, in, fb0, fb1);
         }
     }
 
@@ -259,12 +259,12 @@ final class FileIo {
      * The block mapping of a DAX write fault, allocating (zeroed) blocks for a hole. Caller holds
      * the invalidate lock shared, the faulting entry's lock and the block-map lock.
      */
-    BlockMapping mapAllocating(Inode in, long fb, long count, boolean huge) throws DaxException {
+    Iomap mapAllocating(Inode in, long fb, long count, boolean huge) throws DaxException {
         if (v.blocks.availableForData() < count && v.blocks.pendingBlocks() > 0) {
             v.journal.checkpoint();
         }
         try (Journal.Handle h = v.journal.begin()) {
-            return v.mapper.map(h, in, fb, count, true, huge);
+            return v.fileBlocks.map(h, in, fb, count, true, huge);
         } catch (DaxException e) {
             if (e.errno() != Errno.ENOSPC || v.blocks.pendingBlocks() == 0) {
                 throw e;
@@ -272,7 +272,7 @@ final class FileIo {
         }
         v.journal.checkpoint();
         try (Journal.Handle h = v.journal.begin()) {
-            return v.mapper.map(h, in, fb, count, true, huge);
+            return v.fileBlocks.map(h, in, fb, count, true, huge);
         }
     }
 
@@ -293,7 +293,7 @@ final class FileIo {
                 zeroBytes(in, newSize, ((newSize + BLOCK_MASK) & ~BLOCK_MASK) - newSize, true);
                 long firstGone = (newSize + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT;
                 try (Journal.Handle h = v.journal.begin()) {
-                    v.mapper.freeRange(h, in, firstGone, Extent.MAX_LOGICAL + 1);
+                    v.fileBlocks.freeRange(h, in, firstGone, Extent.MAX_LOGICAL + 1);
                     setSize(h, in, newSize, true);
                 }
             } else {
@@ -328,7 +328,7 @@ final class FileIo {
                 zeroBytes(in, pos, (firstFull << Geometry.BLOCK_SHIFT) - pos, false);
                 zeroBytes(in, endFull << Geometry.BLOCK_SHIFT, end - (endFull << Geometry.BLOCK_SHIFT), false);
                 try (Journal.Handle h = v.journal.begin()) {
-                    v.mapper.freeRange(h, in, firstFull, endFull);
+                    v.fileBlocks.freeRange(h, in, firstFull, endFull);
                 }
             }
             setSize(null, in, in.size, true);
@@ -359,7 +359,7 @@ final class FileIo {
             long fb = pos >>> Geometry.BLOCK_SHIFT;
             long nb = len >>> Geometry.BLOCK_SHIFT;
             try (Journal.Handle h = v.journal.begin()) {
-                v.mapper.collapse(h, in, fb, nb);
+                v.fileBlocks.collapse(h, in, fb, nb);
                 setSize(h, in, size - len, true);
             }
             commitShift();
@@ -380,7 +380,7 @@ final class FileIo {
             }
             persistDataLocked(in);
             try (Journal.Handle h = v.journal.begin()) {
-                v.mapper.shift(h, in, pos >>> Geometry.BLOCK_SHIFT, nb);
+                v.fileBlocks.shift(h, in, pos >>> Geometry.BLOCK_SHIFT, nb);
                 setSize(h, in, size + len, true);
             }
             commitShift();
@@ -420,10 +420,10 @@ final class FileIo {
         in.io.writeLock().lock();
         try {
             for (;;) {
-                MappedRanges.BusyWait busy;
+                DaxCallbacks.BusyWait busy;
                 in.invalidate.writeLock().lock();
                 try {
-                    busy = v.mapped().breakLayout(in, firstPage, endPage);
+                    busy = v.dax().breakLayout(in, firstPage, endPage);
                     if (busy == null) {
                         change.run();
                         return;
@@ -558,7 +558,7 @@ final class FileIo {
      * file's written data (ordered data), then commits. Caller holds no lock.
      */
     void fsync(Inode in) throws DaxException {
-        v.mapped().writeback(in, 0, MAX_PAGE);
+        v.dax().writeback(in, 0, MAX_PAGE);
         persistData(in);
         v.persistDirtyData();
         v.journal.commit();

@@ -385,7 +385,7 @@ final class Namespace {
         }
         try (Journal.Handle h = v.journal.begin()) {
             // Room for the entry first: if that fails with ENOSPC nothing else has changed.
-            dd.reserve(h, v.mapper, name);
+            dd.reserve(h, v.fileBlocks, name);
             long ino = v.inodes.allocate(h);
             v.cache.checkUnused(ino);
             Inode in = new Inode(ino, v.geometry, new ExtentMap());
@@ -413,14 +413,14 @@ final class Namespace {
             v.cache.put(in);
             try {
                 if (target != null && target.length > InodeRecord.INLINE_BYTES) {
-                    v.mapper.addSymlinkBlock(h, in);
+                    v.fileBlocks.addSymlinkBlock(h, in);
                 }
             } catch (DaxException e) {
                 discardNew(h, in);
                 throw e;
             }
             h.markDirty(in);
-            dd.add(h, v.mapper, name, ino, FileType.ofMode(fullMode));
+            dd.add(h, v.fileBlocks, name, ino, FileType.ofMode(fullMode));
             dir.meta.lock();
             try {
                 if (isDir) {
@@ -626,8 +626,8 @@ final class Namespace {
      * nobody holds or can wait for its I/O lock.
      */
     void evict(Journal.Handle h, Inode in) throws DaxException {
-        v.mapped().evicted(in);
-        v.mapper.freeAll(h, in);
+        v.dax().evicted(in);
+        v.fileBlocks.freeAll(h, in);
         if ((in.flags & InodeRecord.FLAG_ORPHAN) != 0) {
             v.orphans.remove(h, in);
         }
@@ -724,8 +724,8 @@ final class Namespace {
                 if (src.nlink >= MAX_LINKS) {
                     throw new DaxException(Errno.EMLINK, srcWhat + ": too many links");
                 }
-                dd.reserve(h, v.mapper, name);
-                dd.add(h, v.mapper, name, src.ino, src.type());
+                dd.reserve(h, v.fileBlocks, name);
+                dd.add(h, v.fileBlocks, name, src.ino, src.type());
                 src.meta.lock();
                 try {
                     src.nlink++;
@@ -889,8 +889,8 @@ final class Namespace {
                 if (dd != null) {
                     db.retarget(h, bName, src.ino, src.type());
                 } else {
-                    db.reserve(h, v.mapper, bName);
-                    db.add(h, v.mapper, bName, src.ino, src.type());
+                    db.reserve(h, v.fileBlocks, bName);
+                    db.add(h, v.fileBlocks, bName, src.ino, src.type());
                 }
                 da.remove(h, aName);
                 int subdirMoved = src.isDir() && cross ? 1 : 0;

@@ -41,7 +41,7 @@ public final class Volume {
     final InodeAllocator inodes;
     final InodeCache cache;
     final Orphans orphans;
-    final BlockMapper mapper;
+    final FileBlocks fileBlocks;
     final Namespace namespace;
     final FileIo fileIo;
     private final UUID uuid;
@@ -51,7 +51,7 @@ public final class Volume {
     final java.util.Set<Inode> dataDirty = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     /** The DAX layer, once attached; faults, layout breaks and writeback go through it. */
-    private volatile MappedRanges mapped = MappedRanges.NONE;
+    private volatile DaxCallbacks dax = DaxCallbacks.NONE;
     private final DaxBlocks daxBlocks = new DaxBlocks(this);
 
     private Volume(Device device, boolean readOnly, Superblock sb, Journal journal, BlockAllocator blocks,
@@ -65,7 +65,7 @@ public final class Volume {
         this.inodes = inodes;
         this.cache = cache;
         this.orphans = new Orphans(cache, orphanHead);
-        this.mapper = new BlockMapper(blocks);
+        this.fileBlocks = new FileBlocks(blocks);
         this.namespace = new Namespace(this);
         this.fileIo = new FileIo(this);
         this.committer = readOnly || commitIntervalMs <= 0 ? null : startCommitter(commitIntervalMs);
@@ -285,12 +285,12 @@ public final class Volume {
     }
 
     /** Registers the DAX layer. Called once, right after mount, before any file is mapped. */
-    public void attachMappings(MappedRanges m) {
-        mapped = m;
+    public void attachDax(DaxCallbacks callbacks) {
+        dax = callbacks;
     }
 
-    MappedRanges mapped() {
-        return mapped;
+    DaxCallbacks dax() {
+        return dax;
     }
 
     /** The free-space allocator (the DAX layer tells it which blocks are still referenced). */
@@ -568,9 +568,9 @@ public final class Volume {
         return geometry;
     }
 
-    /** The block mapper, for the DAX layer. */
-    public BlockMapper mapper() {
-        return mapper;
+    /** The block fileBlocks, for the DAX layer. */
+    public FileBlocks fileBlocks() {
+        return fileBlocks;
     }
 
     public Journal journal() {
@@ -592,7 +592,7 @@ public final class Volume {
         DaxException failure = null;
         try {
             // Mappings first: they hold files open, and no window may outlive its blocks.
-            mapped.unmount();
+            dax.unmount();
             for (OpenFile f : List.copyOf(open)) {
                 try {
                     f.close();

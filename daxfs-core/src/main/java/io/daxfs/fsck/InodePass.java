@@ -16,7 +16,7 @@ import java.util.List;
 
 /**
  * Pass over the inode table: every record against its inode bitmap bit, every in-use record's
- * checksum, type and fields, its block map ({@link FileMapReader}), its {@code blocks} count,
+ * checksum, type and fields, its block map ({@link BlockMapReader}), its {@code blocks} count,
  * and what its type demands (a directory's size and hole-free map, a symlink's target). Every
  * block an inode maps is claimed in the {@link BlockOwnership}.
  */
@@ -110,7 +110,7 @@ final class InodePass {
         InodeInfo info = new InodeInfo(ino, r.type(), r.nlink, r.flags, r.parent, r.orphanNext, r.orphanPrev);
         table.add(info);
         checkFields(info, r, blk, off);
-        FileMap map = FileMapReader.read(view, ino, r, f::problem);
+        FoundBlockMap map = BlockMapReader.read(view, ino, r, f::problem);
         info.mapIntact = map.intact();
         for (Extent e : map.extents()) {
             ownership.claim(e.physical(), e.length());
@@ -161,7 +161,7 @@ final class InodePass {
     }
 
     /** A directory's size is its block count times 4096 and its map has no holes. */
-    private void checkDirectory(InodeInfo info, InodeRecord r, FileMap map) {
+    private void checkDirectory(InodeInfo info, InodeRecord r, FoundBlockMap map) {
         if (!map.intact()) {
             return;
         }
@@ -193,7 +193,7 @@ final class InodePass {
         info.dirBlocks = blocks;
     }
 
-    private void checkSymlink(InodeInfo info, InodeRecord r, FileMap map) {
+    private void checkSymlink(InodeInfo info, InodeRecord r, FoundBlockMap map) {
         String who = "symlink " + info.ino;
         if (r.size == 0) {
             f.problem(who + ": empty target");

@@ -37,7 +37,7 @@ final class OwnerFinder {
             } catch (DaxException e) {
                 continue; // it decoded in the inode pass; the view does not change
             }
-            FileMap map = FileMapReader.read(view, in.ino, r, problem -> { });
+            FoundBlockMap map = BlockMapReader.read(view, in.ino, r, problem -> { });
             String role = switch (in.type) {
                 case REGULAR -> "data";
                 case DIRECTORY -> "directory block";

@@ -223,7 +223,7 @@ final class RepairPlanner {
             for (long ino : freed) {
                 InodeRecord rec = record(ino);
                 if (rec != null) {
-                    FileMap map = FileMapReader.read(view, ino, rec, p -> { });
+                    FoundBlockMap map = BlockMapReader.read(view, ino, rec, p -> { });
                     for (Extent e : map.extents()) {
                         used.clearRange(e.physical(), e.physicalEnd());
                     }

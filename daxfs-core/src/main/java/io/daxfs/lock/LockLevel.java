@@ -24,7 +24,7 @@ public enum LockLevel {
      */
     ENTRY(false),
     /**
-     * A mapping's window table ({@code io.daxfs.mm.Mapping}): installing and revoking windows.
+     * A mapping's page table ({@code io.daxfs.mm.PageTable}): installing and revoking windows.
      * Taken under an entry lock by faults and writeback; held across an Arena close, never
      * across a wait for another lock.
      */
@@ -47,7 +47,7 @@ public enum LockLevel {
     ALLOCATOR(false),
     /** An extent map's own read/write lock: held only inside one ExtentMap method (a leaf). */
     EXTENT_MAP(false),
-    /** A mapping index's short internal lock (innermost: never held while waiting, allocating blocks, copying or doing I/O). */
+    /** A entry index's short internal lock (innermost: never held while waiting, allocating blocks, copying or doing I/O). */
     INDEX(false);
 
     private final boolean nestable;

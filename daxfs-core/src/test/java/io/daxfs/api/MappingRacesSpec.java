@@ -11,7 +11,7 @@ import io.daxfs.types.MountOptions;
 
 import io.daxfs.dax.DaxHooks;
 import io.daxfs.dax.Entry;
-import io.daxfs.dax.MappingIndex;
+import io.daxfs.dax.EntryIndex;
 import io.daxfs.device.Device;
 import io.daxfs.device.MemoryDevice;
 import io.daxfs.device.RecordingDevice;
@@ -107,7 +107,7 @@ class MappingRacesSpec extends FsSpec {
         assertTrue(seen == 0 || seen == expected, "R saw the fresh block (zeroed or written), got " + seen);
 
         // The fault asked for the block after W had allocated it: no zero page was installed.
-        MappingIndex idx = index(f);
+        EntryIndex idx = index(f);
         assertTrue(Entry.isReal(idx.load(1)), "page 1 maps the block: " + Entry.describe(idx.load(1)));
         assertEquals(expected, m.getLong(BLOCK + 8), "a later mapped read sees the data");
         assertArrayEquals(data, mapped(m, BLOCK, BLOCK));
@@ -120,7 +120,7 @@ class MappingRacesSpec extends FsSpec {
         DaxFile f = file("/f", 4 * BLOCK);
         DaxMapping reader = map(f, 0, 4 * BLOCK, DaxMapMode.READ_ONLY, DaxMapOption.NO_HUGE_PAGES);
         assertEquals(0, reader.getLong(BLOCK), "a read of the hole maps the zero page");
-        MappingIndex idx = index(f);
+        EntryIndex idx = index(f);
         assertTrue(Entry.isZero(idx.load(1)));
 
         // A copy-on-write fault of a private mapping locks the ZERO entry (and leaves it ZERO).
@@ -388,7 +388,7 @@ class MappingRacesSpec extends FsSpec {
         try (DaxMapping probe = f.map(0, 2 * MIB, DaxMapMode.READ_ONLY)) {
             assertEquals(2 * MIB, probe.window(0).byteSize(), "the file's first 2 MiB can be one huge page");
         }
-        // The race starts from an empty mapping index and zero counters: remount.
+        // The race starts from an empty entry index and zero counters: remount.
         remount();
         DaxFile g = fs.open("/f", READ, WRITE);
         cleanup.add(g);
@@ -453,8 +453,8 @@ class MappingRacesSpec extends FsSpec {
         f.fsync(); // the block and its zeroing are durable: from now on only writeback persists this page
         m.setLong(BLOCK, 1);
         long devOff = deviceOffset(m.window(BLOCK));
-        MappingIndex idx = index(f);
-        assertTrue(idx.getMark(1, MappingIndex.Mark.DIRTY), "a store after writeback dirties the entry again");
+        EntryIndex idx = index(f);
+        assertTrue(idx.getMark(1, EntryIndex.Mark.DIRTY), "a store after writeback dirties the entry again");
         long flushes0 = fs.stats().writebackFlushes();
 
         // S's fsync holds the entry lock, has cleared TOWRITE and write-protected the page.
@@ -464,8 +464,8 @@ class MappingRacesSpec extends FsSpec {
             return null;
         });
         script.await("writebackFlushing:S");
-        assertFalse(idx.getMark(1, MappingIndex.Mark.TOWRITE));
-        assertTrue(idx.getMark(1, MappingIndex.Mark.DIRTY), "DIRTY is cleared only after the flush");
+        assertFalse(idx.getMark(1, EntryIndex.Mark.TOWRITE));
+        assertTrue(idx.getMark(1, EntryIndex.Mark.DIRTY), "DIRTY is cleared only after the flush");
 
         // W's store hits the write-protected page, faults, and waits for the entry lock.
         Actor<Void> w = Actor.start("W", () -> {
@@ -479,13 +479,13 @@ class MappingRacesSpec extends FsSpec {
         s.result();
         w.result();
         assertEquals(flushes0 + 1, fs.stats().writebackFlushes());
-        assertTrue(idx.getMark(1, MappingIndex.Mark.DIRTY), "the racing store re-dirtied the entry");
+        assertTrue(idx.getMark(1, EntryIndex.Mark.DIRTY), "the racing store re-dirtied the entry");
         assertEquals(1, durableLong(rec, devOff), "the first fsync flushed the value before the racing store, not after");
         assertEquals(2, m.getLong(BLOCK));
 
         f.fsync();
         assertEquals(flushes0 + 2, fs.stats().writebackFlushes(), "the next fsync flushed the page again");
-        assertFalse(idx.getMark(1, MappingIndex.Mark.DIRTY));
+        assertFalse(idx.getMark(1, EntryIndex.Mark.DIRTY));
         assertEquals(2, durableLong(rec, devOff), "and the racing store is durable");
     }
 
@@ -510,11 +510,11 @@ class MappingRacesSpec extends FsSpec {
         f2m.join();
         f4k.join();
 
-        MappingIndex idx = index(f);
-        for (long i = idx.nextEntry(0, MappingIndex.MAX_INDEX); i >= 0; ) {
+        EntryIndex idx = index(f);
+        for (long i = idx.nextEntry(0, EntryIndex.MAX_INDEX); i >= 0; ) {
             long e = idx.load(i);
             assertFalse(Entry.isLocked(e), "entry " + i + " left locked: " + Entry.describe(e));
-            i = idx.nextEntry(i + Entry.pages(e), MappingIndex.MAX_INDEX);
+            i = idx.nextEntry(i + Entry.pages(e), EntryIndex.MAX_INDEX);
         }
 
         // The next faults on the same pages and a truncate of the same file complete.
@@ -663,8 +663,8 @@ class MappingRacesSpec extends FsSpec {
         return p;
     }
 
-    private MappingIndex index(DaxFile f) {
-        MappingIndex idx = Internals.dax(fs).indexOf(Internals.openFile(f).inode());
+    private EntryIndex index(DaxFile f) {
+        EntryIndex idx = Internals.dax(fs).indexOf(Internals.openFile(f).inode());
         assertNotNull(idx, "the file was never mapped");
         return idx;
     }
@@ -831,37 +831,37 @@ class MappingRacesSpec extends FsSpec {
         }
 
         @Override
-        public void beforeSleep(MappingIndex index, long keyIndex, boolean exclusive) {
+        public void beforeSleep(EntryIndex index, long keyIndex, boolean exclusive) {
             event("sleep", "key=" + keyIndex);
         }
 
         @Override
-        public void afterWake(MappingIndex index, long keyIndex) {
+        public void afterWake(EntryIndex index, long keyIndex) {
             event("wake", "key=" + keyIndex);
         }
 
         @Override
-        public void duringDowngrade(MappingIndex index, long pmdIndex) {
+        public void duringDowngrade(EntryIndex index, long pmdIndex) {
             event("downgrade", "pmd=" + pmdIndex);
         }
 
         @Override
-        public void beforeUnlockWake(MappingIndex index, long keyIndex, boolean all) {
+        public void beforeUnlockWake(EntryIndex index, long keyIndex, boolean all) {
             event(all ? "deleteWake" : "unlockWake", "key=" + keyIndex);
         }
 
         @Override
-        public void faultLocked(MappingIndex index, long pageIndex, long entry) {
+        public void faultLocked(EntryIndex index, long pageIndex, long entry) {
             event("faultLocked", "page=" + pageIndex + " " + Entry.describe(entry), entry);
         }
 
         @Override
-        public void layoutBusy(MappingIndex index, long pageIndex) {
+        public void layoutBusy(EntryIndex index, long pageIndex) {
             event("layoutBusy", "page=" + pageIndex);
         }
 
         @Override
-        public void writebackFlushing(MappingIndex index, long pageIndex) {
+        public void writebackFlushing(EntryIndex index, long pageIndex) {
             event("writebackFlushing", "page=" + pageIndex);
         }
     }

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Model checking of the mapping index with entry locks (Lincheck 3.7, which runs on JDK 25).
+ * Model checking of the entry index with entry locks (Lincheck 3.7, which runs on JDK 25).
  *
  * <p>Lincheck runs small concurrent scenarios of the operations below, explores their thread
  * interleavings systematically (switching threads at every shared read and write, lock, park
@@ -44,7 +44,7 @@ public class EntryLocksLincheckTest {
     private static final long[] PAGES = {0, 5, 300, 600};
     private static final boolean LONG = Boolean.getBoolean("daxfs.test.long");
 
-    private final MappingIndex idx = new MappingIndex(9);
+    private final EntryIndex idx = new EntryIndex(9);
     private final EntryLocks locks = new EntryLocks(new WaitTable(), DaxHooks.NONE, EntryLockChecks.OFF);
 
     private static long page(int p) {
@@ -250,7 +250,7 @@ public class EntryLocksLincheckTest {
 
     /** One page; a delete that wakes one waiter (the 2016-era bug), and exclusive scanners. */
     public static class BrokenDelete {
-        private final MappingIndex idx = new MappingIndex(10);
+        private final EntryIndex idx = new EntryIndex(10);
         private final WaitTable table = new WaitTable();
         private final EntryLocks locks = new EntryLocks(table, DaxHooks.NONE, EntryLockChecks.OFF);
 

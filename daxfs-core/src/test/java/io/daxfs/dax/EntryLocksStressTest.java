@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Threads hammer one mapping index with every entry-lock operation at both orders, at a few
+ * Threads hammer one entry index with every entry-lock operation at both orders, at a few
  * pages of two 2 MiB ranges, so PMD and PTE requests collide, PMDs are downgraded and entries vanish under
  * waiters. While it runs, a shadow table checks mutual exclusion (no two threads ever hold
  * entry locks on overlapping pages); a watchdog fails the test with a thread dump if no thread
@@ -34,7 +34,7 @@ class EntryLocksStressTest {
 
     private final WaitTable table = new WaitTable();
     private final EntryLocks locks = new EntryLocks(table);
-    private final MappingIndex idx = new MappingIndex(3);
+    private final EntryIndex idx = new EntryIndex(3);
     /** Which thread holds the entry lock covering each page, per the holders themselves. */
     private final AtomicReferenceArray<Thread> owner = new AtomicReferenceArray<>(PAGES);
     private final AtomicLong progress = new AtomicLong();

@@ -36,7 +36,7 @@ class EntryLocksTest {
     private final ScriptedHooks hooks = new ScriptedHooks();
     private final WaitTable table = new WaitTable();
     private final EntryLocks locks = new EntryLocks(table, hooks);
-    private final MappingIndex idx = new MappingIndex(1);
+    private final EntryIndex idx = new EntryIndex(1);
 
     private static final Downgrader NONE = Downgrader.NONE;
 
@@ -302,7 +302,7 @@ class EntryLocksTest {
                         assertEquals(placeholder, idx.load(9));
                         assertEquals(withLocked(zero(true)), idx.load(600));
                         sum += idx.findConflict(9, 9) + idx.nextEntry(0, 2048) + idx.findConflictIndex(700, 0);
-                        sum += idx.getMark(20, MappingIndex.Mark.DIRTY) ? 1 : 0;
+                        sum += idx.getMark(20, EntryIndex.Mark.DIRTY) ? 1 : 0;
                     }
                     return sum;
                 });
@@ -518,10 +518,10 @@ class EntryLocksTest {
 
     @Nested
     class WaitTableRules {
-        private final MappingIndex otherFile = new MappingIndex(2);
+        private final EntryIndex otherFile = new EntryIndex(2);
 
         /** A thread that queues on a key and then sleeps; its result says it woke. */
-        private Worker<String> waiter(String name, MappingIndex index, long key, boolean exclusive) {
+        private Worker<String> waiter(String name, EntryIndex index, long key, boolean exclusive) {
             CountDownLatch queued = new CountDownLatch(1);
             Worker<String> w = Worker.start(name, () -> {
                 WaitTable.Waiter me = table.enqueue(index, key, exclusive);

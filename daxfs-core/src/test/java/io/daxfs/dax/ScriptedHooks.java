@@ -75,22 +75,22 @@ final class ScriptedHooks implements DaxHooks {
     }
 
     @Override
-    public void beforeSleep(MappingIndex index, long keyIndex, boolean exclusive) {
+    public void beforeSleep(EntryIndex index, long keyIndex, boolean exclusive) {
         event("sleep", "key=" + keyIndex + (exclusive ? " exclusive" : ""));
     }
 
     @Override
-    public void afterWake(MappingIndex index, long keyIndex) {
+    public void afterWake(EntryIndex index, long keyIndex) {
         event("wake", "key=" + keyIndex);
     }
 
     @Override
-    public void duringDowngrade(MappingIndex index, long pmdIndex) {
+    public void duringDowngrade(EntryIndex index, long pmdIndex) {
         event("downgrade", "pmd=" + pmdIndex);
     }
 
     @Override
-    public void beforeUnlockWake(MappingIndex index, long keyIndex, boolean all) {
+    public void beforeUnlockWake(EntryIndex index, long keyIndex, boolean all) {
         event(all ? "deleteWake" : "unlockWake", "key=" + keyIndex);
     }
 

@@ -7,7 +7,7 @@ import io.daxfs.api.DaxFileSystem;
 import io.daxfs.types.Errno;
 import io.daxfs.types.FileStat;
 import io.daxfs.types.FileType;
-import io.daxfs.fs.BlockMapping;
+import io.daxfs.fs.Iomap;
 import io.daxfs.media.InodeRecord;
 
 /**
@@ -171,7 +171,7 @@ final class FileChecker {
     private void countHugeMappings(DaxFileSystem fs, FsxFile s) throws DaxException {
         FileModel m = s.model;
         var inode = Internals.openFile(s.file).inode();
-        var mapper = Internals.volume(fs).mapper();
+        var fileBlocks = Internals.volume(fs).fileBlocks();
         for (long fb = 0; fb + 512 <= m.capacity() / B; fb += 512) {
             boolean full = true;
             for (long b = fb; b < fb + 512 && full; b++) {
@@ -179,7 +179,7 @@ final class FileChecker {
             }
             if (full) {
                 stats.hugeCandidates++;
-                BlockMapping bm = mapper.map(null, inode, fb, 512, false, false);
+                Iomap bm = fileBlocks.map(null, inode, fb, 512, false, false);
                 if (bm.coversHugePage()) {
                     stats.hugeMapped++;
                 }

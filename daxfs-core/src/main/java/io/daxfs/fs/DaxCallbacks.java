@@ -4,15 +4,15 @@ import io.daxfs.types.DaxException;
 
 /**
  * What the file system asks of the layer that maps its files into memory (the DAX layer, which
- * sits above {@code fs} and registers itself with {@link Volume#attachMappings}). Page numbers
+ * sits above {@code fs} and registers itself with {@link Volume#attachDax}). Page numbers
  * are file offsets / 4 KiB; ranges are {@code [firstPage, endPage)}.
  *
  * <p>The file system calls these with the locks each method names; the DAX layer never calls
  * back into a path that takes the I/O or invalidate lock.
  */
-public interface MappedRanges {
+public interface DaxCallbacks {
     /** For a volume nothing maps (and as the default before the DAX layer attaches). */
-    MappedRanges NONE = new MappedRanges() {
+    DaxCallbacks NONE = new DaxCallbacks() {
         @Override
         public BusyWait breakLayout(Inode in, long firstPage, long endPage) {
             return null;

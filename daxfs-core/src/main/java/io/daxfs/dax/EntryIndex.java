@@ -7,7 +7,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * The mapping index of one file: a multi-order radix tree from page index (file offset / 4 KiB)
+ * The entry index of one file: a multi-order radix tree from page index (file offset / 4 KiB)
  * to an {@link Entry} word, with two marks per entry. It is the analog of the XArray that
  * Linux fs-DAX keeps per address space (model section 1).
  *
@@ -66,7 +66,7 @@ import java.lang.invoke.VarHandle;
  * <p>Methods that change the index require the caller to hold the short lock and say so; they
  * throw {@link IllegalStateException} otherwise. {@link #tagRange} takes it itself.
  */
-public final class MappingIndex {
+public final class EntryIndex {
     /** The marks an entry can carry. */
     public enum Mark {
         /** The entry's pages were written through a writable mapping since the last flush. */
@@ -127,13 +127,13 @@ public final class MappingIndex {
     private volatile int pmdCount;
 
     /** An index whose short lock is named {@code index#id} (id: the inode number, say). */
-    public MappingIndex(long id) {
+    public EntryIndex(long id) {
         this.shortLock = new OrderedLock(LockLevel.INDEX, "index", id);
         this.waitHash = mix(System.identityHashCode(this) ^ id);
     }
 
     /** An anonymous index (tests). */
-    public MappingIndex() {
+    public EntryIndex() {
         this(-1);
     }
 
@@ -159,7 +159,7 @@ public final class MappingIndex {
 
     private void requireLocked() {
         if (!shortLock.isHeldByCurrentThread()) {
-            throw new IllegalStateException("the mapping index's short lock is not held");
+            throw new IllegalStateException("the entry index's short lock is not held");
         }
     }
 

@@ -20,15 +20,15 @@ import java.util.function.Consumer;
  * length equal to the record's extent block count, extent total equal to its extent count, and
  * extents inside the data area, sorted and not overlapping in the file.
  */
-final class FileMapReader {
+final class BlockMapReader {
     /** Out-of-range or unsorted extents reported per inode before the rest are only counted. */
     private static final int MAX_EXTENT_PROBLEMS = 4;
 
-    private FileMapReader() {
+    private BlockMapReader() {
     }
 
     /** Reads the map of {@code ino} (record {@code r}); problems go to {@code report}. */
-    static FileMap read(MetaView view, long ino, InodeRecord r, Consumer<String> report) {
+    static FoundBlockMap read(MetaView view, long ino, InodeRecord r, Consumer<String> report) {
         Geometry g = view.geometry();
         String who = "inode " + ino;
         if ((r.flags & InodeRecord.FLAG_INLINE_TARGET) != 0) {
@@ -38,7 +38,7 @@ final class FileMapReader {
                 report.accept(who + ": inline symlink with " + r.extentBlockCount + " extent blocks (head "
                         + r.extentHead + ")");
             }
-            return new FileMap(List.of(), new long[0], ok);
+            return new FoundBlockMap(List.of(), new long[0], ok);
         }
         boolean intact = true;
         List<Extent> raw = new ArrayList<>();
@@ -89,7 +89,7 @@ final class FileMapReader {
         if (bad > MAX_EXTENT_PROBLEMS) {
             report.accept(who + ": " + (bad - MAX_EXTENT_PROBLEMS) + " more bad extents");
         }
-        return new FileMap(good, chain.stream().mapToLong(Long::longValue).toArray(), intact);
+        return new FoundBlockMap(good, chain.stream().mapToLong(Long::longValue).toArray(), intact);
     }
 
     /**

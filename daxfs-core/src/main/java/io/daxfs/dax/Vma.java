@@ -3,57 +3,58 @@ package io.daxfs.dax;
 import io.daxfs.types.DaxException;
 import io.daxfs.types.Errno;
 import io.daxfs.fs.OpenFile;
-import io.daxfs.mm.Mapping;
+import io.daxfs.mm.PageTable;
 import io.daxfs.mm.PageRefs;
 
 import java.lang.foreign.MemorySegment;
 
 /**
- * One mapping as the DAX layer sees it: the window table ({@link Mapping}), the file's DAX state,
- * the file handle the mapping keeps open, and how it faults (huge pages allowed, synchronous).
- * The public accessors live in {@code io.daxfs.api.DaxMapping}, which reads windows through
- * {@link #mapping} directly and comes here only to fault, pin, sync or close.
+ * One mapping as the DAX layer sees it, what Linux calls a VMA (virtual memory area): its page
+ * table ({@link PageTable}), the file's {@link AddressSpace}, the file handle the mapping keeps
+ * open, and how it faults (huge pages allowed, synchronous). The public accessors live in
+ * {@code io.daxfs.api.DaxMapping}, which reads windows through {@link #pageTable} directly and
+ * comes here only to fault, pin, sync or close.
  */
-public final class FileMapping {
+public final class Vma {
     final DaxLayer dax;
-    final FileMap fileMap;
-    final Mapping mapping;
+    final AddressSpace space;
+    final PageTable pageTable;
     final boolean huge;
     final boolean sync;
     private final OpenFile handle;
     private volatile boolean closed;
 
-    FileMapping(DaxLayer dax, FileMap fileMap, Mapping mapping, OpenFile handle, boolean huge, boolean sync) {
+    Vma(DaxLayer dax, AddressSpace space, PageTable pageTable, OpenFile handle, boolean huge, boolean sync) {
         this.dax = dax;
-        this.fileMap = fileMap;
-        this.mapping = mapping;
+        this.space = space;
+        this.pageTable = pageTable;
         this.handle = handle;
         this.huge = huge;
         this.sync = sync;
     }
 
-    /** The window table, for lock-free lookups. */
-    public Mapping mapping() {
-        return mapping;
+    /** The page table, for lock-free lookups. */
+    public PageTable pageTable() {
+        return pageTable;
     }
 
     /**
      * Faults file byte {@code pos} in for reading or writing; returns the window installed.
-     * SIGBUS past end of file; EACCES for a write to a read-only mapping; ENOSPC or EROFS for
+     * SIGBUS past end of file; EACCES for a write to a read-only pageTable; ENOSPC or EROFS for
      * a write fault that needs a block and cannot get one.
      */
     public MemorySegment fault(long pos, boolean write) throws DaxException {
         if (closed) {
-            throw new DaxException(Errno.EBADF, "mapping is closed");
+            throw new DaxException(Errno.EBADF, "pageTable is closed");
         }
-        if (write && !mapping.isWritable()) {
-            throw new DaxException(Errno.EACCES, "write to a read-only mapping");
+        if (write && !pageTable.isWritable()) {
+            throw new DaxException(Errno.EACCES, "write to a read-only pageTable");
         }
         try {
             return dax.fault(this, pos, write);
         } catch (IllegalStateException e) {
-            if (mapping.isClosed()) {
-                throw new DaxException(Errno.EBADF, "mapping is closed");
+            if (pageTable.isClosed()) {
+                throw new DaxException(Errno.EBADF, "pageTable is closed");
             }
             throw dax.blocks.internalError("fault", e);
         } catch (DaxException e) {
@@ -73,9 +74,9 @@ public final class FileMapping {
         int n = 0;
         try {
             for (long p = firstPage; p < endPage; ) {
-                long r = mapping.pin(p);
+                long r = pageTable.pin(p);
                 if (r == -1) {
-                    fault(p << 12 < mapping.start() ? mapping.start() : p << 12, false);
+                    fault(p << 12 < pageTable.start() ? pageTable.start() : p << 12, false);
                     continue;
                 }
                 if (r >= 0) {
@@ -111,12 +112,12 @@ public final class FileMapping {
      */
     public void msync(long firstPage, long endPage) throws DaxException {
         if (closed) {
-            throw new DaxException(Errno.EBADF, "mapping is closed");
+            throw new DaxException(Errno.EBADF, "pageTable is closed");
         }
-        if (!mapping.isShared() || !mapping.isWritable()) {
-            return; // nothing this mapping wrote can be in the file
+        if (!pageTable.isShared() || !pageTable.isWritable()) {
+            return; // nothing this pageTable wrote can be in the file
         }
-        dax.writeback(fileMap.inode, firstPage, endPage);
+        dax.writeback(space.inode, firstPage, endPage);
         handle.fsync(true);
     }
 
@@ -124,7 +125,7 @@ public final class FileMapping {
         return closed;
     }
 
-    /** Revokes every window and releases the mapping's file handle. Idempotent. */
+    /** Revokes every window and releases the pageTable's file handle. Idempotent. */
     public void close() throws DaxException {
         synchronized (this) {
             if (closed) {
@@ -132,7 +133,7 @@ public final class FileMapping {
             }
             closed = true;
         }
-        mapping.close();
+        pageTable.close();
         dax.closed(this);
         handle.close();
     }

@@ -10,7 +10,7 @@ import java.util.List;
  * chain (only those verified to be its own). {@code intact} is false when anything was wrong,
  * in which case the map is what could be salvaged, good for naming owners but not for repair.
  */
-record FileMap(List<Extent> extents, long[] chain, boolean intact) {
+record FoundBlockMap(List<Extent> extents, long[] chain, boolean intact) {
     long mappedBlocks() {
         long n = 0;
         for (Extent e : extents) {

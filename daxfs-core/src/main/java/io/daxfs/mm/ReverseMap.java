@@ -4,23 +4,24 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Every live mapping of one file: what "unmap this file range everywhere" walks. Lock-free:
+ * The page tables of every live mapping of one file (Linux's reverse map, i_mmap): what "unmap
+ * this file range everywhere" walks. Lock-free:
  * a copy-on-write list, changed only when a mapping is created or closed. A mapping added
  * while a range is being unmapped has no window yet, and its faults wait for the invalidate
  * lock the unmapping caller holds, so missing it in a walk is harmless.
  */
-public final class MappingSet {
-    private final List<Mapping> mappings = new CopyOnWriteArrayList<>();
+public final class ReverseMap {
+    private final List<PageTable> mappings = new CopyOnWriteArrayList<>();
 
-    public void add(Mapping m) {
+    public void add(PageTable m) {
         mappings.add(m);
     }
 
-    public void remove(Mapping m) {
+    public void remove(PageTable m) {
         mappings.remove(m);
     }
 
-    public List<Mapping> snapshot() {
+    public List<PageTable> snapshot() {
         return List.copyOf(mappings);
     }
 
@@ -28,10 +29,10 @@ public final class MappingSet {
         return mappings.isEmpty();
     }
 
-    /** Revokes file pages {@code [firstPage, endPage)} in every mapping; see {@link Mapping#revoke}. */
+    /** Revokes file pages {@code [firstPage, endPage)} in every mapping; see {@link PageTable#revoke}. */
     public int revoke(long firstPage, long endPage, boolean discardCopies) {
         int n = 0;
-        for (Mapping m : mappings) {
+        for (PageTable m : mappings) {
             n += m.revoke(firstPage, endPage, discardCopies);
         }
         return n;
@@ -40,7 +41,7 @@ public final class MappingSet {
     /** Write-protects file pages {@code [firstPage, endPage)} in every mapping. */
     public int writeProtect(long firstPage, long endPage) {
         int n = 0;
-        for (Mapping m : mappings) {
+        for (PageTable m : mappings) {
             n += m.writeProtect(firstPage, endPage);
         }
         return n;

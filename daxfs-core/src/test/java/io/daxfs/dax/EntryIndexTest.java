@@ -1,6 +1,6 @@
 package io.daxfs.dax;
 
-import io.daxfs.dax.MappingIndex.Mark;
+import io.daxfs.dax.EntryIndex.Mark;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -15,12 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The mapping index as a data structure: entries of both orders, marks, searches, shape. */
-class MappingIndexTest {
+/** The entry index as a data structure: entries of both orders, marks, searches, shape. */
+class EntryIndexTest {
     private static final long[] INDICES = {0, 1, 5, 511, 512, 513, 1023, 4096, (1L << 18) - 1, 1L << 18,
-            (1L << 27) + 7, (1L << 31) + 3, (1L << 32) - 512, (1L << 32) - 1, MappingIndex.MAX_INDEX};
+            (1L << 27) + 7, (1L << 31) + 3, (1L << 32) - 512, (1L << 32) - 1, EntryIndex.MAX_INDEX};
 
-    private final MappingIndex idx = new MappingIndex(7);
+    private final EntryIndex idx = new EntryIndex(7);
 
     private void store(long index, int order, long entry) {
         idx.lock();
@@ -65,7 +65,7 @@ class MappingIndexTest {
     @Test
     void anEmptyIndexHoldsNothing() {
         assertEquals(0, idx.load(0));
-        assertEquals(0, idx.load(MappingIndex.MAX_INDEX));
+        assertEquals(0, idx.load(EntryIndex.MAX_INDEX));
         assertEquals(-1, idx.nextEntry(0, Long.MAX_VALUE));
         assertEquals(-1, idx.nextMarked(0, Long.MAX_VALUE, Mark.DIRTY));
         assertEquals(0, idx.count());
@@ -193,7 +193,7 @@ class MappingIndexTest {
             assertThrows(IllegalArgumentException.class, () -> idx.store(0, 9, pte(1)), "order disagrees with the entry");
             assertThrows(IllegalArgumentException.class, () -> idx.store(0, 0, 0), "0 is not an entry");
             assertThrows(IllegalArgumentException.class, () -> idx.store(0, 3, pte(1)));
-            assertThrows(IllegalArgumentException.class, () -> idx.store(MappingIndex.MAX_INDEX + 1, 0, pte(1)));
+            assertThrows(IllegalArgumentException.class, () -> idx.store(EntryIndex.MAX_INDEX + 1, 0, pte(1)));
             assertThrows(IllegalArgumentException.class, () -> idx.store(-1, 0, pte(1)));
         } finally {
             idx.unlock();

@@ -1,6 +1,6 @@
 package io.daxfs.dax;
 
-import io.daxfs.dax.MappingIndex.Mark;
+import io.daxfs.dax.EntryIndex.Mark;
 import io.daxfs.lock.LockChecker;
 import org.jetbrains.lincheck.datastructures.BooleanGen;
 import org.jetbrains.lincheck.datastructures.IntGen;
@@ -15,18 +15,18 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Model checking of the bare mapping index: changes under the short lock against lock-free
- * {@link MappingIndex#load} and {@link MappingIndex#getMark}. The pages make every structural
+ * Model checking of the bare entry index: changes under the short lock against lock-free
+ * {@link EntryIndex#load} and {@link EntryIndex#getMark}. The pages make every structural
  * change happen: 0 and 5 share a leaf (or a PMD), 600 is in the next 2 MiB range, and 2^32 - 1
  * makes the root grow to four levels and shrink back; erases prune nodes, and a PMD turns into
- * a leaf by {@link MappingIndex#splitPmd} and back through an empty range. Lock-free lookups
+ * a leaf by {@link EntryIndex#splitPmd} and back through an empty range. Lock-free lookups
  * must be linearizable across all of it (no torn reads, no transient states).
  */
-public class MappingIndexLincheckTest {
+public class EntryIndexLincheckTest {
     private static final long[] PAGES = {0, 5, 600, (1L << 32) - 1};
     private static final long PMD = Entry.real(0x400, true);
 
-    private final MappingIndex idx = new MappingIndex(11);
+    private final EntryIndex idx = new EntryIndex(11);
 
     private static long page(int p) {
         return PAGES[p];
@@ -194,11 +194,11 @@ public class MappingIndexLincheckTest {
                 .addGuarantee(ManagedStrategyGuaranteeKt.forClasses(LockChecker.class.getName()).allMethods().ignore())
                 // A PMD turning into a leaf under a reader of the same page; a root growing to four
                 // levels and shrinking under a reader of a low page.
-                .addCustomScenario(Scenarios.of(MappingIndexLincheckTest.class, List.of("storePmd 0", "setMark 1 false"),
+                .addCustomScenario(Scenarios.of(EntryIndexLincheckTest.class, List.of("storePmd 0", "setMark 1 false"),
                         List.of("split 0"), List.of("load 0", "getMark 0 false")))
-                .addCustomScenario(Scenarios.of(MappingIndexLincheckTest.class, List.of("storePte 1 false"),
+                .addCustomScenario(Scenarios.of(EntryIndexLincheckTest.class, List.of("storePte 1 false"),
                         List.of("storePte 3 true", "erase 3"), List.of("load 1", "load 3"), List.of("erase 1", "load 1")))
                 .sequentialSpecification(Spec.class)
-                .check(MappingIndexLincheckTest.class);
+                .check(EntryIndexLincheckTest.class);
     }
 }

@@ -10,15 +10,15 @@ import io.daxfs.media.Geometry;
 import java.util.List;
 
 /**
- * Changes to block maps: allocating file ranges (2 MiB-aligned where the file range allows),
- * freeing them, keeping the on-device extent chain sized to the extent count, and answering the
- * DAX layer's mapping queries. Every changing method runs inside a journal handle with the
+ * Changes to files' block maps ({@link ExtentMap}s): allocating file ranges (2 MiB-aligned where
+ * the file range allows), freeing them, keeping the on-device extent chain sized to the extent
+ * count, and answering the DAX layer's block queries with an {@link Iomap}. Every changing method runs inside a journal handle with the
  * inode's I/O lock held exclusive (or, for directories, the directory lock).
  */
-public final class BlockMapper {
+public final class FileBlocks {
     private final BlockAllocator allocator;
 
-    BlockMapper(BlockAllocator allocator) {
+    FileBlocks(BlockAllocator allocator) {
         this.allocator = allocator;
     }
 
@@ -29,20 +29,20 @@ public final class BlockMapper {
      * free. Caller holds the inode's I/O lock (exclusive when allocating) and, when allocating,
      * {@code handle}.
      */
-    public BlockMapping map(Journal.Handle handle, Inode inode, long fileBlock, long count, boolean allocate, boolean huge)
+    public Iomap map(Journal.Handle handle, Inode inode, long fileBlock, long count, boolean allocate, boolean huge)
             throws DaxException {
         Extent e = inode.extents.find(fileBlock);
         if (e != null) {
-            return new BlockMapping(fileBlock, Math.min(count, e.logicalEnd() - fileBlock), e.physicalOf(fileBlock),
-                    BlockMapping.State.MAPPED);
+            return new Iomap(fileBlock, Math.min(count, e.logicalEnd() - fileBlock), e.physicalOf(fileBlock),
+                    Iomap.State.MAPPED);
         }
         Extent next = inode.extents.next(fileBlock);
         long holeLen = next == null ? count : Math.min(count, next.logical() - fileBlock);
         if (!allocate) {
-            return new BlockMapping(fileBlock, holeLen, 0, BlockMapping.State.HOLE);
+            return new Iomap(fileBlock, holeLen, 0, Iomap.State.HOLE);
         }
         long[] run = allocateInto(handle, inode, fileBlock, holeLen, huge);
-        return new BlockMapping(fileBlock, run[1], run[0], BlockMapping.State.NEW);
+        return new Iomap(fileBlock, run[1], run[0], Iomap.State.NEW);
     }
 
     /**

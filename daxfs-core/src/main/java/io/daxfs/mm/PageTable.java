@@ -55,7 +55,7 @@ import java.util.concurrent.atomic.LongAdder;
  * that only refresh windows (writeback, zero-page replacement) do not lose it; a layout break
  * of its range discards it (as Linux unmaps private copies on truncate and hole punch).
  */
-public final class Mapping {
+public final class PageTable {
     public static final int PAGE_SHIFT = 12;
     public static final int SLOT_SHIFT = 21;
     public static final int SLOT_PAGES = 1 << (SLOT_SHIFT - PAGE_SHIFT);
@@ -94,7 +94,7 @@ public final class Mapping {
      * {@code shared} mappings show the file's pages and may be {@code writable}; private ones
      * show the file's pages read-only and their own copies of the pages written through them.
      */
-    public Mapping(long start, long length, boolean shared, boolean writable, MemorySegment device, PageRefs refs,
+    public PageTable(long start, long length, boolean shared, boolean writable, MemorySegment device, PageRefs refs,
                    ZeroPage zero, LongAdder revocations, long id) {
         if ((start & (PAGE_SIZE - 1)) != 0 || start < 0 || length <= 0) {
             throw new IllegalArgumentException("mapping [" + start + ", +" + length + ")");

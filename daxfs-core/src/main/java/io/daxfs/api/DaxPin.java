@@ -3,7 +3,7 @@ package io.daxfs.api;
 import io.daxfs.dax.Vma;
 
 /**
- * Pinned pages of a vma (the get_user_pages analog): while open, the device pages it holds
+ * Pinned pages of a mapping (the get_user_pages analog): while open, the device pages it holds
  * keep their blocks; a truncate, hole punch, collapse, insert or zero range over them waits
  * until the pin is closed, and unmount waits for every pin. Pin for the duration of an I/O,
  * not for long. Closing twice is harmless.

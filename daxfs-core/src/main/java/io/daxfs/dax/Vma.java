@@ -40,7 +40,7 @@ public final class Vma {
 
     /**
      * Faults file byte {@code pos} in for reading or writing; returns the window installed.
-     * SIGBUS past end of file; EACCES for a write to a read-only pageTable; ENOSPC or EROFS for
+     * SIGBUS past end of file; EACCES for a write to a read-only mapping; ENOSPC or EROFS for
      * a write fault that needs a block and cannot get one.
      */
     public MemorySegment fault(long pos, boolean write) throws DaxException {
@@ -115,7 +115,7 @@ public final class Vma {
             throw new DaxException(Errno.EBADF, "pageTable is closed");
         }
         if (!pageTable.isShared() || !pageTable.isWritable()) {
-            return; // nothing this pageTable wrote can be in the file
+            return; // nothing this mapping wrote can be in the file
         }
         dax.writeback(space.inode, firstPage, endPage);
         handle.fsync(true);
@@ -125,7 +125,7 @@ public final class Vma {
         return closed;
     }
 
-    /** Revokes every window and releases the pageTable's file handle. Idempotent. */
+    /** Revokes every window and releases the mapping's file handle. Idempotent. */
     public void close() throws DaxException {
         synchronized (this) {
             if (closed) {

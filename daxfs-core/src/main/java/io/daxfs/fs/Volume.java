@@ -568,7 +568,7 @@ public final class Volume {
         return geometry;
     }
 
-    /** The block fileBlocks, for the DAX layer. */
+    /** The block-map changes ({@link FileBlocks}), for the DAX layer. */
     public FileBlocks fileBlocks() {
         return fileBlocks;
     }

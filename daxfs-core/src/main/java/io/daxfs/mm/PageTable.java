@@ -14,7 +14,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One mapping of a file range into memory: the VMA of the software MMU.
+ * The page table of one mapping of a file range: the windows through which the software MMU
+ * reaches device memory (the DAX layer's {@code Vma} owns one).
  *
  * <h2>Layout</h2>
  * A table with one {@link Slot} per 2 MiB of file space the mapping touches, aligned to the

@@ -48,7 +48,7 @@ class ArchitectureTest {
             Map.entry("lock", Set.of()),
             Map.entry("mm", Set.of("types", "lock")),
             Map.entry("device", Set.of("types")),
-            Map.entry("media", Set.of("types", "device")),
+            Map.entry("media", Set.of("types")),
             Map.entry("journal", Set.of("types", "lock", "device", "media")),
             Map.entry("alloc", Set.of("types", "lock", "device", "media", "journal")),
             Map.entry("fs", Set.of("types", "lock", "device", "media", "journal", "alloc")),
@@ -84,6 +84,37 @@ class ArchitectureTest {
         assertEquals(new TreeSet<>(MAY_USE.keySet()), packages,
                 "the layer table and the module's packages differ; place new packages in the table and in docs/DESIGN.md");
     }
+
+    /**
+     * Each package says in its package-info what it is and, on a line "May use: a, b." (or
+     * "May use: nothing but the JDK."), which packages it may use: the same set as the table, so
+     * the documentation of the layers cannot drift from the rule that is checked.
+     */
+    @Test
+    void everyPackageInfoStatesTheLayerTable() throws IOException {
+        Path sources = Path.of(System.getProperty("basedir", "."), "src", "main", "java", "io", "daxfs");
+        List<String> wrong = new ArrayList<>();
+        for (Map.Entry<String, Set<String>> e : new TreeMap<>(MAY_USE).entrySet()) {
+            Path info = sources.resolve(e.getKey()).resolve("package-info.java");
+            if (!Files.exists(info)) {
+                wrong.add(e.getKey() + ": no package-info.java");
+                continue;
+            }
+            Matcher m = MAY_USE_LINE.matcher(Files.readString(info));
+            if (!m.find()) {
+                wrong.add(e.getKey() + ": package-info.java has no \"May use:\" line");
+                continue;
+            }
+            Set<String> stated = m.group(1).equals("nothing but the JDK") ? Set.of()
+                    : Stream.of(m.group(1).split(",")).map(String::strip).collect(Collectors.toSet());
+            if (!stated.equals(e.getValue())) {
+                wrong.add(e.getKey() + ": package-info says " + new TreeSet<>(stated) + ", the table " + new TreeSet<>(e.getValue()));
+            }
+        }
+        assertTrue(wrong.isEmpty(), () -> String.join("\n", wrong));
+    }
+
+    private static final Pattern MAY_USE_LINE = Pattern.compile("May use: ([^.]*)\\.");
 
     @Test
     void theModuleExportsOnlyThePublicApi() throws IOException {

@@ -1,0 +1,21 @@
+/**
+ * The byte-addressable device a file system lives on, and its persistence model: one
+ * {@link java.lang.foreign.MemorySegment} over the whole medium, {@code persist(range)} to make
+ * stores durable, {@code fence()} to order persistence.
+ *
+ * <ul>
+ * <li>{@link io.daxfs.device.Device}: the contract (and its persistence rules).</li>
+ * <li>Backends: {@link io.daxfs.device.ImageFileDevice} (an image file, MAP_SYNC where the host
+ *     file system is DAX), {@link io.daxfs.device.DevDaxDevice} ({@code /dev/daxX.Y}),
+ *     {@link io.daxfs.device.MemoryDevice} (process memory), and
+ *     {@link io.daxfs.device.RecordingDevice}, which models a power failure for the crash tests
+ *     (every store not yet persisted may or may not survive).</li>
+ * <li>{@link io.daxfs.device.Devices} opens the right backend for a path;
+ *     {@link io.daxfs.device.ImageLock} keeps two read-write mounts of one image apart;
+ *     {@link io.daxfs.device.Libc} and {@link io.daxfs.device.CacheWriteback} are the few native
+ *     calls (FFM) the JDK does not offer.</li>
+ * </ul>
+ *
+ * <p>May use: types.
+ */
+package io.daxfs.device;

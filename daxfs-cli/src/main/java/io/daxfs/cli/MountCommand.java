@@ -4,10 +4,7 @@ import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFileSystem;
 import io.daxfs.types.Errno;
 import io.daxfs.types.MountOptions;
-import io.daxfs.fuse.DaxFuseMount;
-import io.daxfs.fuse.lowlevel.FuseMountException;
-import io.daxfs.fuse.lowlevel.FuseSession;
-import io.daxfs.fuse.lowlevel.FuseUnavailableException;
+import io.daxfs.fuse.DaxFuse;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -16,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import picocli.CommandLine.Command;
@@ -106,7 +102,7 @@ final class MountCommand implements Callable<Integer> {
             throw new DaxException(Files.exists(mountpoint) ? Errno.ENOTDIR : Errno.ENOENT,
                     mountpoint + (Files.exists(mountpoint) ? ": not a directory" : ": mount point does not exist"));
         }
-        if (FuseSession.isFuseMounted(mountpoint)) {
+        if (DaxFuse.isFuseMounted(mountpoint)) {
             throw new DaxException(Errno.EBUSY, mountpoint + ": already a FUSE mount (unmount it first: fusermount3 -u "
                     + mountpoint + ")");
         }
@@ -115,72 +111,38 @@ final class MountCommand implements Callable<Integer> {
                 spec.commandLine().getOut().println("daxfs: created " + image + " (" + Sizes.format(size) + ")");
             }
         }
-        try {
-            return background ? startBackground() : serve();
-        } catch (FuseUnavailableException e) {
-            throw new DaxException(Errno.ENODEV, e.getMessage());
-        } catch (FuseMountException e) {
-            Errno errno = Errno.ofCode(e.errno());
-            throw new DaxException(errno == null ? Errno.EIO : errno, e.getMessage());
-        }
+        return background ? startBackground() : serve();
     }
 
-    /** Serves in this process until unmounted or signalled. */
-    private int serve() throws DaxException, InterruptedException {
+    /** Serves in this process until unmounted or signalled; either way the image is closed cleanly. */
+    private int serve() throws DaxException {
         PrintWriter out = spec.commandLine().getOut();
-        DaxFuseMount.Options o = DaxFuseMount.Options.defaults().withFuseOptions(fuseOptions)
+        DaxFuse.Options o = DaxFuse.Options.defaults().withFuseOptions(fuseOptions)
                 .withTimeouts(cacheTimeout, cacheTimeout);
         if (threads > 0) {
             o = o.withThreads(threads);
         }
         o = o.withReadahead((int) Math.min(Integer.MAX_VALUE, readahead >> 10));
         DaxFileSystem fs = DaxFileSystem.mount(image, MountOptions.DEFAULT.withReadOnly(readOnly));
-        CountDownLatch closed = new CountDownLatch(1);
-        DaxFuseMount m;
+        DaxFuse m;
         try {
-            m = DaxFuseMount.start(fs, "daxfs:" + image.toAbsolutePath().normalize(), mountpoint, o,
+            m = DaxFuse.mount(fs, "daxfs:" + image.toAbsolutePath().normalize(), mountpoint, o,
                     line -> spec.commandLine().getErr().println(line));
-        } catch (RuntimeException | Error e) {
+        } catch (DaxException | RuntimeException | Error e) {
             fs.close();
             throw e;
         }
-        // SIGINT/SIGTERM run shutdown hooks: end the loop, then let the main thread close the
-        // image before the JVM halts.
-        Thread hook = new Thread(() -> {
-            m.requestExit();
-            try {
-                closed.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "daxfs-unmount");
-        Runtime.getRuntime().addShutdownHook(hook);
-        out.println("daxfs: serving " + image + " on " + mountpoint + " (pid " + ProcessHandle.current().pid()
-                + "; stop with Ctrl-C or fusermount3 -u " + mountpoint + ")");
-        out.flush();
-        try {
-            try {
-                m.serve();
-            } finally {
-                try {
-                    m.close();
-                } finally {
-                    fs.close();
-                }
-            }
+        m.serveUntilStopped(() -> {
+            out.println("daxfs: serving " + image + " on " + mountpoint + " (pid " + ProcessHandle.current().pid()
+                    + "; stop with Ctrl-C or fusermount3 -u " + mountpoint + ")");
+            out.flush();
+        }, () -> {
             if (m.failures() > 0) {
                 out.println("daxfs: " + m.failures() + " requests failed unexpectedly (answered EIO; see the messages above)");
             }
             out.println("daxfs: unmounted " + mountpoint + "; " + image + " closed cleanly");
             out.flush();
-        } finally {
-            closed.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is what ended the loop
-            }
-        }
+        });
         return 0;
     }
 
@@ -221,7 +183,7 @@ final class MountCommand implements Callable<Integer> {
                 .redirectErrorStream(true)
                 .start();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READY_TIMEOUT_MS);
-        while (!FuseSession.isFuseMounted(mountpoint)) {
+        while (!DaxFuse.isFuseMounted(mountpoint)) {
             if (!p.isAlive()) {
                 throw new DaxException(Errno.EIO, "the mount server exited (" + p.exitValue() + "): "
                         + lastLine(logFile) + " (log: " + logFile + ")");

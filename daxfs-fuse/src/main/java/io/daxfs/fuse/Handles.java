@@ -1,7 +1,8 @@
 package io.daxfs.fuse;
 
-import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFile;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,16 +22,22 @@ final class Handles {
         return id;
     }
 
+    /** The open file {@code id}, or null. */
     DaxFile get(long id) {
         return open.get(id);
     }
 
-    DaxFile remove(long id) {
-        return open.remove(id);
+    /** The open file {@code id}; EBADF if there is none (released, or never handed out). */
+    DaxFile require(long id) throws DaxException {
+        DaxFile f = open.get(id);
+        if (f == null) {
+            throw new DaxException(Errno.EBADF, "no open file with handle " + id);
+        }
+        return f;
     }
 
-    int size() {
-        return open.size();
+    DaxFile remove(long id) {
+        return open.remove(id);
     }
 
     /** Closes every handle still open (the session is over); errors are ignored, the volume closes next. */

@@ -5,7 +5,7 @@ import io.daxfs.types.Errno;
 import io.daxfs.cli.Cli;
 import io.daxfs.cli.CliEnv;
 import io.daxfs.cli.Sizes;
-import io.daxfs.fuse.lowlevel.FuseSession;
+import io.daxfs.fuse.DaxFuse;
 
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -212,7 +212,7 @@ final class BenchFuseCommand implements Callable<Integer> {
             if (output != null) {
                 throw new DaxException(Errno.EIO, "bindfs failed: " + output);
             }
-            if (!FuseSession.isFuseMounted(bindMnt)) {
+            if (!DaxFuse.isFuseMounted(bindMnt)) {
                 throw new DaxException(Errno.EIO, "bindfs returned but " + bindMnt + " is not a FUSE mount");
             }
         }
@@ -231,7 +231,7 @@ final class BenchFuseCommand implements Callable<Integer> {
                     }
                 });
             }
-            if (FuseSession.isFuseMounted(daxMnt) || FuseSession.isFuseMounted(bindMnt)) {
+            if (DaxFuse.isFuseMounted(daxMnt) || DaxFuse.isFuseMounted(bindMnt)) {
                 // Never delete through a live mount.
                 problems.add("left " + work + " in place because a mount in it is still there");
             } else {
@@ -246,9 +246,9 @@ final class BenchFuseCommand implements Callable<Integer> {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(UNMOUNT_WAIT_MS);
             String last = null;
             try {
-                while (FuseSession.isFuseMounted(mnt)) {
+                while (DaxFuse.isFuseMounted(mnt)) {
                     last = runProgram(List.of(fusermount.toString(), "-u", mnt.toString()));
-                    if (last == null || !FuseSession.isFuseMounted(mnt)) {
+                    if (last == null || !DaxFuse.isFuseMounted(mnt)) {
                         break;
                     }
                     if (System.nanoTime() > deadline) {
@@ -264,7 +264,7 @@ final class BenchFuseCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
                 last = "interrupted";
             }
-            if (FuseSession.isFuseMounted(mnt)) {
+            if (DaxFuse.isFuseMounted(mnt)) {
                 problems.add("could not unmount " + mnt + (last == null ? "" : ": " + last)
                         + " (try fusermount3 -u " + mnt + ")");
             }

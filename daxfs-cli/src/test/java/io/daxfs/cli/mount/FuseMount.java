@@ -4,7 +4,7 @@ import io.daxfs.api.DaxFileSystem;
 import io.daxfs.types.FsckReport;
 import io.daxfs.cli.Cli;
 import io.daxfs.cli.CliEnv;
-import io.daxfs.fuse.lowlevel.FuseSession;
+import io.daxfs.fuse.DaxFuse;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -76,7 +76,7 @@ public final class FuseMount implements AutoCloseable {
         Matcher x = PID.matcher(o);
         assertTrue(x.find(), o);
         pid = Long.parseLong(x.group(1));
-        assertTrue(FuseSession.isFuseMounted(mnt));
+        assertTrue(DaxFuse.isFuseMounted(mnt));
     }
 
     public long serverPid() {
@@ -129,7 +129,7 @@ public final class FuseMount implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        if (pid > 0 && FuseSession.isFuseMounted(mnt)) {
+        if (pid > 0 && DaxFuse.isFuseMounted(mnt)) {
             Proc r = Proc.run(30, "fusermount3", "-u", mnt.toString());
             if (r.exit() != 0) {
                 Proc.run(30, "fusermount3", "-u", "-z", mnt.toString());

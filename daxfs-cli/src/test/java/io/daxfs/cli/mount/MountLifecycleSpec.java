@@ -41,7 +41,7 @@ class MountLifecycleSpec {
         assertFails("EMEDIUMTYPE: not a daxfs image", "mount", tmp.resolve("junk.img").toString(), mnt.toString());
         assertFails("EINVAL: libfuse refused the mount options", "mount", image.toString(), mnt.toString(),
                 "--create", "--size", "16M", "-o", "no_such_option");
-        assertFalse(io.daxfs.fuse.lowlevel.FuseSession.isFuseMounted(mnt));
+        assertFalse(io.daxfs.fuse.DaxFuse.isFuseMounted(mnt));
     }
 
     private static void assertFails(String expected, String... args) {
@@ -62,7 +62,7 @@ class MountLifecycleSpec {
             long pid = m.serverPid();
             ProcessHandle.of(pid).orElseThrow().destroy(); // SIGTERM
             ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
-            assertFalse(io.daxfs.fuse.lowlevel.FuseSession.isFuseMounted(m.mnt));
+            assertFalse(io.daxfs.fuse.DaxFuse.isFuseMounted(m.mnt));
             assertTrue(Files.readString(m.log).contains("closed cleanly"), m.serverLog());
             assertTrue(m.fsck().clean());
         }

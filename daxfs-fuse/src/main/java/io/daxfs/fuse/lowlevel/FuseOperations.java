@@ -1,13 +1,19 @@
 package io.daxfs.fuse.lowlevel;
 
+import io.daxfs.types.DaxException;
+
 import java.lang.foreign.MemorySegment;
 
 /**
- * The low-level FUSE operations, in Java terms: inode numbers, not paths. Each call must end in
- * exactly one reply on its request (forget has none). Calls arrive on
- * several libfuse worker threads at once. An exception thrown out of a call is caught by the
- * dispatcher, logged, and answered with EIO (it must never reach native code: that would end
- * the JVM). Operations not overridden answer ENOSYS, as libfuse does for a missing one.
+ * The low-level FUSE operations, in Java terms: inode numbers, not paths. Calls arrive on
+ * several libfuse worker threads at once.
+ *
+ * <p>Each call ends in exactly one reply on its request (forget has none), sent either by the
+ * operation or by the dispatcher ({@link OpsTable}) for what the operation throws: a
+ * {@link DaxException} is answered with its errno, so an operation states a failure by
+ * throwing it and replies only on success; anything else is a bug, logged and answered EIO.
+ * Nothing thrown reaches native code, where it would end the JVM. Operations not overridden
+ * answer ENOSYS, as libfuse does for a missing one.
  */
 public interface FuseOperations {
     /** The default answer of an operation a file system does not implement. */
@@ -21,7 +27,7 @@ public interface FuseOperations {
     default void destroy() {
     }
 
-    default void lookup(FuseRequest r, long parent, String name) {
+    default void lookup(FuseRequest r, long parent, String name) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
@@ -29,112 +35,112 @@ public interface FuseOperations {
     default void forget(long ino, long nlookup) {
     }
 
-    default void getattr(FuseRequest r, long ino, FileInfo fi) {
+    default void getattr(FuseRequest r, long ino, FileInfo fi) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
     /** {@code fi} is null unless the change came through an open file (ftruncate, futimens). */
-    default void setattr(FuseRequest r, long ino, AttrChange attr, FileInfo fi) {
+    default void setattr(FuseRequest r, long ino, AttrChange attr, FileInfo fi) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
-    default void readlink(FuseRequest r, long ino) {
+    default void readlink(FuseRequest r, long ino) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
-    default void mknod(FuseRequest r, long parent, String name, int mode, long rdev) {
+    default void mknod(FuseRequest r, long parent, String name, int mode, long rdev) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
-    default void mkdir(FuseRequest r, long parent, String name, int mode) {
+    default void mkdir(FuseRequest r, long parent, String name, int mode) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
-    default void unlink(FuseRequest r, long parent, String name) {
+    default void unlink(FuseRequest r, long parent, String name) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
-    default void rmdir(FuseRequest r, long parent, String name) {
+    default void rmdir(FuseRequest r, long parent, String name) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
-    default void symlink(FuseRequest r, String target, long parent, String name) {
+    default void symlink(FuseRequest r, String target, long parent, String name) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
     /** {@code flags}: RENAME_NOREPLACE (1), RENAME_EXCHANGE (2), RENAME_WHITEOUT (4). */
-    default void rename(FuseRequest r, long parent, String name, long newParent, String newName, int flags) {
+    default void rename(FuseRequest r, long parent, String name, long newParent, String newName, int flags) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
-    default void link(FuseRequest r, long ino, long newParent, String newName) {
+    default void link(FuseRequest r, long ino, long newParent, String newName) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
-    default void open(FuseRequest r, long ino, FileInfo fi) {
+    default void open(FuseRequest r, long ino, FileInfo fi) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
-    default void read(FuseRequest r, long ino, long size, long off, FileInfo fi) {
+    default void read(FuseRequest r, long ino, long size, long off, FileInfo fi) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
     /** {@code buf}: the data, in libfuse's request buffer (valid during the call only). */
-    default void write(FuseRequest r, long ino, MemorySegment buf, long off, FileInfo fi) {
+    default void write(FuseRequest r, long ino, MemorySegment buf, long off, FileInfo fi) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
-    default void flush(FuseRequest r, long ino, FileInfo fi) {
+    default void flush(FuseRequest r, long ino, FileInfo fi) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
-    default void release(FuseRequest r, long ino, FileInfo fi) {
+    default void release(FuseRequest r, long ino, FileInfo fi) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
-    default void fsync(FuseRequest r, long ino, boolean datasync, FileInfo fi) {
+    default void fsync(FuseRequest r, long ino, boolean datasync, FileInfo fi) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
-    default void opendir(FuseRequest r, long ino, FileInfo fi) {
+    default void opendir(FuseRequest r, long ino, FileInfo fi) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
     /** {@code plus}: readdirplus, entries carry attributes (and count as lookups). */
-    default void readdir(FuseRequest r, long ino, long size, long off, FileInfo fi, boolean plus) {
+    default void readdir(FuseRequest r, long ino, long size, long off, FileInfo fi, boolean plus) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
-    default void releasedir(FuseRequest r, long ino, FileInfo fi) {
+    default void releasedir(FuseRequest r, long ino, FileInfo fi) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
-    default void fsyncdir(FuseRequest r, long ino, boolean datasync, FileInfo fi) {
+    default void fsyncdir(FuseRequest r, long ino, boolean datasync, FileInfo fi) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
-    default void statfs(FuseRequest r, long ino) {
+    default void statfs(FuseRequest r, long ino) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
-    default void access(FuseRequest r, long ino, int mask) {
+    default void access(FuseRequest r, long ino, int mask) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
-    default void create(FuseRequest r, long parent, String name, int mode, FileInfo fi) {
+    default void create(FuseRequest r, long parent, String name, int mode, FileInfo fi) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
-    default void fallocate(FuseRequest r, long ino, int mode, long off, long len, FileInfo fi) {
+    default void fallocate(FuseRequest r, long ino, int mode, long off, long len, FileInfo fi) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
-    default void lseek(FuseRequest r, long ino, long off, int whence, FileInfo fi) {
+    default void lseek(FuseRequest r, long ino, long off, int whence, FileInfo fi) throws DaxException {
         r.replyErr(ENOSYS);
     }
 
     default void copyFileRange(FuseRequest r, long inoIn, long offIn, FileInfo fiIn, long inoOut, long offOut,
-                               FileInfo fiOut, long len, int flags) {
+                               FileInfo fiOut, long len, int flags) throws DaxException {
         r.replyErr(ENOSYS);
     }
 

@@ -10,8 +10,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 /**
  * One request from the kernel ({@code fuse_req_t}) and its reply. Exactly one reply must be
  * sent per request (none for forget); the reply frees the request in libfuse, so nothing may
- * touch it afterwards. {@link #replied()} lets the dispatcher send EIO for a callback that threw
- * before replying.
+ * touch it afterwards. {@link #replied()} tells the dispatcher whether an operation that threw
+ * still needs its reply.
  *
  * <p>Reply structures are written into per-thread native scratch memory: libfuse worker
  * threads serve one request at a time, and libfuse copies what it needs before a reply returns.
@@ -98,6 +98,15 @@ public final class FuseRequest {
 
     // ---------------------------------------------------------------- replies
 
+    /** Success without data (unlink, rename, release, fsync, ...). */
+    public void replyOk() {
+        replyErr(0);
+    }
+
+    /**
+     * A failure. Operations rarely call this: they throw a DaxException and the dispatcher
+     * replies with its errno.
+     */
     public void replyErr(int errno) {
         sent();
         try {

@@ -1,5 +1,7 @@
 package io.daxfs.fuse.lowlevel;
 
+import io.daxfs.types.DaxException;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
@@ -16,10 +18,14 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * libfuse's {@code struct fuse_lowlevel_ops}, filled with upcall stubs that decode the C
  * arguments and call a {@link FuseOperations}.
  *
- * <p>The one rule here: nothing may be thrown back into native code (the JVM would end). Every
- * stub runs its call inside catch-all; a callback that throws gets logged and, unless it
- * already replied, answered with EIO. The stubs live in the session's Arena, which is closed
- * only after the loop has returned and the session is destroyed, when no worker can call in.
+ * <p>This is the dispatcher, and the one place where exceptions become replies. Nothing may be
+ * thrown back into native code (the JVM would end), so every stub runs its call inside
+ * catch-all and hands what it caught to {@link #thrown}: a {@link DaxException} from an
+ * operation that has not replied is answered with its errno, the ordinary way an operation
+ * fails; anything else (or a DaxException after the reply went out) is a bug, logged, counted in
+ * {@link #failures()} and, unless a reply went out, answered EIO. The stubs live in the
+ * session's Arena, which is closed only after the loop has returned and the session is
+ * destroyed, when no worker can call in.
  */
 final class OpsTable {
     /** Slot of each operation: its index in the struct (8-byte function pointers, 3.14 layout). */
@@ -117,8 +123,19 @@ final class OpsTable {
         return fi.equals(MemorySegment.NULL) ? null : new FileInfo(fi);
     }
 
-    /** The catch-all: log, and answer EIO unless a reply went out. Never throws. */
-    private void failed(FuseRequest r, String op, Throwable t) {
+    /**
+     * Settles a call that threw: a DaxException is the operation's answer, its errno the reply;
+     * anything else is logged and answered EIO unless a reply went out. Never throws.
+     */
+    private void thrown(FuseRequest r, String op, Throwable t) {
+        if (t instanceof DaxException e && r != null && !r.replied()) {
+            try {
+                r.replyErr(e.errno().code());
+                return;
+            } catch (Throwable replyFailed) {
+                t = replyFailed;
+            }
+        }
         try {
             long n = failures.incrementAndGet();
             if (n <= 100 || Long.bitCount(n) == 1) {
@@ -139,7 +156,7 @@ final class OpsTable {
         try {
             ops.init(new FuseOperations.Connection(conn));
         } catch (Throwable t) {
-            failed(null, "init", t);
+            thrown(null, "init", t);
         }
     }
 
@@ -148,7 +165,7 @@ final class OpsTable {
         try {
             ops.destroy();
         } catch (Throwable t) {
-            failed(null, "destroy", t);
+            thrown(null, "destroy", t);
         }
     }
 
@@ -158,7 +175,7 @@ final class OpsTable {
         try {
             ops.lookup(r, parent, str(name));
         } catch (Throwable t) {
-            failed(r, "lookup", t);
+            thrown(r, "lookup", t);
         }
     }
 
@@ -167,12 +184,12 @@ final class OpsTable {
         try {
             ops.forget(ino, nlookup);
         } catch (Throwable t) {
-            failed(null, "forget", t);
+            thrown(null, "forget", t);
         }
         try {
             req(req).replyNone();
         } catch (Throwable t) {
-            failed(null, "forget", t);
+            thrown(null, "forget", t);
         }
     }
 
@@ -184,12 +201,12 @@ final class OpsTable {
                 ops.forget(f.get(JAVA_LONG, i * 16), f.get(JAVA_LONG, i * 16 + 8));
             }
         } catch (Throwable t) {
-            failed(null, "forget", t);
+            thrown(null, "forget", t);
         }
         try {
             req(req).replyNone();
         } catch (Throwable t) {
-            failed(null, "forget", t);
+            thrown(null, "forget", t);
         }
     }
 
@@ -199,7 +216,7 @@ final class OpsTable {
         try {
             ops.getattr(r, ino, fi(fi));
         } catch (Throwable t) {
-            failed(r, "getattr", t);
+            thrown(r, "getattr", t);
         }
     }
 
@@ -210,7 +227,7 @@ final class OpsTable {
             Structs.Attr a = Structs.readStat(attr.reinterpret(Structs.STAT_SIZE));
             ops.setattr(r, ino, new FuseOperations.AttrChange(toSet, a), fi(fi));
         } catch (Throwable t) {
-            failed(r, "setattr", t);
+            thrown(r, "setattr", t);
         }
     }
 
@@ -220,7 +237,7 @@ final class OpsTable {
         try {
             ops.readlink(r, ino);
         } catch (Throwable t) {
-            failed(r, "readlink", t);
+            thrown(r, "readlink", t);
         }
     }
 
@@ -230,7 +247,7 @@ final class OpsTable {
         try {
             ops.mknod(r, parent, str(name), mode, rdev);
         } catch (Throwable t) {
-            failed(r, "mknod", t);
+            thrown(r, "mknod", t);
         }
     }
 
@@ -240,7 +257,7 @@ final class OpsTable {
         try {
             ops.mkdir(r, parent, str(name), mode);
         } catch (Throwable t) {
-            failed(r, "mkdir", t);
+            thrown(r, "mkdir", t);
         }
     }
 
@@ -250,7 +267,7 @@ final class OpsTable {
         try {
             ops.unlink(r, parent, str(name));
         } catch (Throwable t) {
-            failed(r, "unlink", t);
+            thrown(r, "unlink", t);
         }
     }
 
@@ -260,7 +277,7 @@ final class OpsTable {
         try {
             ops.rmdir(r, parent, str(name));
         } catch (Throwable t) {
-            failed(r, "rmdir", t);
+            thrown(r, "rmdir", t);
         }
     }
 
@@ -270,7 +287,7 @@ final class OpsTable {
         try {
             ops.symlink(r, str(link), parent, str(name));
         } catch (Throwable t) {
-            failed(r, "symlink", t);
+            thrown(r, "symlink", t);
         }
     }
 
@@ -281,7 +298,7 @@ final class OpsTable {
         try {
             ops.rename(r, parent, str(name), newParent, str(newName), flags);
         } catch (Throwable t) {
-            failed(r, "rename", t);
+            thrown(r, "rename", t);
         }
     }
 
@@ -291,7 +308,7 @@ final class OpsTable {
         try {
             ops.link(r, ino, newParent, str(newName));
         } catch (Throwable t) {
-            failed(r, "link", t);
+            thrown(r, "link", t);
         }
     }
 
@@ -301,7 +318,7 @@ final class OpsTable {
         try {
             ops.open(r, ino, fi(fi));
         } catch (Throwable t) {
-            failed(r, "open", t);
+            thrown(r, "open", t);
         }
     }
 
@@ -311,7 +328,7 @@ final class OpsTable {
         try {
             ops.read(r, ino, size, off, fi(fi));
         } catch (Throwable t) {
-            failed(r, "read", t);
+            thrown(r, "read", t);
         }
     }
 
@@ -321,7 +338,7 @@ final class OpsTable {
         try {
             ops.write(r, ino, buf.reinterpret(size), off, fi(fi));
         } catch (Throwable t) {
-            failed(r, "write", t);
+            thrown(r, "write", t);
         }
     }
 
@@ -331,7 +348,7 @@ final class OpsTable {
         try {
             ops.flush(r, ino, fi(fi));
         } catch (Throwable t) {
-            failed(r, "flush", t);
+            thrown(r, "flush", t);
         }
     }
 
@@ -341,7 +358,7 @@ final class OpsTable {
         try {
             ops.release(r, ino, fi(fi));
         } catch (Throwable t) {
-            failed(r, "release", t);
+            thrown(r, "release", t);
         }
     }
 
@@ -351,7 +368,7 @@ final class OpsTable {
         try {
             ops.fsync(r, ino, datasync != 0, fi(fi));
         } catch (Throwable t) {
-            failed(r, "fsync", t);
+            thrown(r, "fsync", t);
         }
     }
 
@@ -361,7 +378,7 @@ final class OpsTable {
         try {
             ops.opendir(r, ino, fi(fi));
         } catch (Throwable t) {
-            failed(r, "opendir", t);
+            thrown(r, "opendir", t);
         }
     }
 
@@ -371,7 +388,7 @@ final class OpsTable {
         try {
             ops.readdir(r, ino, size, off, fi(fi), false);
         } catch (Throwable t) {
-            failed(r, "readdir", t);
+            thrown(r, "readdir", t);
         }
     }
 
@@ -381,7 +398,7 @@ final class OpsTable {
         try {
             ops.readdir(r, ino, size, off, fi(fi), true);
         } catch (Throwable t) {
-            failed(r, "readdirplus", t);
+            thrown(r, "readdirplus", t);
         }
     }
 
@@ -391,7 +408,7 @@ final class OpsTable {
         try {
             ops.releasedir(r, ino, fi(fi));
         } catch (Throwable t) {
-            failed(r, "releasedir", t);
+            thrown(r, "releasedir", t);
         }
     }
 
@@ -401,7 +418,7 @@ final class OpsTable {
         try {
             ops.fsyncdir(r, ino, datasync != 0, fi(fi));
         } catch (Throwable t) {
-            failed(r, "fsyncdir", t);
+            thrown(r, "fsyncdir", t);
         }
     }
 
@@ -411,7 +428,7 @@ final class OpsTable {
         try {
             ops.statfs(r, ino);
         } catch (Throwable t) {
-            failed(r, "statfs", t);
+            thrown(r, "statfs", t);
         }
     }
 
@@ -421,7 +438,7 @@ final class OpsTable {
         try {
             ops.access(r, ino, mask);
         } catch (Throwable t) {
-            failed(r, "access", t);
+            thrown(r, "access", t);
         }
     }
 
@@ -431,7 +448,7 @@ final class OpsTable {
         try {
             ops.create(r, parent, str(name), mode, fi(fi));
         } catch (Throwable t) {
-            failed(r, "create", t);
+            thrown(r, "create", t);
         }
     }
 
@@ -441,7 +458,7 @@ final class OpsTable {
         try {
             ops.fallocate(r, ino, mode, off, len, fi(fi));
         } catch (Throwable t) {
-            failed(r, "fallocate", t);
+            thrown(r, "fallocate", t);
         }
     }
 
@@ -452,7 +469,7 @@ final class OpsTable {
         try {
             ops.copyFileRange(r, inoIn, offIn, fi(fiIn), inoOut, offOut, fi(fiOut), len, flags);
         } catch (Throwable t) {
-            failed(r, "copy_file_range", t);
+            thrown(r, "copy_file_range", t);
         }
     }
 
@@ -462,7 +479,7 @@ final class OpsTable {
         try {
             ops.lseek(r, ino, off, whence, fi(fi));
         } catch (Throwable t) {
-            failed(r, "lseek", t);
+            thrown(r, "lseek", t);
         }
     }
 }

@@ -8,8 +8,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The C structures libfuse3 exchanges, for Linux x86-64 and aarch64 (LP64, glibc). Offsets were
- * read off the 3.14 headers with offsetof (the program is in docs/FUSE.md); {@code FuseAbiTest}
- * compiles it again where a C compiler and the headers exist and compares.
+ * read off the 3.14 headers with offsetof; {@code FuseAbiTest} compiles that program
+ * (src/test/resources/abi/fuse_abi.c) against the installed headers and compares.
  */
 public final class Structs {
     private Structs() {

@@ -1,9 +1,12 @@
 package io.daxfs.fuse.lowlevel;
 
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -17,23 +20,36 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The binding's one hard rule: nothing a callback throws may reach native code (the JVM would
- * end). A callback that throws is answered with EIO and logged; the mount keeps serving.
- * Operations a file system does not implement answer ENOSYS. Mounted in-process; the checks
- * run through the kernel (java.nio on the mount point).
+ * The dispatcher turns what an operation throws into its reply, and nothing thrown may reach
+ * native code (the JVM would end). A DaxException is answered with its errno, like an explicit
+ * error reply, and is not a failure; anything else is answered with EIO and logged, and the
+ * mount keeps serving; a DaxException after the reply went out is logged, and the reply stands.
+ * Operations a file system does not implement answer ENOSYS. Mounted in-process; the checks run
+ * through the kernel (java.nio on the mount point).
  */
 class DispatcherSpec {
     @TempDir
     Path tmp;
 
-    /** A root directory holding "ok" (a file) and "boom" (whose lookup throws). */
+    /**
+     * A root directory holding "ok" (a file); looking up "boom", "error", "gone", "denied" and
+     * "late" throws, and any other name is answered ENOENT by an explicit reply.
+     */
     private static final class Throwing implements FuseOperations {
+        private static final Structs.Attr OK = new Structs.Attr(2, 0100644, 1, 0, 0, 5, 8, 0, 0, 0);
+
         @Override
-        public void lookup(FuseRequest r, long parent, String name) {
+        public void lookup(FuseRequest r, long parent, String name) throws DaxException {
             switch (name) {
-                case "ok" -> r.replyEntry(2, new Structs.Attr(2, 0100644, 1, 0, 0, 5, 8, 0, 0, 0), 0, 0);
+                case "ok" -> r.replyEntry(2, OK, 0, 0);
                 case "boom" -> throw new IllegalStateException("a bug in the file system");
                 case "error" -> throw new OutOfMemoryError("simulated");
+                case "gone" -> throw new DaxException(Errno.ENOENT, "gone: thrown, not replied");
+                case "denied" -> throw new DaxException(Errno.EACCES, "denied: thrown, not replied");
+                case "late" -> {
+                    r.replyEntry(2, OK, 0, 0);
+                    throw new DaxException(Errno.EIO, "late: thrown after the reply");
+                }
                 default -> r.replyErr(2);
             }
         }
@@ -60,11 +76,24 @@ class DispatcherSpec {
             assertThrows(FileSystemException.class, () -> Files.size(mnt.resolve("error")));
             assertEquals(5, Files.size(mnt.resolve("ok")), "still serving after the failures");
             assertThrows(NoSuchFileException.class, () -> Files.size(mnt.resolve("missing")));
+            // Thrown DaxExceptions: the dispatcher replies with their errno; not failures, not logged.
+            assertThrows(NoSuchFileException.class, () -> Files.size(mnt.resolve("gone")));
+            assertThrows(AccessDeniedException.class, () -> Files.size(mnt.resolve("denied")));
             // Not implemented here: mkdir answers ENOSYS ("Function not implemented").
             IOException nosys = assertThrows(IOException.class, () -> Files.createDirectory(mnt.resolve("d")));
             assertTrue(String.valueOf(nosys.getMessage()).contains("not implemented"), nosys.toString());
             assertEquals(2, s.failures());
             assertTrue(log.stream().anyMatch(l -> l.contains("lookup failed") && l.contains("a bug in the file system")),
+                    log.toString());
+            assertFalse(log.stream().anyMatch(l -> l.contains("thrown, not replied")), log.toString());
+            // After its reply an exception cannot be the answer: the reply stands, the exception is a failure.
+            assertEquals(5, Files.size(mnt.resolve("late")));
+            // The worker counts the failure after its reply has woken this thread: wait for it.
+            for (long deadline = System.nanoTime() + 10_000_000_000L; s.failures() < 3 && System.nanoTime() < deadline; ) {
+                Thread.sleep(10);
+            }
+            assertEquals(3, s.failures());
+            assertTrue(log.stream().anyMatch(l -> l.contains("lookup failed") && l.contains("late: thrown after the reply")),
                     log.toString());
         } finally {
             s.exit();

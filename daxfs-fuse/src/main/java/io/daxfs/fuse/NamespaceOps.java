@@ -1,0 +1,86 @@
+package io.daxfs.fuse;
+
+import io.daxfs.api.DaxInodes;
+import io.daxfs.fuse.lowlevel.FuseRequest;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
+import io.daxfs.types.RenameOption;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The name operations: lookup, and making, linking, renaming and removing names. Each is one
+ * {@link DaxInodes} call by parent inode number and name, so nothing here resolves a path or
+ * keeps state. A failure is the DaxException of that call, which the dispatcher answers with
+ * its errno; only lookup treats one specially (ENOENT becomes a negative entry the kernel may
+ * cache).
+ */
+final class NamespaceOps {
+    private static final int RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2;
+
+    private final DaxInodes inodes;
+    private final InodeReplies replies;
+
+    NamespaceOps(DaxInodes inodes, InodeReplies replies) {
+        this.inodes = inodes;
+        this.replies = replies;
+    }
+
+    void lookup(FuseRequest r, long parent, String name) throws DaxException {
+        try {
+            replies.entry(r, inodes.lookup(parent, name));
+        } catch (DaxException e) {
+            if (e.errno() != Errno.ENOENT || !replies.negativeEntry(r)) {
+                throw e;
+            }
+        }
+    }
+
+    void readlink(FuseRequest r, long ino) throws DaxException {
+        r.replyReadlink(inodes.readlink(ino));
+    }
+
+    /** Regular files only: daxfs refuses other types with EPERM. */
+    void mknod(FuseRequest r, long parent, String name, int mode) throws DaxException {
+        replies.entry(r, inodes.mknod(parent, name, mode, r.uid(), r.gid()));
+    }
+
+    void mkdir(FuseRequest r, long parent, String name, int mode) throws DaxException {
+        replies.entry(r, inodes.mkdir(parent, name, mode & 07777, r.uid(), r.gid()));
+    }
+
+    void symlink(FuseRequest r, String target, long parent, String name) throws DaxException {
+        replies.entry(r, inodes.symlink(parent, name, target, r.uid(), r.gid()));
+    }
+
+    void link(FuseRequest r, long ino, long newParent, String newName) throws DaxException {
+        replies.entry(r, inodes.link(ino, newParent, newName));
+    }
+
+    void unlink(FuseRequest r, long parent, String name) throws DaxException {
+        inodes.unlink(parent, name);
+        r.replyOk();
+    }
+
+    void rmdir(FuseRequest r, long parent, String name) throws DaxException {
+        inodes.rmdir(parent, name);
+        r.replyOk();
+    }
+
+    void rename(FuseRequest r, long parent, String name, long newParent, String newName, int flags)
+            throws DaxException {
+        if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) != 0) {
+            throw new DaxException(Errno.EINVAL, "rename: flags " + flags + " (no whiteouts here)");
+        }
+        List<RenameOption> o = new ArrayList<>(2);
+        if ((flags & RENAME_NOREPLACE) != 0) {
+            o.add(RenameOption.NOREPLACE);
+        }
+        if ((flags & RENAME_EXCHANGE) != 0) {
+            o.add(RenameOption.EXCHANGE);
+        }
+        inodes.rename(parent, name, newParent, newName, o.toArray(RenameOption[]::new));
+        r.replyOk();
+    }
+}

@@ -19,7 +19,9 @@ import io.daxfs.device.MemoryDevice;
 import io.daxfs.dax.DaxCounters;
 import io.daxfs.dax.DaxHooks;
 import io.daxfs.dax.DaxLayer;
+import io.daxfs.fs.Mounter;
 import io.daxfs.fs.Volume;
+import io.daxfs.fs.VolumeFormatter;
 import io.daxfs.fsck.Fsck;
 
 import java.lang.foreign.MemorySegment;
@@ -107,8 +109,8 @@ public final class DaxFileSystem implements AutoCloseable {
 
     private static DaxFileSystem formatOwned(Device device, FormatOptions options) throws DaxException {
         try {
-            Volume.format(device, options);
-            return new DaxFileSystem(Volume.mount(device, MountOptions.DEFAULT, true));
+            VolumeFormatter.format(device, options);
+            return new DaxFileSystem(Mounter.mount(device, MountOptions.DEFAULT));
         } catch (DaxException | RuntimeException | Error e) {
             device.close();
             throw e;
@@ -127,11 +129,11 @@ public final class DaxFileSystem implements AutoCloseable {
      */
     public static DaxFileSystem mount(Path image, MountOptions options) throws DaxException {
         try (Device ro = Devices.open(image, true)) {
-            Volume.validate(ro);
+            Mounter.validate(ro);
         }
         Device device = Devices.open(image, options.readOnly());
         try {
-            return new DaxFileSystem(Volume.mount(device, options, true));
+            return new DaxFileSystem(Mounter.mount(device, options));
         } catch (DaxException | RuntimeException | Error e) {
             device.close();
             throw e;
@@ -144,7 +146,7 @@ public final class DaxFileSystem implements AutoCloseable {
      */
     static DaxFileSystem mount(Device device, MountOptions options, DaxHooks hooks) throws DaxException {
         try {
-            return new DaxFileSystem(Volume.mount(device, options, true), hooks);
+            return new DaxFileSystem(Mounter.mount(device, options), hooks);
         } catch (DaxException | RuntimeException | Error e) {
             device.close();
             throw e;

@@ -6,31 +6,22 @@ import io.daxfs.types.DaxException;
 import io.daxfs.types.DirEntry;
 import io.daxfs.types.Errno;
 import io.daxfs.types.FileStat;
-import io.daxfs.types.FileType;
-import io.daxfs.types.FormatOptions;
 import io.daxfs.types.FsStat;
-import io.daxfs.types.MountOptions;
 import io.daxfs.types.RenameOption;
 import io.daxfs.device.Device;
 import io.daxfs.journal.Journal;
-import io.daxfs.journal.JournalScan;
-import io.daxfs.media.BlockHeader;
 import io.daxfs.media.Geometry;
-import io.daxfs.media.InodeRecord;
 import io.daxfs.media.Superblock;
 
-import java.lang.foreign.MemorySegment;
 import java.nio.file.OpenOption;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.function.LongFunction;
 
 /**
- * A mounted daxfs: owns the device, the journal, the allocators and the inode cache, and runs
- * format, validation, mount (journal replay, orphan cleanup) and unmount. Namespace operations
- * live in {@link Namespace}, file data operations in {@link FileIo}.
+ * A mounted daxfs: owns the device, the journal, the allocators and the inode cache, runs the
+ * background commit and unmount. {@link Mounter} builds one; {@link VolumeFormatter} writes an
+ * empty one. Namespace operations live in {@link Namespace}, file data operations in
+ * {@link FileIo}.
  */
 public final class Volume {
     final Device device;
@@ -54,7 +45,7 @@ public final class Volume {
     private volatile DaxCallbacks dax = DaxCallbacks.NONE;
     private final DaxBlocks daxBlocks = new DaxBlocks(this);
 
-    private Volume(Device device, boolean readOnly, Superblock sb, Journal journal, BlockAllocator blocks,
+    Volume(Device device, boolean readOnly, Superblock sb, Journal journal, BlockAllocator blocks,
                    InodeAllocator inodes, InodeCache cache, long orphanHead, long commitIntervalMs) {
         this.device = device;
         this.readOnly = readOnly;
@@ -69,170 +60,6 @@ public final class Volume {
         this.namespace = new Namespace(this);
         this.fileIo = new FileIo(this);
         this.committer = readOnly || commitIntervalMs <= 0 ? null : startCommitter(commitIntervalMs);
-    }
-
-    // ---------------------------------------------------------------- format
-
-    /** Writes an empty file system onto {@code device}: superblocks last, so a torn format is refused. */
-    public static void format(Device device, FormatOptions options) throws DaxException {
-        if (device.isReadOnly()) {
-            throw new DaxException(Errno.EROFS, "cannot format a read-only device");
-        }
-        Geometry g = Geometry.compute(device.size(), options.inodes(), options.journalSize());
-        MemorySegment seg = device.segment();
-        var progress = options.progress();
-        long total = g.dataStart();
-        // Invalidate any old superblock first: a crash mid-format must not look like the old file system.
-        seg.asSlice(0, 2L * Geometry.BLOCK_SIZE).fill((byte) 0);
-        device.persist(0, 2L * Geometry.BLOCK_SIZE);
-        // The journal ring and the inode table must read as zeros (free records are all-zero).
-        zeroUnlessZero(device, g.journalStart(), g.journalBlocks(), progress, "journal", total);
-        zeroUnlessZero(device, g.inodeTableStart(), g.inodeTableBlocks(), progress, "inode table", total);
-        Orphans.format(block(seg, Geometry.FSINFO_BLOCK));
-        InodeAllocator.format(seg, g);
-        BlockAllocator.format(seg, g);
-        long now = System.currentTimeMillis() * 1_000_000L;
-        InodeRecord root = new InodeRecord();
-        root.mode = FileType.DIRECTORY.modeBits() | 0755;
-        root.nlink = 2;
-        root.uid = Ids.uid();
-        root.gid = Ids.gid();
-        root.atime = root.mtime = root.ctime = root.btime = now;
-        root.parent = 1;
-        root.generation = 1;
-        root.encode(seg, g.inodeOffset(1));
-        device.persist(Geometry.FSINFO_BLOCK << Geometry.BLOCK_SHIFT, (g.dataStart() - Geometry.FSINFO_BLOCK) << Geometry.BLOCK_SHIFT);
-        device.fence();
-        Superblock sb = new Superblock(UUID.randomUUID(), g, 2, 1, 0, 1, Superblock.STATE_CLEAN, now, 0, 0);
-        Journal.writeSuperblock(device, sb.withGeneration(1));
-        Journal.writeSuperblock(device, sb);
-        progress.progress("format", total, total);
-    }
-
-    private static void zeroUnlessZero(Device device, long start, long count, io.daxfs.types.ProgressListener p,
-                                       String phase, long total) {
-        MemorySegment seg = device.segment();
-        final long chunk = 256; // 1 MiB
-        for (long b = start; b < start + count; b += chunk) {
-            long n = Math.min(chunk, start + count - b);
-            MemorySegment s = seg.asSlice(b << Geometry.BLOCK_SHIFT, n << Geometry.BLOCK_SHIFT);
-            // Reading a sparse hole is cheap and writing it would allocate it: zero only what is not zero.
-            if (s.mismatch(MemorySegment.ofArray(new byte[(int) s.byteSize()])) != -1) {
-                s.fill((byte) 0);
-                device.persist(b << Geometry.BLOCK_SHIFT, n << Geometry.BLOCK_SHIFT);
-            }
-            p.progress(phase, b + n, total);
-        }
-    }
-
-    // ---------------------------------------------------------------- validate and mount
-
-    /**
-     * Checks, without writing, that {@code device} holds a daxfs this build can mount: both
-     * superblock slots, the journal, the allocation bitmaps, the fs info block and the root
-     * inode (as they will be after replay). EMEDIUMTYPE or EUCLEAN otherwise.
-     */
-    public static void validate(Device device) throws DaxException {
-        Superblock sb = Superblock.read(device.segment());
-        JournalScan.Result scan = JournalScan.scan(device.segment(), sb);
-        LongFunction<MemorySegment> reader = overlayReader(device.segment(), sb.geometry(), scan);
-        BlockAllocator blocks = BlockAllocator.load(device, sb.geometry(), reader);
-        InodeAllocator.load(device, sb.geometry(), reader);
-        long orphanHead = Orphans.readHead(reader.apply(Geometry.FSINFO_BLOCK));
-        InodeCache cache = new InodeCache(sb.geometry(), reader);
-        Inode root = cache.get(1);
-        if (!root.isDir()) {
-            throw new DaxException(Errno.EUCLEAN, "root inode is not a directory");
-        }
-        // Mount frees the orphans after its first write: whatever that would trip on must be found here.
-        // Runs, not blocks: an orphan may be a huge file. Every run must be in use in the bitmap
-        // and no two runs (of any orphans) may overlap, or freeing them would double-free.
-        List<long[]> runs = new java.util.ArrayList<>();
-        for (long ino : new Orphans(cache, orphanHead).list(sb.geometry().inodeCount())) {
-            Inode in = cache.get(ino);
-            if (in.nlink != 0) {
-                throw new DaxException(Errno.EUCLEAN, "orphan inode " + ino + " still has " + in.nlink + " links");
-            }
-            in.extents.toList().forEach(e -> runs.add(new long[]{e.physical(), e.length(), ino}));
-            for (long c : in.chain) {
-                runs.add(new long[]{c, 1, ino});
-            }
-        }
-        runs.sort(java.util.Comparator.comparingLong(r -> r[0]));
-        long end = 0;
-        for (long[] r : runs) {
-            if (r[0] < end || !blocks.allInUse(r[0], r[1])) {
-                throw new DaxException(Errno.EUCLEAN, "orphan inode " + r[2] + ": blocks " + r[0] + "+" + r[1]
-                        + " are free in the bitmap or owned twice");
-            }
-            end = r[0] + r[1];
-        }
-    }
-
-    /**
-     * Mounts {@code device}. A read-write mount replays the journal into place; a read-only one
-     * (or a read-only device) reads through an in-memory overlay of the replayed blocks and
-     * never writes.
-     */
-    public static Volume mount(Device device, MountOptions options, boolean unused) throws DaxException {
-        boolean ro = options.readOnly() || device.isReadOnly();
-        Superblock sb = Superblock.read(device.segment());
-        JournalScan.Result scan = JournalScan.scan(device.segment(), sb);
-        Geometry g = sb.geometry();
-        LongFunction<MemorySegment> reader;
-        Journal journal = null;
-        if (ro) {
-            reader = overlayReader(device.segment(), g, scan);
-        } else {
-            // Validate everything replay will rely on before the first write.
-            validate(device);
-            sb = Journal.replay(device, sb, scan);
-            MemorySegment seg = device.segment();
-            reader = b -> block(seg, b);
-            journal = new Journal(device, sb);
-        }
-        BlockAllocator blocks = BlockAllocator.load(device, g, reader);
-        InodeAllocator inodes = InodeAllocator.load(device, g, reader);
-        long orphanHead = Orphans.readHead(reader.apply(Geometry.FSINFO_BLOCK));
-        InodeCache cache = new InodeCache(g, reader);
-        Inode root = cache.get(1);
-        if (!root.isDir()) {
-            throw new DaxException(Errno.EUCLEAN, "root inode is not a directory");
-        }
-        Volume v = new Volume(device, ro, sb, journal, blocks, inodes, cache, orphanHead, options.commitIntervalMs());
-        if (!ro) {
-            journal.markMounted(System.currentTimeMillis() * 1_000_000L);
-            v.freeOrphans();
-        }
-        return v;
-    }
-
-    private static LongFunction<MemorySegment> overlayReader(MemorySegment seg, Geometry g, JournalScan.Result scan) {
-        Map<Long, Long> latest = scan.latestImages();
-        if (latest.isEmpty()) {
-            return b -> block(seg, b);
-        }
-        Map<Long, MemorySegment> overlay = new HashMap<>();
-        latest.forEach((home, pos) -> overlay.put(home, JournalScan.ringBlock(seg, g, pos)));
-        return b -> {
-            MemorySegment o = overlay.get(b);
-            return o != null ? o : block(seg, b);
-        };
-    }
-
-    static MemorySegment block(MemorySegment seg, long b) {
-        return seg.asSlice(b << Geometry.BLOCK_SHIFT, Geometry.BLOCK_SIZE);
-    }
-
-    /** Frees every inode left on the orphan list by a crash (unlinked while open). */
-    private void freeOrphans() throws DaxException {
-        for (long ino : orphans.list(geometry.inodeCount())) {
-            Inode in = cache.get(ino);
-            if (in.nlink != 0) {
-                throw new DaxException(Errno.EUCLEAN, "orphan inode " + ino + " still has " + in.nlink + " links");
-            }
-            namespace.evictNow(in);
-        }
     }
 
     private Thread startCommitter(long intervalMs) {

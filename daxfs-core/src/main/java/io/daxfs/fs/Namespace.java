@@ -257,7 +257,7 @@ final class Namespace {
         OpenFile file = new OpenFile(v, in, f.read(), f.write(), f.append(), f.sync());
         if (f.truncate()) {
             try {
-                v.fileIo.truncate(in, 0);
+                v.fileLayout.truncate(in, 0);
             } catch (DaxException | RuntimeException e) {
                 file.close();
                 throw e;
@@ -1022,7 +1022,7 @@ final class Namespace {
                 in.life.unlock();
             }
             try {
-                v.fileIo.truncate(in, size);
+                v.fileLayout.truncate(in, size);
             } finally {
                 release(in);
             }

@@ -70,7 +70,7 @@ public final class OpenFile {
             throw v.internalError("write", e);
         }
         if (sync) {
-            v.fileIo.fsync(inode);
+            v.dirtyData.fsync(inode);
         }
         return n;
     }
@@ -86,27 +86,27 @@ public final class OpenFile {
     }
 
     public void truncate(long size) throws DaxException {
-        changeBlocks("truncate", () -> v.fileIo.truncate(inode, size));
+        changeBlocks("truncate", () -> v.fileLayout.truncate(inode, size));
     }
 
     public void allocate(long pos, long len, boolean keepSize) throws DaxException {
-        changeBlocks("allocate", () -> v.fileIo.allocateRange(inode, pos, len, keepSize));
+        changeBlocks("allocate", () -> v.fileLayout.allocateRange(inode, pos, len, keepSize));
     }
 
     public void punchHole(long pos, long len) throws DaxException {
-        changeBlocks("punch hole", () -> v.fileIo.punchHole(inode, pos, len));
+        changeBlocks("punch hole", () -> v.fileLayout.punchHole(inode, pos, len));
     }
 
     public void zeroRange(long pos, long len, boolean keepSize) throws DaxException {
-        changeBlocks("zero range", () -> v.fileIo.zeroRange(inode, pos, len, keepSize));
+        changeBlocks("zero range", () -> v.fileLayout.zeroRange(inode, pos, len, keepSize));
     }
 
     public void collapseRange(long pos, long len) throws DaxException {
-        changeBlocks("collapse range", () -> v.fileIo.collapseRange(inode, pos, len));
+        changeBlocks("collapse range", () -> v.fileLayout.collapseRange(inode, pos, len));
     }
 
     public void insertRange(long pos, long len) throws DaxException {
-        changeBlocks("insert range", () -> v.fileIo.insertRange(inode, pos, len));
+        changeBlocks("insert range", () -> v.fileLayout.insertRange(inode, pos, len));
     }
 
     public long seekData(long pos) throws DaxException {
@@ -123,7 +123,7 @@ public final class OpenFile {
     public void fsync(boolean dataOnly) throws DaxException {
         check(true, "fsync");
         if (!v.readOnly) {
-            v.fileIo.fsync(inode);
+            v.dirtyData.fsync(inode);
         }
     }
 

@@ -35,11 +35,12 @@ public final class Volume {
     final FileBlocks fileBlocks;
     final Namespace namespace;
     final FileIo fileIo;
+    final HoleFiller holeFiller;
+    final FileLayout fileLayout;
+    final DirtyData dirtyData;
     private final UUID uuid;
     private final Thread committer;
     private final java.util.Set<OpenFile> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    /** Inodes with written data not yet persisted (added when their dirty set becomes non-empty). */
-    final java.util.Set<Inode> dataDirty = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     /** The DAX layer, once attached; faults, layout breaks and writeback go through it. */
     private volatile DaxCallbacks dax = DaxCallbacks.NONE;
@@ -59,6 +60,9 @@ public final class Volume {
         this.fileBlocks = new FileBlocks(blocks);
         this.namespace = new Namespace(this);
         this.fileIo = new FileIo(this);
+        this.holeFiller = new HoleFiller(this);
+        this.fileLayout = new FileLayout(this);
+        this.dirtyData = new DirtyData(this);
         this.committer = readOnly || commitIntervalMs <= 0 ? null : startCommitter(commitIntervalMs);
     }
 
@@ -68,7 +72,7 @@ public final class Volume {
                 try {
                     Thread.sleep(intervalMs);
                     if (!closed && journal.hasDirty()) {
-                        persistDirtyData();
+                        dirtyData.persistAll();
                         journal.commit();
                     }
                 } catch (InterruptedException e) {
@@ -368,19 +372,8 @@ public final class Volume {
         if (readOnly) {
             return;
         }
-        persistDirtyData();
+        dirtyData.persistAll();
         journal.commit();
-    }
-
-    /**
-     * Persists the written data of every file before a commit, so that a committed size never
-     * covers data still only in the CPU cache or page cache (ordered data, as ext4's default).
-     * Caller holds no lock: this takes each file's I/O lock in turn.
-     */
-    void persistDirtyData() {
-        for (Inode in : dataDirty) {
-            fileIo.persistData(in);
-        }
     }
 
     public boolean isReadOnly() {

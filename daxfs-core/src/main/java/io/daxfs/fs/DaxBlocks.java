@@ -33,9 +33,7 @@ public final class DaxBlocks {
         Iomap m;
         in.blockMap.lock();
         try {
-            m = v.holeFiller.mapAllocating(in, fileBlock, count, huge);
-        } catch (RuntimeException e) {
-            throw v.internalError("write fault", e);
+            m = v.guarded("write fault", () -> v.holeFiller.mapAllocating(in, fileBlock, count, huge));
         } finally {
             in.blockMap.unlock();
         }

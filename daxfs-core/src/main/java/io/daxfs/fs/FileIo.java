@@ -88,7 +88,7 @@ final class FileIo {
             }
             copy(in, pos, src, len, true);
             long end = pos + len;
-            long now = Namespace.now();
+            long now = Inode.now();
             in.meta.lock();
             try {
                 v.dirtyData.mark(in, pos, len);

@@ -215,7 +215,7 @@ final class FileLayout {
     }
 
     private void setSize(Journal.Handle h, Inode in, long size, boolean touchMtime) throws DaxException {
-        long now = Namespace.now();
+        long now = Inode.now();
         in.meta.lock();
         try {
             boolean changed = in.size != size;

@@ -27,7 +27,7 @@ import java.util.function.LongFunction;
  * before its first write, so a damaged image is refused unchanged; a read-only mount (or a
  * read-only device) reads through an in-memory overlay of the replayed blocks and never writes.
  * Nothing here takes a lock except orphan cleanup, which frees each orphan as its last close
- * would (see {@link Namespace#evictNow}).
+ * would (see {@link Unlinker#evictNow}).
  */
 public final class Mounter {
     private Mounter() {
@@ -123,7 +123,7 @@ public final class Mounter {
         for (long ino : v.orphans.list(v.geometry.inodeCount())) {
             Inode in = v.cache.get(ino);
             checkOrphan(in);
-            v.namespace.evictNow(in);
+            v.unlinker.evictNow(in);
         }
     }
 

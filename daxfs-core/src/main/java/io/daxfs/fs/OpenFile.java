@@ -1,6 +1,7 @@
 package io.daxfs.fs;
 
 import io.daxfs.types.DaxException;
+import io.daxfs.types.DaxReadSink;
 import io.daxfs.types.Errno;
 import io.daxfs.types.FileStat;
 
@@ -28,7 +29,7 @@ public final class OpenFile {
         this.sync = sync;
     }
 
-    /** A handle like this one, for {@link Namespace#reopen} (which counted it). */
+    /** A handle like this one, for {@link Opener#reopen} (which counted it). */
     OpenFile duplicate() {
         return new OpenFile(v, inode, readable, writable, false, false);
     }
@@ -55,20 +56,14 @@ public final class OpenFile {
     }
 
     /** Zero-copy read: see {@link io.daxfs.api.DaxFile#readInPlace}. */
-    public long readInPlace(long pos, long len, io.daxfs.types.DaxReadSink sink) throws DaxException {
+    public long readInPlace(long pos, long len, DaxReadSink sink) throws DaxException {
         check(readable, "read");
         return v.fileIo.readInPlace(inode, pos, len, sink);
     }
 
     public long write(long pos, MemorySegment src) throws DaxException {
         check(writable, "write");
-        v.checkWritable();
-        long n;
-        try {
-            n = v.fileIo.write(inode, pos, src, append);
-        } catch (RuntimeException e) {
-            throw v.internalError("write", e);
-        }
+        long n = v.change("write", () -> v.fileIo.write(inode, pos, src, append));
         if (sync) {
             v.dirtyData.fsync(inode);
         }
@@ -142,11 +137,7 @@ public final class OpenFile {
         }
         closed = true;
         v.closed(this);
-        try {
-            v.namespace.release(inode);
-        } catch (RuntimeException e) {
-            throw v.internalError("close", e);
-        }
+        v.guarded("close", () -> v.unlinker.release(inode));
     }
 
     private void check(boolean allowed, String op) throws DaxException {
@@ -161,27 +152,12 @@ public final class OpenFile {
         }
     }
 
-    /** A change of the file's size or block map. */
-    @FunctionalInterface
-    private interface BlockChange {
-        void run() throws DaxException;
-    }
-
     /**
      * Runs a size or block-map change through a writable handle; an unexpected runtime failure
-     * becomes EIO and turns the volume read-only (see {@link Volume#internalError}).
+     * becomes EIO and turns the volume read-only (see {@link Volume#change}).
      */
-    private void changeBlocks(String op, BlockChange change) throws DaxException {
-        checkWrite(op);
-        try {
-            change.run();
-        } catch (RuntimeException e) {
-            throw v.internalError(op, e);
-        }
-    }
-
-    private void checkWrite(String op) throws DaxException {
+    private void changeBlocks(String op, Volume.Action change) throws DaxException {
         check(writable, op);
-        v.checkWritable();
+        v.change(op, change);
     }
 }

@@ -2,26 +2,32 @@ package io.daxfs.fs;
 
 import io.daxfs.alloc.BlockAllocator;
 import io.daxfs.alloc.InodeAllocator;
-import io.daxfs.types.DaxException;
-import io.daxfs.types.DirEntry;
-import io.daxfs.types.Errno;
-import io.daxfs.types.FileStat;
-import io.daxfs.types.FsStat;
-import io.daxfs.types.RenameOption;
 import io.daxfs.device.Device;
 import io.daxfs.journal.Journal;
 import io.daxfs.media.Geometry;
 import io.daxfs.media.Superblock;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FsStat;
 
-import java.nio.file.OpenOption;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A mounted daxfs: owns the device, the journal, the allocators and the inode cache, runs the
- * background commit and unmount. {@link Mounter} builds one; {@link VolumeFormatter} writes an
- * empty one. Namespace operations live in {@link Namespace}, file data operations in
- * {@link FileIo}.
+ * A mounted daxfs: owns the device, the journal, the allocators, the inode cache and the open
+ * files, holds the parts that do the work (they share the volume's state through it), runs the
+ * background commit, and unmounts. {@link Mounter} builds one; {@link VolumeFormatter} writes an
+ * empty one.
+ *
+ * <p>The API reaches the namespace through {@link #lookup}, {@link #opener}, {@link #creator},
+ * {@link #unlinker}, {@link #renamer} and {@link #attributes}, and file data through
+ * {@link OpenFile}. Each operation runs through {@link #change} (or {@link #guarded} when it may
+ * run on a read-only volume), the one place where an unexpected runtime failure becomes EIO and
+ * turns the volume read-only.
+ *
+ * <p>Locks: none of its own. Unmount takes, per path, the locks docs/LOCKING.md lists for it.
  */
 public final class Volume {
     final Device device;
@@ -33,21 +39,28 @@ public final class Volume {
     final InodeCache cache;
     final Orphans orphans;
     final FileBlocks fileBlocks;
-    final Namespace namespace;
+    // The namespace.
+    final Lookup lookup;
+    final Opener opener;
+    final Creator creator;
+    final Unlinker unlinker;
+    final Renamer renamer;
+    final Attributes attributes;
+    // File data.
     final FileIo fileIo;
     final HoleFiller holeFiller;
     final FileLayout fileLayout;
     final DirtyData dirtyData;
     private final UUID uuid;
     private final Thread committer;
-    private final java.util.Set<OpenFile> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<OpenFile> openFiles = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     /** The DAX layer, once attached; faults, layout breaks and writeback go through it. */
     private volatile DaxCallbacks dax = DaxCallbacks.NONE;
     private final DaxBlocks daxBlocks = new DaxBlocks(this);
 
     Volume(Device device, boolean readOnly, Superblock sb, Journal journal, BlockAllocator blocks,
-                   InodeAllocator inodes, InodeCache cache, long orphanHead, long commitIntervalMs) {
+           InodeAllocator inodes, InodeCache cache, long orphanHead, long commitIntervalMs) {
         this.device = device;
         this.readOnly = readOnly;
         this.geometry = sb.geometry();
@@ -58,7 +71,12 @@ public final class Volume {
         this.cache = cache;
         this.orphans = new Orphans(cache, orphanHead);
         this.fileBlocks = new FileBlocks(blocks);
-        this.namespace = new Namespace(this);
+        this.lookup = new Lookup(this);
+        this.opener = new Opener(this);
+        this.creator = new Creator(this);
+        this.unlinker = new Unlinker(this);
+        this.renamer = new Renamer(this);
+        this.attributes = new Attributes(this);
         this.fileIo = new FileIo(this);
         this.holeFiller = new HoleFiller(this);
         this.fileLayout = new FileLayout(this);
@@ -86,22 +104,46 @@ public final class Volume {
         return t;
     }
 
-    // ---------------------------------------------------------------- API entry points
+    // ---------------------------------------------------------------- the parts the API calls
 
-    public OpenFile open(String path, int mode, OpenOption... options) throws DaxException {
-        checkOpen();
-        OpenFile f;
-        try {
-            f = namespace.open(path, mode, options);
-        } catch (RuntimeException e) {
-            throw internalError("open", e);
-        }
-        open.add(f);
-        return f;
+    /** Names to inodes, directory listings, symlink targets. */
+    public Lookup lookup() {
+        return lookup;
+    }
+
+    /** Opening files (and creating them on open). */
+    public Opener opener() {
+        return opener;
+    }
+
+    /** mkdir, symlink, mknod, link. */
+    public Creator creator() {
+        return creator;
+    }
+
+    /** unlink and rmdir. */
+    public Unlinker unlinker() {
+        return unlinker;
+    }
+
+    public Renamer renamer() {
+        return renamer;
+    }
+
+    /** stat, chmod, chown, utimes, setattr. */
+    public Attributes attributes() {
+        return attributes;
+    }
+
+    // ---------------------------------------------------------------- open files
+
+    /** Counts {@code f} among the open files, which unmount closes. */
+    void register(OpenFile f) {
+        openFiles.add(f);
     }
 
     void closed(OpenFile f) {
-        open.remove(f);
+        openFiles.remove(f);
     }
 
     /**
@@ -110,10 +152,12 @@ public final class Volume {
      */
     public OpenFile reopen(OpenFile f) throws DaxException {
         checkOpen();
-        OpenFile dup = namespace.reopen(f);
-        open.add(dup);
+        OpenFile dup = opener.reopen(f);
+        register(dup);
         return dup;
     }
+
+    // ---------------------------------------------------------------- the DAX layer
 
     /** Registers the DAX layer. Called once, right after mount, before any file is mapped. */
     public void attachDax(DaxCallbacks callbacks) {
@@ -125,7 +169,7 @@ public final class Volume {
     }
 
     /** The free-space allocator (the DAX layer tells it which blocks are still referenced). */
-    public io.daxfs.alloc.BlockAllocator blockAllocator() {
+    public BlockAllocator blockAllocator() {
         return blocks;
     }
 
@@ -134,232 +178,7 @@ public final class Volume {
         return daxBlocks;
     }
 
-    public void mkdir(String path, int mode) throws DaxException {
-        checkWritable();
-        try {
-            namespace.mkdir(path, mode);
-        } catch (RuntimeException e) {
-            throw internalError("mkdir", e);
-        }
-    }
-
-    public void rmdir(String path) throws DaxException {
-        checkWritable();
-        try {
-            namespace.rmdir(path);
-        } catch (RuntimeException e) {
-            throw internalError("rmdir", e);
-        }
-    }
-
-    public List<DirEntry> readdir(String path, long cookie, int max) throws DaxException {
-        checkOpen();
-        return namespace.readdir(path, cookie, max);
-    }
-
-    public void unlink(String path) throws DaxException {
-        checkWritable();
-        try {
-            namespace.unlink(path);
-        } catch (RuntimeException e) {
-            throw internalError("unlink", e);
-        }
-    }
-
-    public void rename(String from, String to, RenameOption... options) throws DaxException {
-        checkWritable();
-        try {
-            namespace.rename(from, to, options);
-        } catch (RuntimeException e) {
-            throw internalError("rename", e);
-        }
-    }
-
-    public void link(String existing, String newPath) throws DaxException {
-        checkWritable();
-        try {
-            namespace.link(existing, newPath);
-        } catch (RuntimeException e) {
-            throw internalError("link", e);
-        }
-    }
-
-    public void symlink(String target, String linkPath) throws DaxException {
-        checkWritable();
-        try {
-            namespace.symlink(target, linkPath);
-        } catch (RuntimeException e) {
-            throw internalError("symlink", e);
-        }
-    }
-
-    public String readlink(String path) throws DaxException {
-        checkOpen();
-        return namespace.readlink(path);
-    }
-
-    public FileStat stat(String path, boolean follow) throws DaxException {
-        checkOpen();
-        return namespace.resolve(path, follow).stat();
-    }
-
-    public void chmod(String path, int mode) throws DaxException {
-        checkWritable();
-        try {
-            namespace.chmod(path, mode);
-        } catch (RuntimeException e) {
-            throw internalError("chmod", e);
-        }
-    }
-
-    public void chown(String path, int uid, int gid) throws DaxException {
-        checkWritable();
-        try {
-            namespace.chown(path, uid, gid);
-        } catch (RuntimeException e) {
-            throw internalError("chown", e);
-        }
-    }
-
-    public void utimes(String path, long atimeNs, long mtimeNs) throws DaxException {
-        checkWritable();
-        try {
-            namespace.utimes(path, atimeNs, mtimeNs);
-        } catch (RuntimeException e) {
-            throw internalError("utimes", e);
-        }
-    }
-
-    // ---------------------------------------------------------------- by inode number (io.daxfs.api.DaxInodes)
-
-    /** A change made through the inode API; a runtime failure becomes EIO (see {@link #internalError}). */
-    @FunctionalInterface
-    private interface Change<T> {
-        T run() throws DaxException;
-    }
-
-    private <T> T change(String op, Change<T> c) throws DaxException {
-        checkWritable();
-        try {
-            return c.run();
-        } catch (RuntimeException e) {
-            throw internalError(op, e);
-        }
-    }
-
-    private Inode dirArg(long dir, String name) throws DaxException {
-        Namespace.checkName(name, Namespace.at(dir, name));
-        return namespace.byIno(dir);
-    }
-
-    public FileStat getattrIno(long ino) throws DaxException {
-        checkOpen();
-        return namespace.byIno(ino).stat();
-    }
-
-    public FileStat lookupAt(long dir, String name) throws DaxException {
-        checkOpen();
-        String what = Namespace.at(dir, name);
-        Namespace.checkName(name, what);
-        return namespace.lookupAt(namespace.byIno(dir), name, what).stat();
-    }
-
-    public int generationIno(long ino) throws DaxException {
-        checkOpen();
-        Inode in = namespace.byIno(ino);
-        in.meta.lock();
-        try {
-            return in.generation;
-        } finally {
-            in.meta.unlock();
-        }
-    }
-
-    /** Creates a directory, regular file or symlink (per the type bits of {@code fullMode}) in {@code dir}. */
-    public FileStat makeAt(long dir, String name, int fullMode, String target, int uid, int gid) throws DaxException {
-        String what = Namespace.at(dir, name);
-        byte[] t = target == null ? null : Namespace.symlinkTarget(target, what);
-        return change("create", () -> namespace.makeAt(dirArg(dir, name), name, what, fullMode, t, uid, gid)).stat();
-    }
-
-    public OpenFile createAt(long dir, String name, int mode, int uid, int gid, boolean exclusive,
-                             OpenOption... options) throws DaxException {
-        OpenFile f = change("create", () -> namespace.createAt(dirArg(dir, name), name, Namespace.at(dir, name),
-                mode, uid, gid, exclusive, options));
-        open.add(f);
-        return f;
-    }
-
-    public OpenFile openIno(long ino, OpenOption... options) throws DaxException {
-        Namespace.OpenFlags fl = Namespace.OpenFlags.of(options);
-        checkOpen();
-        OpenFile f;
-        try {
-            Inode in = namespace.byIno(ino);
-            if (fl.write() && readOnly) {
-                throw new DaxException(Errno.EROFS, "inode " + ino + ": file system is mounted read-only");
-            }
-            f = namespace.openInode(in, "inode " + ino, options);
-        } catch (RuntimeException e) {
-            throw internalError("open", e);
-        }
-        open.add(f);
-        return f;
-    }
-
-    public String readlinkIno(long ino) throws DaxException {
-        checkOpen();
-        return namespace.readlink(namespace.byIno(ino), "inode " + ino);
-    }
-
-    public void unlinkAt(long dir, String name) throws DaxException {
-        change("unlink", () -> {
-            namespace.unlinkAt(dirArg(dir, name), name, Namespace.at(dir, name), false);
-            return null;
-        });
-    }
-
-    public void rmdirAt(long dir, String name) throws DaxException {
-        change("rmdir", () -> {
-            namespace.rmdirAt(dirArg(dir, name), name, Namespace.at(dir, name));
-            return null;
-        });
-    }
-
-    public void renameAt(long dir, String name, long newDir, String newName, RenameOption... options)
-            throws DaxException {
-        Namespace.RenameFlags f = Namespace.RenameFlags.of(options);
-        change("rename", () -> {
-            Inode a = dirArg(dir, name);
-            Inode b = dirArg(newDir, newName);
-            namespace.renameAt(a, name, b, newName, Namespace.at(dir, name), Namespace.at(newDir, newName),
-                    false, null, f);
-            return null;
-        });
-    }
-
-    public FileStat linkAt(long ino, long newDir, String newName) throws DaxException {
-        return change("link", () -> {
-            Inode src = namespace.byIno(ino);
-            namespace.linkAt(src, "inode " + ino, dirArg(newDir, newName), newName, Namespace.at(newDir, newName));
-            return src.stat();
-        });
-    }
-
-    public List<DirEntry> readdirIno(long dir, long cookie, int max) throws DaxException {
-        checkOpen();
-        return namespace.readdir(namespace.byIno(dir), "directory inode " + dir, cookie, max);
-    }
-
-    /** See {@link io.daxfs.api.DaxInodes#setattr}: -1 (or UTIME_OMIT for times) leaves a field unchanged. */
-    public FileStat setattrIno(long ino, int mode, int uid, int gid, long size, long atimeNs, long mtimeNs)
-            throws DaxException {
-        return change("setattr", () -> {
-            Inode in = namespace.byIno(ino);
-            namespace.setattr(in, "inode " + ino, mode, uid, gid, size, atimeNs, mtimeNs);
-            return in.stat();
-        });
-    }
+    // ---------------------------------------------------------------- the volume as a whole
 
     public FsStat statfs() {
         return new FsStat(Geometry.BLOCK_SIZE, geometry.totalBlocks(), blocks.freeBlocks(), inodes.count() - 1,
@@ -388,7 +207,7 @@ public final class Volume {
         return geometry;
     }
 
-    /** The block fileBlocks, for the DAX layer. */
+    /** The files' block maps, for the DAX layer. */
     public FileBlocks fileBlocks() {
         return fileBlocks;
     }
@@ -413,7 +232,7 @@ public final class Volume {
         try {
             // Mappings first: they hold files open, and no window may outlive its blocks.
             dax.unmount();
-            for (OpenFile f : List.copyOf(open)) {
+            for (OpenFile f : List.copyOf(openFiles)) {
                 try {
                     f.close();
                 } catch (DaxException e) {
@@ -441,6 +260,49 @@ public final class Volume {
         if (failure != null) {
             throw failure;
         }
+    }
+
+    // ---------------------------------------------------------------- running operations
+
+    /** The body of an operation that returns a value. */
+    @FunctionalInterface
+    interface Operation<T> {
+        T run() throws DaxException;
+    }
+
+    /** The body of an operation that returns nothing. */
+    @FunctionalInterface
+    interface Action {
+        void run() throws DaxException;
+    }
+
+    /** Runs a change: EROFS unless the volume can be written, then as {@link #guarded}. */
+    <T> T change(String op, Operation<T> body) throws DaxException {
+        checkWritable();
+        return guarded(op, body);
+    }
+
+    /** As {@link #change(String, Operation)}, for a body that returns nothing. */
+    void change(String op, Action body) throws DaxException {
+        checkWritable();
+        guarded(op, body);
+    }
+
+    /** Runs {@code body}; an unexpected runtime failure becomes EIO (see {@link #internalError}). */
+    <T> T guarded(String op, Operation<T> body) throws DaxException {
+        try {
+            return body.run();
+        } catch (RuntimeException e) {
+            throw internalError(op, e);
+        }
+    }
+
+    /** As {@link #guarded(String, Operation)}, for a body that returns nothing. */
+    void guarded(String op, Action body) throws DaxException {
+        guarded(op, () -> {
+            body.run();
+            return null;
+        });
     }
 
     /**

@@ -19,7 +19,9 @@ import io.daxfs.device.MemoryDevice;
 import io.daxfs.dax.DaxCounters;
 import io.daxfs.dax.DaxHooks;
 import io.daxfs.dax.DaxLayer;
+import io.daxfs.fs.Mounter;
 import io.daxfs.fs.Volume;
+import io.daxfs.fs.VolumeFormatter;
 import io.daxfs.fsck.Fsck;
 
 import java.lang.foreign.MemorySegment;
@@ -107,8 +109,8 @@ public final class DaxFileSystem implements AutoCloseable {
 
     private static DaxFileSystem formatOwned(Device device, FormatOptions options) throws DaxException {
         try {
-            Volume.format(device, options);
-            return new DaxFileSystem(Volume.mount(device, MountOptions.DEFAULT, true));
+            VolumeFormatter.format(device, options);
+            return new DaxFileSystem(Mounter.mount(device, MountOptions.DEFAULT));
         } catch (DaxException | RuntimeException | Error e) {
             device.close();
             throw e;
@@ -127,11 +129,11 @@ public final class DaxFileSystem implements AutoCloseable {
      */
     public static DaxFileSystem mount(Path image, MountOptions options) throws DaxException {
         try (Device ro = Devices.open(image, true)) {
-            Volume.validate(ro);
+            Mounter.validate(ro);
         }
         Device device = Devices.open(image, options.readOnly());
         try {
-            return new DaxFileSystem(Volume.mount(device, options, true));
+            return new DaxFileSystem(Mounter.mount(device, options));
         } catch (DaxException | RuntimeException | Error e) {
             device.close();
             throw e;
@@ -144,7 +146,7 @@ public final class DaxFileSystem implements AutoCloseable {
      */
     static DaxFileSystem mount(Device device, MountOptions options, DaxHooks hooks) throws DaxException {
         try {
-            return new DaxFileSystem(Volume.mount(device, options, true), hooks);
+            return new DaxFileSystem(Mounter.mount(device, options), hooks);
         } catch (DaxException | RuntimeException | Error e) {
             device.close();
             throw e;
@@ -168,67 +170,67 @@ public final class DaxFileSystem implements AutoCloseable {
 
     /** Opens (and with CREATE/CREATE_NEW, creates with mode 0644) the regular file at {@code path}. */
     public DaxFile open(String path, OpenOption... options) throws DaxException {
-        return new DaxFile(volume.open(path, 0644, options), dax);
+        return new DaxFile(volume.opener().open(path, 0644, options), dax);
     }
 
     /** Opens or creates {@code path}, giving a newly created file the permission bits {@code mode}. */
     public DaxFile open(String path, int mode, OpenOption... options) throws DaxException {
-        return new DaxFile(volume.open(path, mode, options), dax);
+        return new DaxFile(volume.opener().open(path, mode, options), dax);
     }
 
     public void mkdir(String path) throws DaxException {
-        volume.mkdir(path, 0755);
+        volume.creator().mkdir(path, 0755);
     }
 
     public void mkdir(String path, int mode) throws DaxException {
-        volume.mkdir(path, mode);
+        volume.creator().mkdir(path, mode);
     }
 
     /** Removes an empty directory (ENOTEMPTY otherwise). */
     public void rmdir(String path) throws DaxException {
-        volume.rmdir(path);
+        volume.unlinker().rmdir(path);
     }
 
     /** All entries of a directory except "." and "..", in cookie order. */
     public List<DirEntry> readdir(String path) throws DaxException {
-        return volume.readdir(path, 0, Integer.MAX_VALUE);
+        return volume.lookup().readdir(path, 0, Integer.MAX_VALUE);
     }
 
     /** Up to {@code max} entries after position {@code cookie} (0: from the start). */
     public List<DirEntry> readdir(String path, long cookie, int max) throws DaxException {
-        return volume.readdir(path, cookie, max);
+        return volume.lookup().readdir(path, cookie, max);
     }
 
     /** Removes a name. An open file stays usable until its last handle closes. */
     public void unlink(String path) throws DaxException {
-        volume.unlink(path);
+        volume.unlinker().unlink(path);
     }
 
     public void rename(String from, String to, RenameOption... options) throws DaxException {
-        volume.rename(from, to, options);
+        volume.renamer().rename(from, to, options);
     }
 
     /** Creates {@code newPath} as another name of the regular file or symlink at {@code existing}. */
     public void link(String existing, String newPath) throws DaxException {
-        volume.link(existing, newPath);
+        volume.creator().link(existing, newPath);
     }
 
     public void symlink(String target, String linkPath) throws DaxException {
-        volume.symlink(target, linkPath);
+        volume.creator().symlink(target, linkPath);
     }
 
     public String readlink(String path) throws DaxException {
-        return volume.readlink(path);
+        return volume.lookup().readlink(path);
     }
 
     /** Status of the file at {@code path}, following a final symbolic link. */
     public FileStat stat(String path) throws DaxException {
-        return volume.stat(path, true);
+        return volume.attributes().stat(path, true);
     }
 
     /** Status of {@code path} itself, not following a final symbolic link. */
     public FileStat lstat(String path) throws DaxException {
-        return volume.stat(path, false);
+        return volume.attributes().stat(path, false);
     }
 
     /**
@@ -237,7 +239,7 @@ public final class DaxFileSystem implements AutoCloseable {
      */
     public boolean exists(String path) throws DaxException {
         try {
-            volume.stat(path, false);
+            volume.attributes().stat(path, false);
             return true;
         } catch (DaxException e) {
             if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR || e.errno() == Errno.ELOOP) {
@@ -249,12 +251,12 @@ public final class DaxFileSystem implements AutoCloseable {
 
     /** Sets the permission bits (the low 12 bits of {@code mode}). */
     public void chmod(String path, int mode) throws DaxException {
-        volume.chmod(path, mode);
+        volume.attributes().chmod(path, mode);
     }
 
     /** Sets owner and group; -1 leaves one unchanged. */
     public void chown(String path, int uid, int gid) throws DaxException {
-        volume.chown(path, uid, gid);
+        volume.attributes().chown(path, uid, gid);
     }
 
     /**
@@ -262,7 +264,7 @@ public final class DaxFileSystem implements AutoCloseable {
      * unchanged, {@link SetAttr#UTIME_NOW} sets it to the current time.
      */
     public void utimes(String path, long atimeNs, long mtimeNs) throws DaxException {
-        volume.utimes(path, atimeNs, mtimeNs);
+        volume.attributes().utimes(path, atimeNs, mtimeNs);
     }
 
     public FsStat statfs() {

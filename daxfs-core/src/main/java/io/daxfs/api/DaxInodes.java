@@ -49,7 +49,7 @@ public final class DaxInodes {
 
     /** Status of inode {@code ino}; ENOENT if no live inode has that number (an open unlinked file has nlink 0). */
     public FileStat getattr(long ino) throws DaxException {
-        return volume.getattrIno(ino);
+        return volume.attributes().getattr(ino);
     }
 
     /**
@@ -58,17 +58,17 @@ public final class DaxInodes {
      * or NUL in the name), ENAMETOOLONG.
      */
     public FileStat lookup(long dir, String name) throws DaxException {
-        return volume.lookupAt(dir, name);
+        return volume.lookup().lookup(dir, name);
     }
 
     /** The generation number of inode {@code ino}: differs between inodes that reuse one number. */
     public int generation(long ino) throws DaxException {
-        return volume.generationIno(ino);
+        return volume.attributes().generation(ino);
     }
 
     /** Creates directory {@code name} in {@code dir} with permission bits {@code mode}, owned by uid/gid. */
     public FileStat mkdir(long dir, String name, int mode, int uid, int gid) throws DaxException {
-        return volume.makeAt(dir, name, FileType.DIRECTORY.modeBits() | (mode & 07777), null, uid, gid);
+        return volume.creator().make(dir, name, FileType.DIRECTORY.modeBits() | (mode & 07777), null, uid, gid);
     }
 
     /**
@@ -79,7 +79,7 @@ public final class DaxInodes {
      */
     public Created create(long dir, String name, int mode, int uid, int gid, boolean exclusive,
                           OpenOption... options) throws DaxException {
-        OpenFile f = volume.createAt(dir, name, mode, uid, gid, exclusive, options);
+        OpenFile f = volume.opener().create(dir, name, mode, uid, gid, exclusive, options);
         DaxFile file = new DaxFile(f, dax);
         try {
             return new Created(f.stat(), file);
@@ -98,27 +98,27 @@ public final class DaxInodes {
         if (type != 0 && type != FileType.REGULAR.modeBits()) {
             throw new DaxException(Errno.EPERM, "mknod: only regular files are supported");
         }
-        return volume.makeAt(dir, name, FileType.REGULAR.modeBits() | (mode & 07777), null, uid, gid);
+        return volume.creator().make(dir, name, FileType.REGULAR.modeBits() | (mode & 07777), null, uid, gid);
     }
 
     /** Creates symlink {@code name} in {@code dir} pointing at {@code target}. */
     public FileStat symlink(long dir, String name, String target, int uid, int gid) throws DaxException {
-        return volume.makeAt(dir, name, FileType.SYMLINK.modeBits() | 0777, target, uid, gid);
+        return volume.creator().make(dir, name, FileType.SYMLINK.modeBits() | 0777, target, uid, gid);
     }
 
     /** The target of symlink {@code ino}; EINVAL if it is not a symlink. */
     public String readlink(long ino) throws DaxException {
-        return volume.readlinkIno(ino);
+        return volume.lookup().readlink(ino);
     }
 
     /** Removes the non-directory entry {@code name} of {@code dir} (EISDIR for a directory). */
     public void unlink(long dir, String name) throws DaxException {
-        volume.unlinkAt(dir, name);
+        volume.unlinker().unlink(dir, name);
     }
 
     /** Removes the empty directory {@code name} of {@code dir} (ENOTEMPTY, ENOTDIR). */
     public void rmdir(long dir, String name) throws DaxException {
-        volume.rmdirAt(dir, name);
+        volume.unlinker().rmdir(dir, name);
     }
 
     /**
@@ -128,12 +128,12 @@ public final class DaxInodes {
      */
     public void rename(long dir, String name, long newDir, String newName, RenameOption... options)
             throws DaxException {
-        volume.renameAt(dir, name, newDir, newName, options);
+        volume.renamer().rename(dir, name, newDir, newName, options);
     }
 
     /** Adds {@code newName} in {@code newDir} as another name of {@code ino} (EPERM for a directory). */
     public FileStat link(long ino, long newDir, String newName) throws DaxException {
-        return volume.linkAt(ino, newDir, newName);
+        return volume.creator().link(ino, newDir, newName);
     }
 
     /**
@@ -142,7 +142,7 @@ public final class DaxInodes {
      * unlinked file still open elsewhere can be opened again, and is freed at its last close.
      */
     public DaxFile open(long ino, OpenOption... options) throws DaxException {
-        return new DaxFile(volume.openIno(ino, options), dax);
+        return new DaxFile(volume.opener().open(ino, options), dax);
     }
 
     /**
@@ -150,7 +150,7 @@ public final class DaxInodes {
      * the start), "." and ".." excluded; cookies as {@link DaxFileSystem#readdir(String, long, int)}'s.
      */
     public List<DirEntry> readdir(long dir, long cookie, int max) throws DaxException {
-        return volume.readdirIno(dir, cookie, max);
+        return volume.lookup().readdir(dir, cookie, max);
     }
 
     /**
@@ -158,6 +158,6 @@ public final class DaxInodes {
      * size truncates or extends a regular file (EISDIR for a directory, EINVAL for a symlink).
      */
     public FileStat setattr(long ino, SetAttr a) throws DaxException {
-        return volume.setattrIno(ino, a.mode(), a.uid(), a.gid(), a.size(), a.atimeNs(), a.mtimeNs());
+        return volume.attributes().setattr(ino, a);
     }
 }

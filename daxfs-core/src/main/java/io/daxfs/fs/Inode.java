@@ -9,6 +9,7 @@ import io.daxfs.types.FileStat;
 import io.daxfs.types.FileType;
 import io.daxfs.journal.CommitBuilder;
 import io.daxfs.journal.DirtySource;
+import io.daxfs.journal.Journal;
 import io.daxfs.media.BlockHeader;
 import io.daxfs.media.Extent;
 import io.daxfs.media.Geometry;
@@ -17,6 +18,7 @@ import io.daxfs.media.InodeRecord;
 import java.lang.foreign.MemorySegment;
 import java.util.function.LongFunction;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -87,6 +89,8 @@ public final class Inode implements DirtySource {
     /** Chunks of the file with data written since the last fsync (for data persistence). */
     final BitSet dirtyChunks = new BitSet();
     static final int CHUNK_SHIFT = 18; // 256 KiB
+    /** Most names a file may have, and most subdirectories a directory may have. */
+    static final int MAX_LINKS = 65000;
 
     Inode(long ino, Geometry geometry, ExtentMap extents) {
         this.ino = ino;
@@ -106,7 +110,7 @@ public final class Inode implements DirtySource {
 
     /**
      * The invalidate lock, for the DAX layer: faults hold it shared; the layout-changing
-     * operations of {@link FileIo} hold it exclusive.
+     * operations of {@link FileLayout} hold it exclusive.
      */
     public OrderedRwLock invalidateLock() {
         return invalidate;
@@ -151,6 +155,27 @@ public final class Inode implements DirtySource {
         } finally {
             meta.unlock();
         }
+    }
+
+    /** The current time as an inode timestamp: nanoseconds since the epoch. */
+    static long now() {
+        Instant t = Instant.now();
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
+    /**
+     * Updates this directory's times, and its link count by {@code nlinkDelta}, after a change of
+     * its entries made in handle {@code h}. Caller holds its dirLock.
+     */
+    void entriesChanged(Journal.Handle h, int nlinkDelta) {
+        meta.lock();
+        try {
+            nlink += nlinkDelta;
+            mtime = ctime = now();
+        } finally {
+            meta.unlock();
+        }
+        h.markDirty(this);
     }
 
     /** Decodes a record read from the device, reading its extent chain through {@code blocks}. */

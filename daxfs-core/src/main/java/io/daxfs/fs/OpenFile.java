@@ -1,6 +1,7 @@
 package io.daxfs.fs;
 
 import io.daxfs.types.DaxException;
+import io.daxfs.types.DaxReadSink;
 import io.daxfs.types.Errno;
 import io.daxfs.types.FileStat;
 
@@ -28,7 +29,7 @@ public final class OpenFile {
         this.sync = sync;
     }
 
-    /** A handle like this one, for {@link Namespace#reopen} (which counted it). */
+    /** A handle like this one, for {@link Opener#reopen} (which counted it). */
     OpenFile duplicate() {
         return new OpenFile(v, inode, readable, writable, false, false);
     }
@@ -55,22 +56,16 @@ public final class OpenFile {
     }
 
     /** Zero-copy read: see {@link io.daxfs.api.DaxFile#readInPlace}. */
-    public long readInPlace(long pos, long len, io.daxfs.types.DaxReadSink sink) throws DaxException {
+    public long readInPlace(long pos, long len, DaxReadSink sink) throws DaxException {
         check(readable, "read");
         return v.fileIo.readInPlace(inode, pos, len, sink);
     }
 
     public long write(long pos, MemorySegment src) throws DaxException {
         check(writable, "write");
-        v.checkWritable();
-        long n;
-        try {
-            n = v.fileIo.write(inode, pos, src, append);
-        } catch (RuntimeException e) {
-            throw v.internalError("write", e);
-        }
+        long n = v.change("write", () -> v.fileIo.write(inode, pos, src, append));
         if (sync) {
-            v.fileIo.fsync(inode);
+            v.dirtyData.fsync(inode);
         }
         return n;
     }
@@ -86,27 +81,27 @@ public final class OpenFile {
     }
 
     public void truncate(long size) throws DaxException {
-        changeBlocks("truncate", () -> v.fileIo.truncate(inode, size));
+        changeBlocks("truncate", () -> v.fileLayout.truncate(inode, size));
     }
 
     public void allocate(long pos, long len, boolean keepSize) throws DaxException {
-        changeBlocks("allocate", () -> v.fileIo.allocateRange(inode, pos, len, keepSize));
+        changeBlocks("allocate", () -> v.fileLayout.allocateRange(inode, pos, len, keepSize));
     }
 
     public void punchHole(long pos, long len) throws DaxException {
-        changeBlocks("punch hole", () -> v.fileIo.punchHole(inode, pos, len));
+        changeBlocks("punch hole", () -> v.fileLayout.punchHole(inode, pos, len));
     }
 
     public void zeroRange(long pos, long len, boolean keepSize) throws DaxException {
-        changeBlocks("zero range", () -> v.fileIo.zeroRange(inode, pos, len, keepSize));
+        changeBlocks("zero range", () -> v.fileLayout.zeroRange(inode, pos, len, keepSize));
     }
 
     public void collapseRange(long pos, long len) throws DaxException {
-        changeBlocks("collapse range", () -> v.fileIo.collapseRange(inode, pos, len));
+        changeBlocks("collapse range", () -> v.fileLayout.collapseRange(inode, pos, len));
     }
 
     public void insertRange(long pos, long len) throws DaxException {
-        changeBlocks("insert range", () -> v.fileIo.insertRange(inode, pos, len));
+        changeBlocks("insert range", () -> v.fileLayout.insertRange(inode, pos, len));
     }
 
     public long seekData(long pos) throws DaxException {
@@ -123,7 +118,7 @@ public final class OpenFile {
     public void fsync(boolean dataOnly) throws DaxException {
         check(true, "fsync");
         if (!v.readOnly) {
-            v.fileIo.fsync(inode);
+            v.dirtyData.fsync(inode);
         }
     }
 
@@ -142,11 +137,7 @@ public final class OpenFile {
         }
         closed = true;
         v.closed(this);
-        try {
-            v.namespace.release(inode);
-        } catch (RuntimeException e) {
-            throw v.internalError("close", e);
-        }
+        v.guarded("close", () -> v.unlinker.release(inode));
     }
 
     private void check(boolean allowed, String op) throws DaxException {
@@ -161,27 +152,12 @@ public final class OpenFile {
         }
     }
 
-    /** A change of the file's size or block map. */
-    @FunctionalInterface
-    private interface BlockChange {
-        void run() throws DaxException;
-    }
-
     /**
      * Runs a size or block-map change through a writable handle; an unexpected runtime failure
-     * becomes EIO and turns the volume read-only (see {@link Volume#internalError}).
+     * becomes EIO and turns the volume read-only (see {@link Volume#change}).
      */
-    private void changeBlocks(String op, BlockChange change) throws DaxException {
-        checkWrite(op);
-        try {
-            change.run();
-        } catch (RuntimeException e) {
-            throw v.internalError(op, e);
-        }
-    }
-
-    private void checkWrite(String op) throws DaxException {
+    private void changeBlocks(String op, Volume.Action change) throws DaxException {
         check(writable, op);
-        v.checkWritable();
+        v.change(op, change);
     }
 }

@@ -15,7 +15,7 @@ import io.daxfs.dax.EntryIndex;
 import io.daxfs.device.Device;
 import io.daxfs.device.MemoryDevice;
 import io.daxfs.device.RecordingDevice;
-import io.daxfs.fs.Volume;
+import io.daxfs.fs.VolumeFormatter;
 import io.daxfs.lock.LockChecker;
 import io.daxfs.mm.PageRefs;
 import io.daxfs.testutil.RetainedDevice;
@@ -623,7 +623,7 @@ class MappingRacesSpec extends FsSpec {
         fs.close();
         fs = null;
         this.device = device;
-        Volume.format(device, FormatOptions.DEFAULT);
+        VolumeFormatter.format(device, FormatOptions.DEFAULT);
         fs = DaxFileSystem.mount(device, MountOptions.DEFAULT, script);
     }
 

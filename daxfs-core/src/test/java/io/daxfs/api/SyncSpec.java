@@ -7,7 +7,7 @@ import io.daxfs.types.MountOptions;
 
 import io.daxfs.device.MemoryDevice;
 import io.daxfs.device.RecordingDevice;
-import io.daxfs.fs.Volume;
+import io.daxfs.fs.VolumeFormatter;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -172,7 +172,7 @@ class SyncSpec extends FsSpec {
         void theCommitTimerMakesNamespaceChangesDurableWithoutASync() throws Exception {
             fs.close();
             RecordingDevice dev = RecordingDevice.allocate(64L << 20);
-            Volume.format(dev, FormatOptions.DEFAULT);
+            VolumeFormatter.format(dev, FormatOptions.DEFAULT);
             fs = Internals.mount(dev, MountOptions.DEFAULT.withCommitIntervalMs(20));
             fs.mkdir("/made-by-timer");
             long deadline = System.nanoTime() + 10_000_000_000L;
@@ -209,7 +209,7 @@ class SyncSpec extends FsSpec {
         void withoutAnyCommitTheFormattedStateSurvives() throws Exception {
             fs.close();
             RecordingDevice dev = RecordingDevice.allocate(64L << 20);
-            Volume.format(dev, FormatOptions.DEFAULT);
+            VolumeFormatter.format(dev, FormatOptions.DEFAULT);
             fs = Internals.mount(dev, MountOptions.DEFAULT.withCommitIntervalMs(0));
             fs.mkdir("/not-synced");
             try (DaxFileSystem crashed = afterPowerFailure(dev)) {

@@ -1,0 +1,232 @@
+package io.daxfs.fs;
+
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FileType;
+
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Set;
+
+/**
+ * Opens regular files: by path (creating the file when asked, following symlinks in the last
+ * component unless told not to), by directory inode and name (create(2)), and by inode number;
+ * and hands out a second handle on an open file for a mapping. Each handle raises the inode's
+ * open count, which keeps an unlinked file alive until its last close ({@link Unlinker#release}).
+ *
+ * <p>Locks: the parent's dirLock while the name is looked up (and, when creating, the journal
+ * handle of the creation inside it), then the inode's life lock for {@code openCount++}. Opening
+ * by number or reopening takes the life lock only.
+ */
+public final class Opener {
+    private final Volume v;
+
+    Opener(Volume v) {
+        this.v = v;
+    }
+
+    /** What an open asks for, from its options. */
+    record OpenFlags(boolean read, boolean write, boolean append, boolean create, boolean createNew,
+                     boolean truncate, boolean noFollow, boolean sync) {
+        static OpenFlags of(OpenOption... options) {
+            Set<OpenOption> o = Set.of(options);
+            boolean append = o.contains(StandardOpenOption.APPEND);
+            boolean write = o.contains(StandardOpenOption.WRITE) || append;
+            boolean read = o.contains(StandardOpenOption.READ) || !write;
+            boolean createNew = o.contains(StandardOpenOption.CREATE_NEW);
+            boolean create = createNew || o.contains(StandardOpenOption.CREATE);
+            boolean truncate = o.contains(StandardOpenOption.TRUNCATE_EXISTING) && write;
+            boolean noFollow = o.contains(LinkOption.NOFOLLOW_LINKS) || o.contains(StandardOpenOption.CREATE_NEW);
+            boolean sync = o.contains(StandardOpenOption.SYNC) || o.contains(StandardOpenOption.DSYNC);
+            return new OpenFlags(read, write, append, create, createNew, truncate, noFollow, sync);
+        }
+    }
+
+    // ---------------------------------------------------------------- the API's operations
+
+    /** Opens (creating with permission bits {@code mode} if asked) the regular file at {@code path}. */
+    public OpenFile open(String path, int mode, OpenOption... options) throws DaxException {
+        v.checkOpen();
+        OpenFile f = v.guarded("open", () -> openPath(path, mode, options));
+        v.register(f);
+        return f;
+    }
+
+    /**
+     * create(2) by directory inode: creates the regular file {@code name} in {@code dir} if absent
+     * (EEXIST when {@code exclusive}), or opens the existing one; a symlink is not followed (ELOOP).
+     */
+    public OpenFile create(long dir, String name, int mode, int uid, int gid, boolean exclusive,
+                           OpenOption... options) throws DaxException {
+        OpenFile f = v.change("create", () -> createAt(v.lookup.dirArg(dir, name), name, Lookup.at(dir, name),
+                mode, uid, gid, exclusive, options));
+        v.register(f);
+        return f;
+    }
+
+    /**
+     * Opens the regular file {@code ino} by number. An unlinked file still held open elsewhere
+     * (nlink 0, not freed) may be opened again; a freed one is ENOENT.
+     */
+    public OpenFile open(long ino, OpenOption... options) throws DaxException {
+        OpenFlags fl = OpenFlags.of(options);
+        v.checkOpen();
+        OpenFile f = v.guarded("open", () -> {
+            Inode in = v.lookup.byIno(ino);
+            if (fl.write() && v.readOnly) {
+                throw new DaxException(Errno.EROFS, "inode " + ino + ": file system is mounted read-only");
+            }
+            return openInode(in, "inode " + ino, options);
+        });
+        v.register(f);
+        return f;
+    }
+
+    /** A second handle on an open file (see {@link Volume#reopen}). */
+    OpenFile reopen(OpenFile f) throws DaxException {
+        Inode in = f.inode();
+        in.life.lock();
+        try {
+            if (in.freed || f.isClosed()) {
+                throw new DaxException(Errno.EBADF, "file is closed");
+            }
+            in.openCount++;
+        } finally {
+            in.life.unlock();
+        }
+        return f.duplicate();
+    }
+
+    // ---------------------------------------------------------------- opening
+
+    private OpenFile openPath(String path, int mode, OpenOption... options) throws DaxException {
+        OpenFlags f = OpenFlags.of(options);
+        if ((f.write() || f.create()) && v.readOnly) {
+            throw new DaxException(Errno.EROFS, path + ": file system is mounted read-only");
+        }
+        if (Names.mustBeDirectory(path)) {
+            // A regular file cannot be named with a trailing slash: resolve says ENOTDIR for an
+            // existing non-directory; a directory, or a new name, is EISDIR (as open(2) says).
+            try {
+                v.lookup.resolve(path, true);
+            } catch (DaxException e) {
+                if (e.errno() != Errno.ENOENT || !f.create()) {
+                    throw e;
+                }
+            }
+            throw new DaxException(Errno.EISDIR, path + ": is a directory");
+        }
+        String p = path;
+        for (int hops = 0; ; hops++) {
+            Lookup.Parent par = v.lookup.resolveParent(p);
+            if (par.name() == null || Names.isDot(par.name())) {
+                throw new DaxException(Errno.EISDIR, path + ": is a directory");
+            }
+            Object got = openInParent(par.dir(), par.name(), path, mode, Ids.uid(), Ids.gid(), f.create(),
+                    f.createNew(), f.noFollow());
+            if (got instanceof Inode in) {
+                return opened(in, f);
+            }
+            if (hops >= Lookup.MAX_SYMLINKS) {
+                throw new DaxException(Errno.ELOOP, path + ": too many levels of symbolic links");
+            }
+            String target = (String) got;
+            p = target.startsWith("/") ? target : "/" + String.join("/", par.dirComponents()) + "/" + target;
+        }
+    }
+
+    /** The handle of an inode whose open count was just raised for it (truncating if asked). */
+    private OpenFile opened(Inode in, OpenFlags f) throws DaxException {
+        OpenFile file = new OpenFile(v, in, f.read(), f.write(), f.append(), f.sync());
+        if (f.truncate()) {
+            try {
+                v.fileLayout.truncate(in, 0);
+            } catch (DaxException | RuntimeException e) {
+                file.close();
+                throw e;
+            }
+        }
+        return file;
+    }
+
+    private OpenFile createAt(Inode dir, String name, String what, int mode, int uid, int gid, boolean exclusive,
+                              OpenOption... options) throws DaxException {
+        OpenFlags f = OpenFlags.of(options);
+        Lookup.checkDir(dir, what);
+        if (Names.isDot(name)) {
+            throw new DaxException(Errno.EISDIR, what + ": is a directory");
+        }
+        Inode in = (Inode) openInParent(dir, name, what, mode, uid, gid, true, exclusive, true);
+        return opened(in, f);
+    }
+
+    private OpenFile openInode(Inode in, String what, OpenOption... options) throws DaxException {
+        OpenFlags f = OpenFlags.of(options);
+        if (in.isDir()) {
+            throw new DaxException(Errno.EISDIR, what + ": is a directory");
+        }
+        if (in.isSymlink()) {
+            throw new DaxException(Errno.ELOOP, what + ": is a symbolic link");
+        }
+        in.life.lock();
+        try {
+            if (in.freed) {
+                throw new DaxException(Errno.ENOENT, what + ": no such inode");
+            }
+            in.openCount++;
+        } finally {
+            in.life.unlock();
+        }
+        return opened(in, f);
+    }
+
+    /** Opens (creating if asked) {@code name} in {@code dir}: an Inode, or a symlink target to follow. */
+    private Object openInParent(Inode dir, String name, String path, int mode, int uid, int gid, boolean create,
+                                boolean excl, boolean noFollow) throws DaxException {
+        dir.dirLock.lock();
+        try {
+            Lookup.checkAlive(dir, path);
+            Directory.Dentry d = v.lookup.dirOf(dir).lookup(name);
+            if (d == null) {
+                if (!create) {
+                    throw new DaxException(Errno.ENOENT, path + ": no such file or directory");
+                }
+                Inode in = v.creator.createChild(dir, name, FileType.REGULAR.modeBits() | (mode & 07777), null,
+                        uid, gid);
+                in.life.lock();
+                try {
+                    in.openCount++;
+                } finally {
+                    in.life.unlock();
+                }
+                return in;
+            }
+            if (excl) {
+                throw new DaxException(Errno.EEXIST, path + ": file exists");
+            }
+            Inode in = v.cache.get(d.ino());
+            if (in.isSymlink()) {
+                if (noFollow) {
+                    throw new DaxException(Errno.ELOOP, path + ": is a symbolic link (NOFOLLOW_LINKS)");
+                }
+                return in.targetString();
+            }
+            if (in.isDir()) {
+                throw new DaxException(Errno.EISDIR, path + ": is a directory");
+            }
+            in.life.lock();
+            try {
+                if (in.nlink == 0 || in.freed) {
+                    throw new DaxException(Errno.ENOENT, path + ": no such file or directory");
+                }
+                in.openCount++;
+            } finally {
+                in.life.unlock();
+            }
+            return in;
+        } finally {
+            dir.dirLock.unlock();
+        }
+    }
+}

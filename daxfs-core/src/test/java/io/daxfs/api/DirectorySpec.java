@@ -204,8 +204,7 @@ class DirectorySpec extends FsSpec {
     @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "daxfs.test.long", matches = "true")
     void aDirectoryHoldsAtMost64998SubdirectoriesEMLINK() throws Exception {
         fs.close();
-        fs = DaxFileSystem.format(io.daxfs.device.MemoryDevice.allocate(128L << 20),
-                FormatOptions.DEFAULT.withInodes(70_000));
+        fs = DaxFileSystem.formatMemory(128L << 20, FormatOptions.DEFAULT.withInodes(70_000));
         fs.mkdir("/p");
         for (int i = 0; i < 64_998; i++) {
             fs.mkdir("/p/" + i);

@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *     {@link io.daxfs.device.RecordingDevice} still records every persistence point.</li>
  * </ul>
  * The segment stays valid across any number of {@link #close()} calls; after {@link #free()} (or
- * the owner's close, for a view) nothing may use the device.
+ * the owner's close, for a view) nothing may use the device. A device is an internal of daxfs,
+ * so only white-box tests use this class; specifications format memory through the API.
  */
 public final class RetainedDevice implements Device {
     private final MemorySegment segment;

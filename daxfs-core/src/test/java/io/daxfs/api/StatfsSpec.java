@@ -20,7 +20,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** statfs: block and inode totals and how the free counts move. */
+/**
+ * statfs: block and inode totals and how the free counts move as space is taken. (When freed
+ * space counts as free again depends on journal checkpoints, which the API does not expose:
+ * io.daxfs.fs.DeferredFreeTest.)
+ */
 class StatfsSpec extends FsSpec {
 
     @Test
@@ -47,7 +51,7 @@ class StatfsSpec extends FsSpec {
     }
 
     @Test
-    void creatingAndRemovingMovesTheFreeInodes() throws Exception {
+    void creatingTakesAnInodeAndAHardLinkNone() throws Exception {
         long inodes = freeInodes();
         fs.open("/f", CREATE_NEW, WRITE).close();
         fs.mkdir("/d");
@@ -55,28 +59,16 @@ class StatfsSpec extends FsSpec {
         assertEquals(inodes - 3, freeInodes());
         fs.link("/f", "/g");
         assertEquals(inodes - 3, freeInodes(), "a hard link is no new inode");
-        fs.unlink("/f");
-        fs.unlink("/g");
-        fs.rmdir("/d");
-        fs.unlink("/l");
-        checkpoint();
-        assertEquals(inodes, freeInodes());
     }
 
     @Test
-    void writingAndTruncatingMovesTheFreeBlocksByExactlyTheBlocksUsed() throws Exception {
+    void writingTakesExactlyTheBlocksWritten() throws Exception {
         try (DaxFile f = fs.open("/f", CREATE, WRITE)) {
             long free = freeBlocks();
             write(f, 0, new byte[10 * BLOCK]);
             assertEquals(free - 10, freeBlocks());
             write(f, 100L * BLOCK, new byte[1]);
             assertEquals(free - 11, freeBlocks(), "a hole costs nothing");
-            f.truncate(5 * BLOCK);
-            checkpoint();
-            assertEquals(free - 5, freeBlocks());
-            f.truncate(0);
-            checkpoint();
-            assertEquals(free, freeBlocks());
         }
     }
 
@@ -103,7 +95,6 @@ class StatfsSpec extends FsSpec {
         fails(Errno.ENOSPC, () -> fs.symlink("/x", "/l"));
         assertEquals(made.size(), fs.readdir("/").size(), "failed creates leave no entry");
         fs.unlink(made.getFirst());
-        checkpoint();
         fs.mkdir("/d");
         assertEquals(0, freeInodes());
     }
@@ -125,26 +116,6 @@ class StatfsSpec extends FsSpec {
         try (DaxFileSystem ro = DaxFileSystem.mount(a, MountOptions.DEFAULT.withReadOnly(true))) {
             assertEquals(uuidA, ro.statfs().uuid());
             assertEquals(2048, ro.statfs().totalBlocks());
-        }
-    }
-
-    @Test
-    void freeCountsSurviveARemount(@TempDir Path dir) throws Exception {
-        Path image = dir.resolve("fs.img");
-        FsStat before;
-        try (DaxFileSystem a = DaxFileSystem.format(image, 32L << 20)) {
-            a.mkdir("/d");
-            try (DaxFile f = a.open("/d/f", CREATE, WRITE)) {
-                write(f, 0, new byte[123 * BLOCK]);
-            }
-            a.open("/d/g", CREATE, WRITE).close();
-            a.unlink("/d/g");
-            a.sync();
-            Internals.volume(a).journal().checkpoint();
-            before = a.statfs();
-        }
-        try (DaxFileSystem b = DaxFileSystem.mount(image)) {
-            assertEquals(before, b.statfs());
         }
     }
 }

@@ -5,6 +5,7 @@ import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
 import io.daxfs.types.FormatOptions;
 import io.daxfs.device.RecordingDevice;
+import io.daxfs.testutil.RetainedDevice;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,8 +30,8 @@ class CrashCheckerSelfTest {
     @BeforeEach
     void setUp() throws Exception {
         dev = RecordingDevice.allocate(8L << 20);
-        Internals.format(new NonClosingDevice(dev), FormatOptions.DEFAULT).close();
-        fs = Internals.mount(new NonClosingDevice(dev), CrashChecker.MOUNT);
+        Internals.format(RetainedDevice.view(dev), FormatOptions.DEFAULT).close();
+        fs = Internals.mount(RetainedDevice.view(dev), CrashChecker.MOUNT);
         m = new ModelFs(fs);
         checker = new CrashChecker(m.model);
         m.mkdir("/d");

@@ -4,6 +4,7 @@ import io.daxfs.api.Internals;
 import io.daxfs.api.DaxFileSystem;
 import io.daxfs.types.FormatOptions;
 import io.daxfs.device.RecordingDevice;
+import io.daxfs.testutil.RetainedDevice;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -64,8 +65,8 @@ class CrashConsistencyTest {
         RecordingDevice dev = RecordingDevice.allocate(SIZE);
         CrashPoints points = null;
         try {
-            Internals.format(new NonClosingDevice(dev), FormatOptions.DEFAULT).close();
-            DaxFileSystem fs = Internals.mount(new NonClosingDevice(dev), CrashChecker.MOUNT);
+            Internals.format(RetainedDevice.view(dev), FormatOptions.DEFAULT).close();
+            DaxFileSystem fs = Internals.mount(RetainedDevice.view(dev), CrashChecker.MOUNT);
             ModelFs m = new ModelFs(fs);
             points = new CrashPoints(dev, m, seed, variants, stride, recoveryStride);
             dev.onPersist(points);

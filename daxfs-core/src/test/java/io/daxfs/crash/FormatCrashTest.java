@@ -43,7 +43,7 @@ class FormatCrashTest {
         try (Arena arena = Arena.ofShared()) {
             Map<String, byte[]> old = new TreeMap<>();
             String oldUuid;
-            try (DaxFileSystem fs = Internals.format(new NonClosingDevice(dev), FormatOptions.DEFAULT)) {
+            try (DaxFileSystem fs = Internals.format(RetainedDevice.view(dev), FormatOptions.DEFAULT)) {
                 fs.mkdir("/old");
                 for (int i = 0; i < 5; i++) {
                     byte[] b = new byte[3000 * i + 10];
@@ -86,7 +86,7 @@ class FormatCrashTest {
                     }
                 }
             });
-            DaxFileSystem fs = Internals.format(new NonClosingDevice(dev), FormatOptions.DEFAULT);
+            DaxFileSystem fs = Internals.format(RetainedDevice.view(dev), FormatOptions.DEFAULT);
             formatReturned[0] = true;
             fs.close();
             System.out.printf("format crashes: %d points, %d images checked: %s%n", dev.persistencePoints(), images[0], seen);

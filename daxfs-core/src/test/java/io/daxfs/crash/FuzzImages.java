@@ -10,6 +10,7 @@ import io.daxfs.device.RecordingDevice;
 import io.daxfs.journal.Journal;
 import io.daxfs.journal.JournalScan;
 import io.daxfs.media.Superblock;
+import io.daxfs.testutil.RetainedDevice;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -35,7 +36,7 @@ final class FuzzImages {
     static Base clean(Arena arena) throws DaxException {
         RecordingDevice dev = RecordingDevice.allocate(SIZE);
         try {
-            try (DaxFileSystem fs = Internals.format(new NonClosingDevice(dev), FormatOptions.DEFAULT)) {
+            try (DaxFileSystem fs = Internals.format(RetainedDevice.view(dev), FormatOptions.DEFAULT)) {
                 populate(fs);
             }
             MemorySegment image = arena.allocate(SIZE, 4096).copyFrom(dev.durableImage());
@@ -53,8 +54,8 @@ final class FuzzImages {
     static Base journaled(Arena arena) throws DaxException {
         RecordingDevice dev = RecordingDevice.allocate(SIZE);
         try {
-            Internals.format(new NonClosingDevice(dev), FormatOptions.DEFAULT).close();
-            DaxFileSystem fs = Internals.mount(new NonClosingDevice(dev), CrashChecker.MOUNT);
+            Internals.format(RetainedDevice.view(dev), FormatOptions.DEFAULT).close();
+            DaxFileSystem fs = Internals.mount(RetainedDevice.view(dev), CrashChecker.MOUNT);
             populate(fs);
             fs.sync();
             Internals.volume(fs).journal().checkpoint();

@@ -4,6 +4,7 @@ import io.daxfs.api.Internals;
 import io.daxfs.types.DaxException;
 import io.daxfs.api.DaxFileSystem;
 import io.daxfs.device.RecordingDevice;
+import io.daxfs.testutil.RetainedDevice;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -61,7 +62,7 @@ final class RecoveryCrashes implements AutoCloseable {
                 }
             });
             try {
-                Internals.mount(new NonClosingDevice(dev), CrashChecker.MOUNT).close();
+                Internals.mount(RetainedDevice.view(dev), CrashChecker.MOUNT).close();
             } catch (DaxException | RuntimeException e) {
                 problems.add("recovery failed: " + CrashChecker.describe(e));
             }

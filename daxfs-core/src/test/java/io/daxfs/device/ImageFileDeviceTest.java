@@ -27,11 +27,35 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-class ImageFileDeviceTest {
+/**
+ * Image-file devices: the device contract, and what only a mapped file does (sparse creation,
+ * contents across close and reopen, huge images, the silent MAP_SYNC fallback, errno).
+ */
+class ImageFileDeviceTest extends DeviceContract {
     private static final long MIB = 1 << 20;
 
     @TempDir
     Path dir;
+
+    private int images;
+    private Path readOnlyImage;
+
+    @Override
+    protected Device create(long size) throws DaxException {
+        return ImageFileDevice.create(dir.resolve("contract-" + images++ + ".img"), size);
+    }
+
+    @Override
+    protected Device createReadOnly(byte[] image) throws Exception {
+        readOnlyImage = dir.resolve("contract-ro.img");
+        Files.write(readOnlyImage, image);
+        return ImageFileDevice.open(readOnlyImage, true);
+    }
+
+    @Override
+    protected byte[] mediumAfterReadOnlyUse() throws IOException {
+        return Files.readAllBytes(readOnlyImage);
+    }
 
     /** 512-byte blocks allocated to {@code file} (st_blocks); the JDK does not expose it. */
     static long allocatedBlocks(Path file) throws IOException, InterruptedException {
@@ -183,24 +207,6 @@ class ImageFileDeviceTest {
         try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "r")) {
             f.seek(64);
             assertEquals(77L, Long.reverseBytes(f.readLong())); // the segment stores little-endian
-        }
-    }
-
-    @Test
-    void closeTwiceIsSafe() throws Exception {
-        ImageFileDevice d = ImageFileDevice.create(dir.resolve("c.img"), 4096);
-        MemorySegment s = d.segment();
-        d.close();
-        d.close();
-        assertThrows(IllegalStateException.class, () -> s.get(JAVA_LONG, 0));
-    }
-
-    @Test
-    void persistChecksItsRange() throws Exception {
-        try (ImageFileDevice d = ImageFileDevice.create(dir.resolve("r.img"), 8192)) {
-            assertThrows(IndexOutOfBoundsException.class, () -> d.persist(8000, 200));
-            assertThrows(IndexOutOfBoundsException.class, () -> d.persist(-8, 8));
-            d.persist(8192, 0);
         }
     }
 

@@ -6,13 +6,18 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class MemoryDeviceTest {
+/** Memory devices: the device contract, and how they are made (sizes, copies). */
+class MemoryDeviceTest extends DeviceContract {
+    @Override
+    protected Device create(long size) {
+        return MemoryDevice.allocate(size);
+    }
+
     @Test
     void allocateRoundsUpToPagesAndIsZero() {
         try (MemoryDevice d = MemoryDevice.allocate(10_000)) {
@@ -45,27 +50,5 @@ class MemoryDeviceTest {
                 assertEquals(1, d.segment().get(JAVA_BYTE, 0));
             }
         }
-    }
-
-    @Test
-    void persistChecksItsRange() {
-        try (MemoryDevice d = MemoryDevice.allocate(8192)) {
-            d.persist(0, 8192);
-            d.persist(8192, 0);
-            assertThrows(IndexOutOfBoundsException.class, () -> d.persist(4096, 4097));
-            assertThrows(IndexOutOfBoundsException.class, () -> d.persist(-1, 1));
-            assertThrows(IndexOutOfBoundsException.class, () -> d.persist(0, -1));
-            assertThrows(IndexOutOfBoundsException.class, () -> d.persist(Long.MAX_VALUE, 2));
-        }
-    }
-
-    @Test
-    void closeTwiceIsSafeAndTheSegmentDiesWithTheDevice() {
-        MemoryDevice d = MemoryDevice.allocate(4096);
-        MemorySegment s = d.segment();
-        s.set(JAVA_LONG, 0, 42);
-        d.close();
-        d.close();
-        assertThrows(IllegalStateException.class, () -> s.get(JAVA_LONG, 0));
     }
 }

@@ -19,12 +19,20 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class RecordingDeviceTest {
+/**
+ * Recording devices: the device contract, and the power-failure model (durable shadow,
+ * persistence points, crash images, listeners).
+ */
+class RecordingDeviceTest extends DeviceContract {
     private static final long SIZE = 1 << 20;
+
+    @Override
+    protected Device create(long size) {
+        return RecordingDevice.allocate(size);
+    }
 
     private static byte[] bytes(MemorySegment s, long offset, int length) {
         byte[] b = new byte[length];
@@ -247,14 +255,5 @@ class RecordingDeviceTest {
             assertEquals(0, d.dirtyLines());
             assertEquals(-1, d.segment().mismatch(d.durableImage()));
         }
-    }
-
-    @Test
-    void closeTwiceIsSafe() {
-        RecordingDevice d = RecordingDevice.allocate(4096);
-        d.close();
-        d.close();
-        assertThrows(IllegalStateException.class, () -> d.segment().get(JAVA_LONG, 0));
-        assertNotEquals("", d.describe());
     }
 }

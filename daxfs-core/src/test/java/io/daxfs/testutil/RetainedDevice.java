@@ -8,31 +8,45 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A memory device that outlives the file system on it. Unmounting closes the device, and tests
- * need the image afterwards: to fsck it, mount it again, or reload the same memory with the next
- * crash image. So {@link #close()} does nothing, and the memory goes in one of two ways, chosen
- * when the device is made:
+ * A device that outlives the file system on it. Unmounting closes the device, and tests need the
+ * image afterwards: to fsck it, mount it again, or reload the same memory with the next crash
+ * image. So {@link #close()} does nothing, and the memory goes in one of three ways, chosen when
+ * the device is made:
  * <ul>
- * <li>{@link #allocate}, {@link #copyOf}: when the device is dropped (an automatic arena), for
- *     tests that make many devices and never free them;</li>
- * <li>{@link #allocateFreeable}: at {@link #free()}, for a device reused over thousands of
- *     images, whose memory should not wait for a garbage collection that off-heap allocations
- *     never trigger.</li>
+ * <li>{@link #allocate}, {@link #copyOf}: memory of its own, released when the device is dropped
+ *     (an automatic arena), for tests that make many devices and never free them;</li>
+ * <li>{@link #allocateFreeable}: memory of its own, released at {@link #free()}, for a device
+ *     reused over thousands of images, whose memory should not wait for a garbage collection
+ *     that off-heap allocations never trigger;</li>
+ * <li>{@link #view}: another device's memory, released when its owner closes that device. The
+ *     view persists, fences and reports through the device behind it, so a view of a
+ *     {@link io.daxfs.device.RecordingDevice} still records every persistence point.</li>
  * </ul>
+ * The segment stays valid across any number of {@link #close()} calls; after {@link #free()} (or
+ * the owner's close, for a view) nothing may use the device. A device is an internal of daxfs,
+ * so only white-box tests use this class; specifications format memory through the API.
  */
 public final class RetainedDevice implements Device {
-    private final Arena arena;
     private final MemorySegment segment;
+    /** The arena of memory of its own; null for a view. */
+    private final Arena arena;
+    /** The device whose memory a view shows; null for memory of its own. */
+    private final Device backing;
     private final AtomicBoolean freed = new AtomicBoolean();
 
-    private RetainedDevice(Arena arena, long size) {
+    private RetainedDevice(MemorySegment segment, Arena arena, Device backing) {
+        this.segment = segment;
         this.arena = arena;
-        this.segment = arena.allocate(size, Geometry.BLOCK_SIZE);
+        this.backing = backing;
+    }
+
+    private static RetainedDevice own(Arena arena, long size) {
+        return new RetainedDevice(arena.allocate(size, Geometry.BLOCK_SIZE), arena, null);
     }
 
     /** A zero-filled device of {@code size} bytes, released when dropped. */
     public static RetainedDevice allocate(long size) {
-        return new RetainedDevice(Arena.ofAuto(), size);
+        return own(Arena.ofAuto(), size);
     }
 
     /** A device holding a copy of {@code image}, released when dropped. */
@@ -44,7 +58,16 @@ public final class RetainedDevice implements Device {
 
     /** A zero-filled device of {@code size} bytes, released by {@link #free()} only. */
     public static RetainedDevice allocateFreeable(long size) {
-        return new RetainedDevice(Arena.ofShared(), size);
+        return own(Arena.ofShared(), size);
+    }
+
+    /**
+     * {@code device} with a {@link #close()} that does nothing, so a file system on it can be
+     * unmounted and the memory behind it still inspected, fsck'ed or mounted again. The caller
+     * keeps {@code device} and closes it when done.
+     */
+    public static RetainedDevice view(Device device) {
+        return new RetainedDevice(device.segment(), null, device);
     }
 
     /** Replaces the contents with {@code image} (of the same size): no new memory to fault in. */
@@ -58,10 +81,14 @@ public final class RetainedDevice implements Device {
 
     /**
      * Releases the memory of a device made by {@link #allocateFreeable} (again: nothing); nothing
-     * may use the device afterwards. Throws {@link UnsupportedOperationException} for the others,
-     * whose memory only the garbage collector may release.
+     * may use the device afterwards. Throws {@link UnsupportedOperationException} for the others:
+     * only the garbage collector releases an automatic arena, and a view's owner closes the
+     * device behind it.
      */
     public void free() {
+        if (backing != null) {
+            throw new UnsupportedOperationException("a view is released by closing " + backing.describe());
+        }
         if (freed.compareAndSet(false, true)) {
             arena.close();
         }
@@ -79,32 +106,37 @@ public final class RetainedDevice implements Device {
 
     @Override
     public boolean isReadOnly() {
-        return false;
+        return backing != null && backing.isReadOnly();
     }
 
     @Override
     public void persist(long offset, long length) {
-        if (offset < 0 || length < 0 || offset > size() - length) {
+        if (backing != null) {
+            backing.persist(offset, length);
+        } else if (offset < 0 || length < 0 || offset > size() - length) {
             throw new IndexOutOfBoundsException("range [" + offset + ", +" + length + ") outside device of " + size());
         }
     }
 
     @Override
     public void fence() {
+        if (backing != null) {
+            backing.fence();
+        }
     }
 
     @Override
     public boolean isSynchronous() {
-        return true;
+        return backing == null || backing.isSynchronous();
     }
 
     @Override
     public String describe() {
-        return "retained memory (" + size() + " bytes)";
+        return backing == null ? "retained memory (" + size() + " bytes)" : "retained view of " + backing.describe();
     }
 
     @Override
     public void close() {
-        // The image outlives the file system: see the class comment.
+        // The memory outlives the file system: see the class comment.
     }
 }

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>The 1.25 GiB device is off-heap memory, touched only where the file system writes: the
  * run takes a few seconds.
  */
-class HugeFaultTest {
+class HugeFaultSpec {
     private static final long MIB = 1 << 20;
     private static final long GIB = 1 << 30;
     private static final long PAGE = 4096;
@@ -45,7 +45,7 @@ class HugeFaultTest {
             DaxStats after = fs.stats();
             long huge = after.faults2m() - before.faults2m();
             long small = after.faults4k() - before.faults4k();
-            System.out.printf("HugeFaultTest: %d 2 MiB faults, %d 4 KiB faults, fallbacks %s, %.1f s%n", huge, small,
+            System.out.printf("HugeFaultSpec: %d 2 MiB faults, %d 4 KiB faults, fallbacks %s, %.1f s%n", huge, small,
                     after.fallbacks(), (System.nanoTime() - t0) / 1e9);
             assertTrue(huge >= 500, "only " + huge + " 2 MiB faults for 1 GiB (fallbacks " + after.fallbacks() + ")");
             assertEquals(0, small, "4 KiB faults on a 2 MiB-aligned, fully allocated file (fallbacks "

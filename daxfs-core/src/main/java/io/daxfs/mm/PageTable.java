@@ -8,9 +8,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -85,9 +82,8 @@ public final class PageTable {
     private final PageRefs refs;
     private final ZeroPage zero;
     private final LongAdder revocations;
-    /** Private copies by file page (private mappings only); guarded by {@link #lock}. */
-    private final Map<Long, MemorySegment> copies;
-    private final Arena copyArena;
+    /** The pages copied on write (private mappings only; null for shared ones); guarded by {@link #lock}. */
+    private final PrivateCopies copies;
     private volatile boolean closed;
 
     /**
@@ -117,8 +113,7 @@ public final class PageTable {
         this.refs = refs;
         this.zero = zero;
         this.revocations = revocations;
-        this.copies = shared ? null : new HashMap<>();
-        this.copyArena = shared ? null : Arena.ofShared();
+        this.copies = shared ? null : new PrivateCopies();
     }
 
     // ---------------------------------------------------------------- lookups (no lock)
@@ -287,14 +282,7 @@ public final class PageTable {
         lock.lock();
         try {
             checkOpen();
-            MemorySegment copy = copies.get(page);
-            if (copy == null) {
-                copy = copyArena.allocate(PAGE_SIZE, PAGE_SIZE);
-                if (source != null) {
-                    MemorySegment.copy(source, 0, copy, 0, PAGE_SIZE);
-                }
-                copies.put(page, copy);
-            }
+            MemorySegment copy = copies.getOrCopy(page, source);
             Slot s = pteSlot(page);
             int p = (int) page & (SLOT_PAGES - 1);
             if (s.pte[p] != Slot.PRIVATE_PTE) {
@@ -330,12 +318,7 @@ public final class PageTable {
         }
         lock.lock();
         try {
-            for (long p : copies.keySet()) {
-                if (p >= firstPage && p < endPage) {
-                    return true;
-                }
-            }
-            return false;
+            return copies.anyIn(firstPage, endPage);
         } finally {
             lock.unlock();
         }
@@ -410,13 +393,8 @@ public final class PageTable {
         lock.lock();
         try {
             int n = revokeSlots(firstPage, endPage, false);
-            if (discardCopies && copies != null && !copies.isEmpty()) {
-                for (Iterator<Long> it = copies.keySet().iterator(); it.hasNext(); ) {
-                    long p = it.next();
-                    if (p >= firstPage && p < endPage) {
-                        it.remove(); // its memory stays with copyArena until close
-                    }
-                }
+            if (discardCopies && copies != null) {
+                copies.discard(firstPage, endPage);
             }
             return n;
         } finally {
@@ -471,9 +449,8 @@ public final class PageTable {
                     revokeLocked(i);
                 }
             }
-            if (copyArena != null) {
-                copies.clear();
-                Arenas.close(copyArena);
+            if (copies != null) {
+                copies.close();
             }
         } finally {
             lock.unlock();

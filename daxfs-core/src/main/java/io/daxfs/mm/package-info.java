@@ -5,7 +5,8 @@
  * <ul>
  * <li>{@link io.daxfs.mm.PageTable}: the windows of one mapping, one slot per 2 MiB of file
  *     space (a 2 MiB window, or 4 KiB windows), each slot revocable by closing its Arena (the TLB
- *     shootdown); private copies for copy-on-write mappings.</li>
+ *     shootdown); a private mapping's {@link io.daxfs.mm.PrivateCopies} hold its copy-on-write
+ *     pages.</li>
  * <li>{@link io.daxfs.mm.ReverseMap}: the page tables of every mapping of one file, for "unmap
  *     this range everywhere".</li>
  * <li>{@link io.daxfs.mm.PageRefs}: zero-based reference counts and mapcounts per device page

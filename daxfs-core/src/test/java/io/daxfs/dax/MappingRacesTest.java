@@ -46,7 +46,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The races of docs/RACES.md that need the whole file system (R5-R7, R9, R11, R13-R17; the entry-lock-only ones are in {@link EntryLocksTest}), each forced
+ * The races of docs/RACES.md that need the whole file system (R5-R7, R8 at the layout break,
+ * R9, R11, R13-R21; the entry-lock-only ones are in {@link EntryLocksTest}), each forced
  * deterministically over a real mounted file system. Each test names its catalogue entry in
  * its display name, and the entry lists the test.
  *
@@ -260,6 +261,57 @@ class MappingRacesTest {
         assertArrayEquals(new byte[BLOCK], slice(after, BLOCK, BLOCK), "the punched block reads zero");
         assertArrayEquals(slice(before, 2 * BLOCK, 2 * BLOCK), slice(after, 2 * BLOCK, 2 * BLOCK));
         assertEquals(3 * SECTORS_PER_BLOCK, f.stat().blocks());
+    }
+
+    // ================================================================== R8 Busy scan skipping a locked entry
+
+    @Test
+    @Timeout(30)
+    @DisplayName("R8: a layout break waits for an entry that writeback holds, then finds its page pinned")
+    void r8_aLayoutBreakWaitsForAnEntryWritebackHoldsAndThenSeesItsPin() throws Exception {
+        mountWithHooks(RetainedDevice.allocate(64 * MIB));
+        DaxFile f = file("/f", 0);
+        write(f, 0, pattern(4 * BLOCK, 80));
+        f.fsync();
+        DaxMapping m = map(f, 0, 4 * BLOCK, DaxMapMode.READ_WRITE, DaxMapOption.NO_HUGE_PAGES);
+        m.setLong(3 * BLOCK, 88); // dirty: writeback will lock this entry
+        long devOff = deviceOffset(m.window(3 * BLOCK));
+        DaxPin pin = pin(m, 3 * BLOCK, 8); // and I/O into it is in flight
+        EntryIndex idx = index(f);
+
+        // S's fsync holds the entry lock of page 3 while it flushes the page.
+        script.gate("writebackFlushing:S");
+        Worker<Void> s = Worker.start("S", () -> {
+            f.fsync();
+            return null;
+        });
+        script.awaitEvent("writebackFlushing:S");
+        assertTrue(Entry.isLocked(idx.load(3)), "writeback holds the entry");
+
+        // T's punch has unmapped the range; its busy scan meets the locked entry and must wait on it.
+        Worker<Void> t = Worker.start("T", () -> {
+            f.punchHole(0, 4 * BLOCK);
+            return null;
+        });
+        script.awaitEvent("sleep:T");
+        assertFalse(t.isDone(), "the scan waits for the locked entry instead of skipping it");
+        assertFalse(script.happened("layoutBusy:T"));
+
+        // Writeback lets go; the scan looks at that same entry and finds the pin.
+        script.open("writebackFlushing:S");
+        script.awaitEvent("layoutBusy:T");
+        awaitParked(t);
+        assertFalse(t.isDone(), "the punch waits for the pinned page");
+        assertTrue(Entry.isReal(idx.load(3)), "the pinned page keeps its entry: " + Entry.describe(idx.load(3)));
+        assertEquals(88, Internals.device(fs).segment().get(ValueLayout.JAVA_LONG_UNALIGNED, devOff),
+                "and its block keeps its data");
+
+        pin.close();
+        t.result();
+        s.result(); // its data persist waited for T's I/O lock
+        assertEquals(1, fs.stats().layoutBreakWaits());
+        assertEquals(0, f.stat().blocks());
+        assertArrayEquals(new byte[4 * BLOCK], read(f, 0, 4 * BLOCK));
     }
 
     // ================================================================== R9 Unmapped but still pinned
@@ -636,6 +688,184 @@ class MappingRacesTest {
                 fail(how + ": byte " + i + " (page " + (i >>> 12) + ") is " + got[i] + ", expected " + expected[i]);
             }
         }
+    }
+
+    // ================================================================== R18 Access through a revoked window
+
+    @Test
+    @Timeout(30)
+    @DisplayName("R18: a window looked up before a punch is dead before its block can go to another file, and the accessors refault")
+    void r18_aWindowRevokedBetweenLookupAndAccessNeverReachesTheBlocksNextOwner() throws Exception {
+        mountWithHooks(RetainedDevice.allocate(64 * MIB));
+        DaxFile f = file("/f", 0);
+        byte[] data = pattern(4 * BLOCK, 180);
+        write(f, 0, data);
+        f.fsync();
+        DaxMapping m = map(f, 0, 4 * BLOCK, DaxMapMode.READ_WRITE, DaxMapOption.NO_HUGE_PAGES);
+
+        // A has looked up the window of page 1 (lookups take no lock) and has not used it yet.
+        MemorySegment seen = m.window(BLOCK);
+        long devOff = deviceOffset(seen);
+        long block = devOff >>> 12;
+        assertEquals(longAt(data, BLOCK + 8), seen.get(ValueLayout.JAVA_LONG_UNALIGNED, 8));
+
+        // T punches the page; once checkpointed the block is free, and G's one-block write (best
+        // fit: the one-block gap the punch left) takes it.
+        Worker.start("T", () -> {
+            f.punchHole(BLOCK, BLOCK);
+            return null;
+        }).result();
+        checkpoint();
+        var allocator = Internals.volume(fs).blockAllocator();
+        assertFalse(allocator.inUse(block), "no page reference kept the punched block from being freed");
+        DaxFile g = file("/g", 0);
+        byte[] gData = pattern(BLOCK, 181);
+        write(g, 0, gData);
+        assertTrue(allocator.inUse(block), "the punched block now belongs to /g");
+        assertArrayEquals(gData, deviceBytes(devOff, BLOCK));
+
+        // A's access through the window it looked up fails: it can neither read nor overwrite G's data.
+        assertThrows(IllegalStateException.class, () -> seen.get(ValueLayout.JAVA_LONG_UNALIGNED, 8));
+        assertThrows(IllegalStateException.class, () -> seen.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, -1L));
+        assertArrayEquals(gData, read(g, 0, BLOCK));
+
+        // The mapping's accessors refault: the hole reads zero, the rest of the slot the file's data.
+        assertEquals(0, m.getLong(BLOCK + 8));
+        assertEquals(longAt(data, 0), m.getLong(0));
+        assertEquals(longAt(data, 2 * BLOCK), m.getLong(2 * BLOCK));
+        assertTrue(fs.stats().revocations() > 0);
+    }
+
+    // ================================================================== R19 A pin racing a layout break
+
+    @Test
+    @Timeout(30)
+    @DisplayName("R19: a pin taken after a layout break unmapped the page faults and waits, instead of pinning the block being freed")
+    void r19_aPinAfterTheLayoutBreaksUnmapWaitsForTheBreakInsteadOfPinningTheDoomedBlock() throws Exception {
+        mountWithHooks(RetainedDevice.allocate(64 * MIB));
+        DaxFile f = file("/f", 0);
+        byte[] data = pattern(4 * BLOCK, 190);
+        write(f, 0, data);
+        f.fsync();
+        // P's mapping is read-only, so writeback (which revokes only writable windows) leaves it alone.
+        DaxMapping p = map(f, 0, 4 * BLOCK, DaxMapMode.READ_ONLY, DaxMapOption.NO_HUGE_PAGES);
+        assertEquals(longAt(data, BLOCK), p.getLong(BLOCK), "P's window of page 1 is installed");
+        long pfn = deviceOffset(p.window(BLOCK)) >>> 12;
+        DaxMapping w = map(f, 0, 4 * BLOCK, DaxMapMode.READ_WRITE, DaxMapOption.NO_HUGE_PAGES);
+        w.setLong(3 * BLOCK, 33); // dirty: writeback will hold page 3's entry
+
+        // S's fsync holds the entry lock of page 3.
+        script.gate("writebackFlushing:S");
+        Worker<Void> s = Worker.start("S", () -> {
+            f.fsync();
+            return null;
+        });
+        script.awaitEvent("writebackFlushing:S");
+
+        // T's punch of pages 0-3 waits on page 3 in its busy scan: it has unmapped the whole range
+        // and found page 1 idle already.
+        Worker<Void> t = Worker.start("T", () -> {
+            f.punchHole(0, 4 * BLOCK);
+            return null;
+        });
+        script.awaitEvent("sleep:T");
+
+        // P pins page 1 now: it finds no window, so it faults, and the fault waits for T.
+        Worker<DaxPin> pinner = Worker.start("P", () -> pin(p, BLOCK, 8));
+        awaitParked(pinner);
+        assertFalse(pinner.isDone(), "the pin waits for the layout break");
+        assertFalse(Internals.dax(fs).pageRefs().isBusy(pfn, PageRefs.ORDER_4K), "the block about to be freed is not pinned");
+
+        script.open("writebackFlushing:S");
+        t.result();
+        DaxPin got = pinner.result();
+        s.result();
+        assertEquals(0, got.pages(), "after the punch page 1 is a hole: there is no block to pin");
+        assertEquals(0, fs.stats().layoutBreakWaits(), "the break never met a busy page");
+        assertEquals(0, f.stat().blocks());
+        assertEquals(0, p.getLong(BLOCK));
+    }
+
+    // ================================================================== R20 Synchronous fault's commit vs a waiting write()
+
+    @Test
+    @Timeout(30)
+    @DisplayName("R20: a synchronous write fault commits with its entry locked while write() to the same page waits for that entry")
+    void r20_aSyncWriteFaultCommitsWhileAWriterWaitsForItsEntryHoldingNoJournalHandle() throws Exception {
+        mountWithHooks(RetainedDevice.allocate(64 * MIB));
+        DaxFile f = file("/f", 4 * BLOCK);
+        f.fsync();
+        DaxMapping m = map(f, 0, 4 * BLOCK, DaxMapMode.READ_WRITE_SYNC, DaxMapOption.NO_HUGE_PAGES);
+        long commits0 = fs.stats().syncFaultCommits();
+
+        // S's synchronous write fault holds the entry lock of page 1 and has not asked for the block.
+        script.gate("faultLocked:S");
+        Worker<Void> s = Worker.start("S", () -> {
+            m.setLong(BLOCK + 16, 0x5E);
+            return null;
+        });
+        script.awaitEvent("faultLocked:S");
+        assertTrue(Entry.isEmpty(script.entry("faultLocked:S")), "S holds a fresh placeholder");
+
+        // W's write() allocates the block, then its zero-page invalidation waits for S's entry.
+        byte[] data = pattern(BLOCK, 200);
+        Worker<Integer> w = Worker.start("W", () -> f.write(BLOCK, data, 0, BLOCK));
+        script.awaitEvent("sleep:W");
+        assertFalse(w.isDone());
+
+        // S finds W's block and commits, which waits for every open journal handle: W holds none.
+        // W, woken by S's unlock, is held until S's store is done, so that the outcome is fixed.
+        script.gate("wake:W");
+        script.open("faultLocked:S");
+        s.result();
+        script.awaitEvent("wake:W");
+        script.open("wake:W");
+        assertEquals(BLOCK, (int) w.result(), "write() finished after the fault");
+        assertEquals(commits0 + 1, fs.stats().syncFaultCommits(), "the fault committed with its entry lock held");
+        assertTrue(Entry.isReal(index(f).load(1)));
+        assertArrayEquals(data, read(f, BLOCK, BLOCK), "write() copied after the fault's store");
+        assertArrayEquals(data, mapped(m, BLOCK, BLOCK));
+        assertEquals(SECTORS_PER_BLOCK, f.stat().blocks(), "one block, allocated once");
+    }
+
+    // ================================================================== R21 A layout break waiting for a pin vs the pin owner's faults
+
+    @Test
+    @Timeout(30)
+    @DisplayName("R21: a layout break waiting for a pin lets the pin's owner fault, and rescans once the pin goes")
+    void r21_aLayoutBreakWaitsForAPinWithoutTheInvalidateLockSoThePinOwnerCanFault() throws Exception {
+        mountWithHooks(RetainedDevice.allocate(64 * MIB));
+        DaxFile f = file("/f", 0);
+        byte[] data = pattern(4 * BLOCK, 210);
+        write(f, 0, data);
+        f.fsync();
+        DaxMapping m = map(f, 0, 4 * BLOCK, DaxMapMode.READ_ONLY, DaxMapOption.NO_HUGE_PAGES);
+        DaxPin pin = pin(m, BLOCK, 8); // P's I/O buffer
+
+        Worker<Void> t = Worker.start("T", () -> {
+            f.punchHole(BLOCK, BLOCK);
+            return null;
+        });
+        script.awaitEvent("layoutBusy:T");
+        awaitParked(t);
+        assertFalse(t.isDone(), "the punch waits for the pinned page");
+
+        // To finish its I/O, P reads its buffer and the page after it. The break unmapped both
+        // (the whole 2 MiB slot), so both are faults, served while the break waits.
+        long faults0 = fs.stats().faults4k();
+        Worker<long[]> p = Worker.start("P", () -> new long[] {m.getLong(BLOCK), m.getLong(2 * BLOCK)});
+        long[] got = p.result();
+        assertEquals(longAt(data, BLOCK), got[0], "the pinned page still shows the file's data");
+        assertEquals(longAt(data, 2 * BLOCK), got[1]);
+        assertEquals(faults0 + 2, fs.stats().faults4k());
+        assertFalse(t.isDone());
+
+        pin.close();
+        t.result();
+        assertEquals(1, fs.stats().layoutBreakWaits());
+        assertEquals(0, m.getLong(BLOCK), "the rescan unmapped the window P faulted in, and the block is gone");
+        assertEquals(longAt(data, 2 * BLOCK), m.getLong(2 * BLOCK));
+        assertEquals(3 * SECTORS_PER_BLOCK, f.stat().blocks());
     }
 
     // ================================================================== helpers

@@ -218,8 +218,9 @@ final class FileIo {
 
     /**
      * Allocates the holes of file blocks [fb0, fb1), then drops the zero-page entries mappings
-     * may hold there (model invariant 14: else a mapped reader keeps seeing zeros where the new
-     * data goes). Caller holds the I/O lock exclusive.
+     * may hold there (docs/RACES.md Rule 14, R5: else a mapped reader keeps seeing zeros where
+     * the new data goes). That waits for entry locks, so it runs after the journal handle is
+     * closed (Rule 11, R20). Caller holds the I/O lock exclusive.
      */
     private void allocate(Inode in, long fb0, long fb1) throws DaxException {
         in.blockMap.lock();
@@ -409,12 +410,12 @@ final class FileIo {
      * range, collapse, insert) under the I/O lock and then the invalidate lock, both exclusive:
      * no read, write or fault can see the block map mid-change.
      *
-     * <p>Before the change, the layout of pages {@code [firstPage, endPage)} is broken (model
-     * section 5): the DAX layer unmaps the range everywhere and scans its entries for pinned
-     * pages. A pinned page must not lose its block, so we drop the invalidate lock (the pin's
-     * owner may need a fault to finish), wait for the page interruptibly, and start again:
-     * faults may have mapped the range meanwhile, so the scan that allows the free is always
-     * one made entirely under this hold of the lock (invariant 17).
+     * <p>Before the change, the layout of pages {@code [firstPage, endPage)} is broken: the DAX
+     * layer unmaps the range everywhere and scans its entries for pinned pages. A pinned page
+     * must not lose its block, so we drop the invalidate lock (the pin's owner may need a fault
+     * to finish), wait for the page interruptibly, and start again: faults may have mapped the
+     * range meanwhile, so the scan that allows the free is always one made entirely under this
+     * hold of the lock (docs/RACES.md Rule 17; R7, R11, R21).
      */
     private void changeLayout(Inode in, long firstPage, long endPage, LayoutChange change) throws DaxException {
         in.io.writeLock().lock();

@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /** The DAX layer's event counters, one set per file system (striped adders: cheap to bump from any thread). */
 public final class DaxCounters {
-    /** Why a 2 MiB fault fell back to 4 KiB (model section 3). */
+    /** Why a 2 MiB fault fell back to 4 KiB ({@code Faults} checks the reasons in this order). */
     public enum Fallback {
         /** The mapping does not cover the whole file-aligned 2 MiB (or asked for 4 KiB pages only). */
         MAPPING_BOUNDS,

@@ -1,9 +1,10 @@
 package io.daxfs.dax;
 
 /**
- * Points in {@link EntryLocks} where a test can stop a thread and let another run: the
- * interleavings of the model's race scenarios are forced with latches in these hooks, never
- * with sleeps. Production code uses {@link #NONE}; every method does nothing by default.
+ * Points in the DAX paths (entry locks, faults, layout breaks, writeback) where a test can stop
+ * a thread and let another run: the race tests of docs/RACES.md force their interleavings with
+ * latches in these hooks, never with sleeps. Production code uses {@link #NONE}; every method
+ * does nothing by default.
  *
  * <p>No hook runs with the index short lock held. A hook that throws is allowed: the entry-lock
  * protocol stays consistent (a queued waiter is abandoned, handing on any wakeup it got).

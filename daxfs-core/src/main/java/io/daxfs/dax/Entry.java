@@ -13,7 +13,7 @@ package io.daxfs.dax;
  *   0                 ABSENT: no entry
  * </pre>
  *
- * <p>The state machine (model section 1), each state locked or not:
+ * <p>The state machine, each state locked or not:
  * <pre>
  *   ABSENT --grab--> EMPTY+L --read of a hole--> ZERO+L --block mapped--> REAL+L --unlock--> REAL
  *                       \-------------------block mapped------------------/
@@ -49,8 +49,8 @@ public final class Entry {
     /** Pages a PMD entry covers. */
     public static final long PMD_PAGES = 1L << PMD_ORDER;
     /**
-     * Returned by a 2 MiB grab or wait when smaller entries occupy the range (model: CONFLICT):
-     * the caller falls back to 4 KiB. Not an entry.
+     * Returned by a 2 MiB grab or wait when smaller entries occupy the range (a conflict, never a
+     * sleep: docs/RACES.md Rule 5): the caller falls back to 4 KiB. Not an entry.
      */
     public static final long FALLBACK = -1L;
 
@@ -132,7 +132,7 @@ public final class Entry {
 
     /**
      * The index of the first page {@code entry} covers, given any index it covers: the wait key
-     * of the entry (model invariant 4: keys use the order of the entry waited on).
+     * of the entry (docs/RACES.md Rule 4: keys use the order of the entry waited on).
      */
     public static long baseIndex(long index, long entry) {
         return index & -pages(entry);

@@ -9,7 +9,7 @@ import java.lang.invoke.VarHandle;
 /**
  * The entry index of one file: a multi-order radix tree from page index (file offset / 4 KiB)
  * to an {@link Entry} word, with two marks per entry. It is the analog of the XArray that
- * Linux fs-DAX keeps per address space (model section 1).
+ * Linux fs-DAX keeps per address space.
  *
  * <h2>Shape</h2>
  * Nodes have 512 slots. A node of level {@code L} covers {@code 512^(L+1)} pages, each slot
@@ -39,7 +39,7 @@ import java.lang.invoke.VarHandle;
  *     when the index is empty. So a leaf under a level-1 slot means at least one PTE entry.</li>
  * <li>PRESENT and mark bits are exact, and summary bits in every ancestor agree with them.</li>
  * <li>Nodes are never reused: a pruned node is dropped, not recycled, and the tree never holds a
- *     half-built node or a value that means "retry" (model section 8, invariant 20).</li>
+ *     half-built node or a value that means "retry" (docs/RACES.md Rule 20).</li>
  * </ol>
  *
  * <h2>Concurrency</h2>
@@ -47,8 +47,8 @@ import java.lang.invoke.VarHandle;
  * innermost level) serialises every change. It is held for a few array stores at a time and
  * never while waiting, sleeping, allocating blocks, copying data or doing I/O. (Java heap nodes
  * are allocated under it: a JVM allocation does not wait for reclaim the way a kernel
- * allocation may, so there is no need for the drop-allocate-retry dance of step 5 of the
- * model's grab.)
+ * allocation may, so unlike Linux a grab never drops the lock to allocate a node and then
+ * starts over.)
  *
  * <p>Lookups take no lock. Writers publish with release stores (a node is fully built before
  * the store that links it; a value is a single {@code long} store) and readers traverse with
@@ -57,7 +57,7 @@ import java.lang.invoke.VarHandle;
  * through states that are themselves valid (a leaf becomes a PMD only via an empty slot, a PMD
  * becomes a leaf in one step: {@link #splitPmd}), and a reader that reaches a node just pruned
  * or a root just replaced sees an old but consistent state. Nothing a reader sees makes it retry, so lookups are wait-free:
- * they cannot livelock (model section 8, race 12). Range searches ({@link #nextEntry},
+ * they cannot livelock (docs/RACES.md R12). Range searches ({@link #nextEntry},
  * {@link #nextMarked}, {@link #findConflict} at order 9) are exact under the lock; without it
  * they are weakly consistent, like a concurrent collection's iterator: they may miss entries
  * changed during the search and may return an entry whose mark was just cleared, so a caller

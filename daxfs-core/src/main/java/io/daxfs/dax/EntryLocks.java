@@ -3,7 +3,7 @@ package io.daxfs.dax;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Entry locks: the per-entry lock of fs-DAX (model section 2), kept as the {@link Entry#LOCKED}
+ * Entry locks: the per-entry lock of fs-DAX, kept as the {@link Entry#LOCKED}
  * bit of an entry in a {@link EntryIndex}, with sleepers in a {@link WaitTable}.
  *
  * <h2>Protocol</h2>
@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <li><b>Change</b>: only the holder changes a locked entry ({@link #replace}: EMPTY to ZERO to
  *     REAL, same order); LOCKED stays set.</li>
  * <li><b>Unlock</b>: under the short lock, check that the index still holds exactly the
- *     cookie (a wrong-entry unlock, race 10, fails loudly instead of corrupting the entry),
+ *     cookie (a wrong-entry unlock, docs/RACES.md R10, fails loudly instead of corrupting the
+ *     entry),
  *     store it without LOCKED, release the short lock, wake one waiter of its key.</li>
  * <li><b>Wait</b>: a thread that finds the entry locked queues itself on the key (index, first
  *     page of <em>that entry</em>) before it releases the short lock, sleeps, and then looks up
@@ -29,9 +30,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <h2>Invariants</h2>
  * <ol>
  * <li>LOCKED changes only under the short lock; only the holder changes a locked value, and
- *     its unlock stores exactly the holder's value (model invariants 2, 8).</li>
+ *     its unlock stores exactly the holder's value (docs/RACES.md Rules 2 and 8).</li>
  * <li>A 2 MiB request never sleeps on a smaller entry: it returns {@link #FALLBACK} at once
- *     (race 1). An empty range is not a conflict (race 2).</li>
+ *     (docs/RACES.md R1). An empty range is not a conflict (R2).</li>
  * <li>PTE entries win over PMD placeholders: an EMPTY or ZERO PMD met by a 4 KiB request is
  *     removed (downgraded); a REAL PMD never is, the 4 KiB request locks the PMD entry.</li>
  * <li>No thread sleeps holding the short lock; waits happen with only the caller's outer locks
@@ -128,12 +129,13 @@ public final class EntryLocks {
             idx.lock();
             try {
                 found = idx.findConflict(index, order);
-                // Absent before the order check: an empty range is not a conflict (race 2).
+                // Absent before the order check: an empty range is not a conflict
+                // (docs/RACES.md R2).
                 if (found == Entry.ABSENT) {
                     return insertLocked(idx, index, order);
                 }
                 // A smaller entry in the range: fall back now. Sleeping on it would use the
-                // wrong key, and its unlock would never wake us (race 1).
+                // wrong key, and its unlock would never wake us (docs/RACES.md R1).
                 if (Entry.order(found) < order) {
                     conflicts.increment();
                     return FALLBACK;
@@ -176,8 +178,8 @@ public final class EntryLocks {
      * The rest of a downgrade: we hold the EMPTY or ZERO PMD entry {@code lockedPmd} locked and
      * no short lock. Removes zero-page mappings, then, under the short lock, replaces the PMD by
      * our locked 4 KiB placeholder in one step; then wakes every waiter of the PMD, since
-     * what they waited for no longer exists (race 4). The short lock is dropped even for an EMPTY
-     * PMD, which needs no unmapping, to keep one path: a PMD downgrade is rare.
+     * what they waited for no longer exists (docs/RACES.md R4). The short lock is dropped even
+     * for an EMPTY PMD, which needs no unmapping, to keep one path: a PMD downgrade is rare.
      */
     private long downgrade(EntryIndex idx, long index, long lockedPmd, Downgrader downgrader) {
         long pmdIndex = index & -Entry.PMD_PAGES;
@@ -226,7 +228,7 @@ public final class EntryLocks {
      * woken: the entry is still locked, and its waiters' key is unchanged because the order is.
      * An entry changes order only by removal ({@link #delete}, or a downgrade), which wakes
      * everyone. From ZERO to
-     * REAL the caller removes the zero-page mappings first (model invariant 13).
+     * REAL the caller removes the zero-page mappings first (docs/RACES.md Rule 13).
      */
     public long replace(EntryIndex idx, long index, long cookie, long newEntry) {
         if (Entry.order(newEntry) != Entry.order(cookie) || !Entry.isValid(Entry.withoutLocked(newEntry))) {
@@ -266,8 +268,8 @@ public final class EntryLocks {
 
     /**
      * Removes the holder's locked entry (and its marks) and wakes every waiter of its key: the
-     * entry they waited for is gone, and each must look again (race 3: waking one would strand
-     * the others, since the woken one has nothing to unlock).
+     * entry they waited for is gone, and each must look again (docs/RACES.md R3: waking one
+     * would strand the others, since the woken one has nothing to unlock).
      */
     public void delete(EntryIndex idx, long index, long cookie) {
         long first = Entry.baseIndex(index, cookie);
@@ -298,7 +300,7 @@ public final class EntryLocks {
      * carries that mark; returns the cookie, or {@link Entry#ABSENT} with nothing locked. For
      * scanners (writeback, layout break, invalidation) that waited without locking: the entry
      * may have been replaced, removed or already handled by another scanner while they slept,
-     * and they look again instead of moving on (model section 6).
+     * and they look again instead of moving on (docs/RACES.md Rules 7 and 15).
      */
     public long lockIfUnchanged(EntryIndex idx, long index, long expected, EntryIndex.Mark mark) {
         EntryIndex.checkIndex(index);
@@ -358,8 +360,8 @@ public final class EntryLocks {
      * Waits until the entry of {@code order} covering {@code index} is unlocked and returns it
      * unlocked (not locking it), or 0 if there is none, or {@link #FALLBACK} if order is 9 and
      * PTE entries occupy the range. For scanners and iterators: they call it again for the
-     * same index after a wait rather than moving past a locked entry (race 8). An exclusive
-     * waiter that does not go on to lock the entry must call {@link #putUnlocked}; a
+     * same index after a wait rather than moving past a locked entry (docs/RACES.md R8). An
+     * exclusive waiter that does not go on to lock the entry must call {@link #putUnlocked}; a
      * non-exclusive waiter is always woken and never passes a wakeup on.
      */
     public long waitUnlocked(EntryIndex idx, long index, int order, boolean exclusive) {

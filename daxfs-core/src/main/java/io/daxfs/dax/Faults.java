@@ -11,23 +11,23 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.locks.Lock;
 
 /**
- * The software page-fault handlers (model section 3): resolve one file page (4 KiB) or one
- * file-aligned 2 MiB of a mapping to a window, allocating blocks for a write to a hole.
+ * The software page-fault handlers: resolve one file page (4 KiB) or one file-aligned 2 MiB
+ * of a mapping to a window, allocating blocks for a write to a hole.
  *
  * <h2>Lock sequence of a fault</h2>
  * invalidate lock (shared) → entry lock (grab) → [block-map lock → journal handle, inside
  * {@link DaxBlocks#map}, released before returning] → [journal commit, synchronous faults] →
  * page table lock (install) → unlock entry → release invalidate lock. The entry lock is
- * taken <em>before</em> the block mapping is asked for (race 5: else a read fault can install
- * the zero page after a racing write() allocated), and no file-system lock is held while
- * waiting for an entry lock (invariant 11). The file size is checked under the invalidate lock,
- * where a shrinking truncate cannot run (invariant 10).
+ * taken <em>before</em> the block mapping is asked for (docs/RACES.md R5: else a read fault
+ * can install the zero page after a racing write() allocated), and no file-system lock is
+ * held while waiting for an entry lock (docs/RACES.md Rule 11). The file size is checked
+ * under the invalidate lock, where a shrinking truncate cannot run (docs/RACES.md Rule 10).
  *
  * <h2>2 MiB faults</h2>
  * Tried first when the mapping allows huge pages; each rule that makes one impossible counts a
  * {@link DaxCounters.Fallback} and the 4 KiB path runs instead. A 2 MiB grab over 4 KiB entries
- * returns CONFLICT at once, never sleeps (race 1). A fallback leaves the EMPTY or ZERO PMD entry
- * it may have found or made; the 4 KiB fault downgrades it.
+ * returns CONFLICT at once, never sleeps (docs/RACES.md R1). A fallback leaves the EMPTY or
+ * ZERO PMD entry it may have found or made; the 4 KiB fault downgrades it.
  */
 final class Faults {
     private static final int PMD_PAGES = (int) Entry.PMD_PAGES;
@@ -124,7 +124,8 @@ final class Faults {
         }
         long pfn = bm.deviceBlock();
         if (Entry.isZero(e)) {
-            // Invariant 13: nobody may keep reading the zero page where the block becomes visible.
+            // Nobody may keep reading the zero page where the block becomes visible
+            // (docs/RACES.md Rule 13).
             space.rmap.revoke(page, page + 1, false);
         }
         held[0] = locks.replace(space.index, page, e, Entry.real(pfn, false));
@@ -205,7 +206,7 @@ final class Faults {
             return fallback(DaxCounters.Fallback.NOT_CONTIGUOUS);
         }
         if (Entry.isZero(e)) {
-            space.rmap.revoke(base, base + PMD_PAGES, false); // invariant 13
+            space.rmap.revoke(base, base + PMD_PAGES, false); // Rule 13, as in resolve4k
         }
         held[0] = locks.replace(space.index, base, e, Entry.real(bm.deviceBlock(), true));
         if (write) {
@@ -223,9 +224,11 @@ final class Faults {
 
     /**
      * A write fault on a REAL entry, entry lock held: for a synchronous mapping, first makes the
-     * metadata that reaches the block durable (invariant 16: no writable window exists before
-     * that), then marks the entry DIRTY so that writeback will flush what is stored through
-     * the window about to be installed.
+     * metadata that reaches the block durable (docs/RACES.md Rule 16: no writable window exists
+     * before that), then marks the entry DIRTY so that writeback will flush what is stored
+     * through the window about to be installed. The commit runs with the entry lock held, where
+     * Linux drops the lock and finds the entry again; that cannot deadlock because nobody waits
+     * for an entry lock while holding a journal handle, which a commit waits for (Rule 11, R20).
      */
     private void makeWritable(AddressSpace space, long page, long cookie, boolean sync) throws DaxException {
         if (sync) {

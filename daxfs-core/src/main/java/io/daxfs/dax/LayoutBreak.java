@@ -5,7 +5,7 @@ import io.daxfs.fs.DaxCallbacks;
 import io.daxfs.mm.PageRefs;
 
 /**
- * Breaking the layout of a file range before its blocks are freed or moved (model section 5):
+ * Breaking the layout of a file range before its blocks are freed or moved:
  * unmap, busy scan, delete. Runs with the file's I/O and invalidate locks held exclusive, so no
  * fault and no write() runs; writeback may still hold entry locks, which is why the scan waits.
  *
@@ -13,8 +13,8 @@ import io.daxfs.mm.PageRefs;
  * <li>Unmap the range from every mapping <em>first</em> (private copies too): afterwards the
  *     only references left on its pages are pins.</li>
  * <li>Scan every entry of the range, waiting on a locked one and then examining that same entry
- *     (race 8: a scan that skips locked entries misses pinned pages), for a busy page
- *     (refcount - mapcount &gt; 0; race 9: unmapped but pinned is busy). If one is found,
+ *     (docs/RACES.md R8: a scan that skips locked entries misses pinned pages), for a busy page
+ *     (refcount - mapcount &gt; 0; R9: unmapped but pinned is busy). If one is found,
  *     return it: the caller drops the invalidate lock, waits, and calls again from the start.</li>
  * <li>Nothing busy: lock and delete every entry (waking all waiters), flushing first any dirty
  *     entry that reaches outside the range, whose other pages keep their blocks.</li>

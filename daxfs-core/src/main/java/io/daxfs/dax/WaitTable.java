@@ -6,7 +6,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Where threads sleep until a mapping entry is unlocked: {@value #QUEUES} wait queues, hashed
- * by the key (entry index, first index of the entry waited on) (model section 2).
+ * by the key (entry index, first index of the entry waited on).
  *
  * <h2>Protocol</h2>
  * <ul>
@@ -15,12 +15,12 @@ import java.util.concurrent.locks.LockSupport;
  *     {@linkplain Waiter#await awaits}. A waker changes the entry under the short lock and
  *     {@linkplain #wakeOne wakes} after its store. So either the waker's store came first (the
  *     waiter saw the entry unlocked and never slept) or the waiter's enqueue did (the waker
- *     finds it): no wakeup is lost (invariant 3). The waker's check for waiters is one volatile
- *     read when the queue is empty, the common case.</li>
+ *     finds it): no wakeup is lost (docs/RACES.md Rule 3). The waker's check for waiters is
+ *     one volatile read when the queue is empty, the common case.</li>
  * <li>The key is the index rounded down to the order <em>of the entry waited on</em>, and a
- *     waker computes it the same way from the entry it changes (invariant 4). A wake compares
- *     the full key of each waiter in the queue, so two keys hashed to one queue cost a scan,
- *     never a wrong wakeup.</li>
+ *     waker computes it the same way from the entry it changes (docs/RACES.md Rule 4). A wake
+ *     compares the full key of each waiter in the queue, so two keys hashed to one queue cost a
+ *     scan, never a wrong wakeup.</li>
  * <li>Exclusive waiters (the normal case: they will lock the entry) are woken one at a time, in
  *     arrival order; {@link #wakeOne} wakes every non-exclusive waiter of the key plus the first
  *     exclusive one. A woken exclusive waiter owns that wakeup and must pass it on, by locking

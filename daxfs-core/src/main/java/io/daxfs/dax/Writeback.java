@@ -3,15 +3,16 @@ package io.daxfs.dax;
 import io.daxfs.device.Device;
 
 /**
- * Writeback of data stored through mappings (model section 6), for fsync and msync.
+ * Writeback of data stored through mappings, for fsync and msync.
  *
  * <p>Tag every DIRTY entry of the range TOWRITE (so entries dirtied after this point are left
  * for the next sync), then for each TOWRITE entry in index order: wait until it is unlocked;
  * lock it only if it is still the entry seen and still TOWRITE (another sync may have done it,
  * or it may have been replaced); clear TOWRITE; write-protect it in every mapping; flush its
  * device range; clear DIRTY; unlock. A store racing with the flush hits a revoked window,
- * faults, waits for this entry lock and sets DIRTY again, so the next sync flushes it (race
- * 15). Invariant 15: DIRTY is cleared only after write-protect and flush, under the entry lock.
+ * faults, waits for this entry lock and sets DIRTY again, so the next sync flushes it
+ * (docs/RACES.md R15). DIRTY is cleared only after write-protect and flush, under the entry
+ * lock (Rule 15).
  * The iteration never moves past an entry it waited on: it looks at the same index again.
  */
 final class Writeback {

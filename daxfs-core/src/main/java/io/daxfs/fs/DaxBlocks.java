@@ -8,7 +8,7 @@ import io.daxfs.journal.Journal;
  * The file system's services for the DAX fault path: block-mapping queries that may allocate,
  * and making metadata durable for synchronous faults. One per volume.
  *
- * <p>Lock rule: the fault path calls {@link #map} with the invalidate lock
+ * <p>Lock rule (docs/RACES.md Rule 11): the fault path calls {@link #map} with the invalidate lock
  * held shared and the entry lock of the faulting index held; this takes the block-map lock and
  * a journal handle inside it, and never waits for an entry lock.
  */

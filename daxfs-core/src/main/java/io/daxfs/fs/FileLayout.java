@@ -165,7 +165,7 @@ final class FileLayout {
      * must not lose its block, so we drop the invalidate lock (the pin's owner may need a fault
      * to finish), wait for the page interruptibly, and start again: faults may have mapped the
      * range meanwhile, so the scan that allows the free is always one made entirely under this
-     * hold of the lock.
+     * hold of the lock (docs/RACES.md Rule 17; R7, R11, R21).
      */
     private void changeLayout(Inode in, long firstPage, long endPage, LayoutChange change) throws DaxException {
         in.io.writeLock().lock();

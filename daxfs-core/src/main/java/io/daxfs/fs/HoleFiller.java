@@ -23,8 +23,9 @@ final class HoleFiller {
 
     /**
      * Allocates the holes of file blocks [fb0, fb1), then drops the zero-page entries mappings
-     * may hold there (else a mapped reader keeps seeing zeros where the new data goes). Caller
-     * holds the I/O lock exclusive.
+     * may hold there (docs/RACES.md Rule 14, R5: else a mapped reader keeps seeing zeros where
+     * the new data goes). That waits for entry locks, so it runs after the journal handle is
+     * closed (Rule 11, R20). Caller holds the I/O lock exclusive.
      */
     void fill(Inode in, long fb0, long fb1) throws DaxException {
         in.blockMap.lock();

@@ -7,9 +7,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The page descriptors of one device: a zero-based reference count and a mapcount per 4 KiB
- * device page (pfn = device block number) and per 2 MiB huge folio (model section 7).
+ * device page (pfn = device block number) and per 2 MiB huge folio.
  *
- * <h2>Counting rules (invariant 19)</h2>
+ * <h2>Counting rules (docs/RACES.md Rule 19)</h2>
  * <ul>
  * <li>0 = idle: not mapped, not pinned. Each installed user mapping (window) holds one reference
  *     <em>and</em> one mapcount ({@link #map}/{@link #unmap}); a pin holds one reference only
@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.LongAdder;
  *     [{@code pfn} rounded down to {@code 2^order}, + {@code 2^order}) look at every page of
  *     the range and at the folio of the 2 MiB region containing it: a page inside a pinned
  *     huge folio is busy whatever order the caller passes; a huge range is busy if any page
- *     in it is (invariant 18: pins left over on 4 KiB pages are never skipped).</li>
+ *     in it is (docs/RACES.md Rule 18: pins left over on 4 KiB pages are never skipped).</li>
  * <li>A release that would take a count below zero, or a pin release with no pin, throws
  *     {@link IllegalStateException} and changes nothing: it is a bug in the caller.</li>
  * </ul>
@@ -219,7 +219,7 @@ public final class PageRefs {
     // ---- waiting --------------------------------------------------------------------------
 
     /**
-     * Waits until the range is not busy (truncate's busy wait, model section 5 step 3).
+     * Waits until the range is not busy (a layout break's busy wait, docs/RACES.md Rule 17).
      *
      * @throws InterruptedException if interrupted first; the thread leaves the queue
      */

@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.LongAdder;
  * accessors turn into a refault), so only then may the pages become idle and their blocks be
  * freed. One Arena per 2 MiB keeps the cost of a close (a JVM handshake, tens of microseconds)
  * per huge page rather than per 4 KiB page; the price is that revoking one page revokes its 511
- * neighbours in this mapping too, which refault cheaply.
+ * neighbours in this mapping too, which refault cheaply. (docs/RACES.md Rule 21 and R18.)
  *
  * <h2>Concurrency</h2>
  * <ul>
@@ -348,7 +348,7 @@ public final class PageTable {
      * no window is installed (fault, then try again) and -2 when the page is the zero page or a
      * private copy (no device page to pin). Taking the pin under the table lock while the window
      * is present is what orders it against a layout break, which revokes windows before its busy
-     * scan: either the scan sees the pin, or the pin sees no window.
+     * scan: either the scan sees the pin, or the pin sees no window (docs/RACES.md Rule 22, R19).
      */
     public long pin(long page) {
         lock.lock();

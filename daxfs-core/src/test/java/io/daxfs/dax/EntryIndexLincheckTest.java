@@ -8,6 +8,7 @@ import org.jetbrains.lincheck.datastructures.ManagedStrategyGuaranteeKt;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -183,6 +184,7 @@ public class EntryIndexLincheckTest {
     }
 
     @Test
+    @DisplayName("R12: lock-free lookups are linearizable across every structural change")
     void lockFreeLookupsAreLinearizableAcrossEveryStructuralChange() {
         boolean isLong = Boolean.getBoolean("daxfs.test.long");
         new ModelCheckingOptions()

@@ -9,6 +9,7 @@ import org.jetbrains.lincheck.datastructures.ManagedStrategyGuaranteeKt;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -121,7 +122,7 @@ public class EntryLocksLincheckTest {
         return name(e);
     }
 
-    /** The sequential specification: the model's grab rules over a sorted map, no locks at all. */
+    /** The sequential specification: the grab rules (docs/RACES.md Rules 5 and 9) over a sorted map, no locks at all. */
     public static class Spec {
         private final TreeMap<Long, Long> entries = new TreeMap<>();
 
@@ -207,15 +208,16 @@ public class EntryLocksLincheckTest {
     }
 
     @Test
+    @DisplayName("R1, R3, R4: entry locks are linearizable and never lose a wakeup")
     void entryLocksAreLinearizableAndNeverLoseAWakeup() {
         options(LONG ? 50 : 20, LONG ? 2_000 : 500)
-                // Race 1: a 2 MiB grab against a 4 KiB grab in its range.
+                // R1: a 2 MiB grab against a 4 KiB grab in its range.
                 .addCustomScenario(scenario(List.of(),
                         List.of("grabUnlock 1 false"), List.of("grabUnlock 2 true"), List.of("waitUnlocked 0 true false")))
-                // Race 3: a delete while two scanners wait on the entry.
+                // R3: a delete while two scanners wait on the entry.
                 .addCustomScenario(scenario(List.of("grabReplaceUnlock 1 false false"),
                         List.of("grabDelete 1 false"), List.of("waitUnlocked 1 false true"), List.of("waitUnlocked 1 false true")))
-                // Race 4: 4 KiB grabs waiting on a PMD placeholder that one of them downgrades.
+                // R4: 4 KiB grabs waiting on a PMD placeholder that one of them downgrades.
                 .addCustomScenario(scenario(List.of("grabUnlock 0 true"),
                         List.of("grabUnlock 0 true"), List.of("grabUnlock 1 false"), List.of("grabUnlock 2 false")))
                 // A downgrade under lock-free and waiting readers of the same page.
@@ -231,13 +233,14 @@ public class EntryLocksLincheckTest {
     }
 
     /**
-     * Proves the checker bites on this JDK: with delete waking one waiter instead of all (race
-     * 3), two scanners that wait on an entry being deleted cannot both wake, and Lincheck must
+     * Proves the checker bites on this JDK: with delete waking one waiter instead of all
+     * (docs/RACES.md R3), two scanners that wait on an entry being deleted cannot both wake, and Lincheck must
      * report the stranded thread. (lincheck-jvm 2.39 passes this vacuously on JDK 25: its ASM
      * cannot read the class files, so nothing is instrumented.)
      */
     @Test
-    void theModelCheckerFindsTheRace3LostWakeupInABrokenDelete() {
+    @DisplayName("R3: the model checker finds the lost wakeup of a delete that wakes one waiter")
+    void theModelCheckerFindsTheR3LostWakeupInABrokenDelete() {
         LincheckAssertionError e = assertThrows(LincheckAssertionError.class,
                 () -> new ModelCheckingOptions().iterations(20).invocationsPerIteration(500).threads(3).actorsPerThread(1)
                         .minimizeFailedScenario(false)

@@ -4,6 +4,7 @@ import io.daxfs.dax.EntryLocks.Downgrader;
 import io.daxfs.lock.LockChecker;
 import io.daxfs.lock.LockLevel;
 import io.daxfs.lock.OrderedLock;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -27,10 +28,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The entry-lock protocol, scenario by scenario. Each historical race of model section 11 that
- * concerns entry locks is forced here with hooks and latches, and the test asserts what the
- * correct protocol does where the buggy one hung or went wrong. A thread that should not finish
- * makes {@link Worker#result} fail after a timeout, so a regression fails instead of hanging.
+ * The entry-lock protocol, scenario by scenario. Each race of docs/RACES.md that concerns entry
+ * locks alone (R1-R4, R8, R10, R12) is forced here with hooks and latches, and the test asserts
+ * what the correct protocol does where the buggy one hung or went wrong; its display name gives
+ * the catalogue entry. A thread that should not finish makes {@link Worker#result} fail after a
+ * timeout, so a regression fails instead of hanging.
  */
 class EntryLocksTest {
     private final ScriptedHooks hooks = new ScriptedHooks();
@@ -104,10 +106,11 @@ class EntryLocksTest {
         return real(pfn, false);
     }
 
-    // ---- model section 11 ----
+    // ---- the races of docs/RACES.md ----
 
     @Test
-    void race1_aPmdRequestOverALocked4KiBEntryFallsBackWithoutSleeping() {
+    @DisplayName("R1: a 2 MiB request over a locked 4 KiB entry falls back without sleeping")
+    void r1_aPmdRequestOverALocked4KiBEntryFallsBackWithoutSleeping() {
         // A holds the 4 KiB entry at 5. In 2019, B's 2 MiB fault over 0-511 slept on key 0,
         // A's unlock woke key 5, and B slept forever.
         Holder a = hold("A", 5, 0, unlockAt(5));
@@ -124,7 +127,8 @@ class EntryLocksTest {
     }
 
     @Test
-    void race2_anEmptyRangeIsNotAConflict() {
+    @DisplayName("R2: an empty range is not a conflict")
+    void r2_anEmptyRangeIsNotAConflict() {
         long pmd = locks.grab(idx, 700, 9, NONE);
         assertEquals(withLocked(empty(true)), pmd, "a locked EMPTY PMD placeholder, not FALLBACK");
         assertEquals(pmd, idx.load(512));
@@ -142,7 +146,8 @@ class EntryLocksTest {
     }
 
     @Test
-    void race3_deletingAnEntryWakesEveryWaiterNotJustOne() {
+    @DisplayName("R3: deleting an entry wakes every waiter, not just one")
+    void r3_deletingAnEntryWakesEveryWaiterNotJustOne() {
         put(5, 0, pte(7));
         Holder f = hold("F", 5, 0, unlockAt(5));
         f.cookie();
@@ -173,7 +178,8 @@ class EntryLocksTest {
     }
 
     @Test
-    void race4_aPmdPlaceholderTurningInto4KiBEntriesWakesEveryWaiterOfThePmd() {
+    @DisplayName("R4: a PMD placeholder turning into 4 KiB entries wakes every waiter of the PMD")
+    void r4_aPmdPlaceholderTurningInto4KiBEntriesWakesEveryWaiterOfThePmd() {
         // The 2016 hole deadlock, in its multi-order form: H's placeholder is replaced by an
         // entry of another kind (here another order), and waiters on the old key must all look
         // again; if only one is woken, the rest sleep on a key nobody will wake.
@@ -204,7 +210,8 @@ class EntryLocksTest {
     }
 
     @Test
-    void race4_aSameOrderChangeOfKindKeepsTheWaitersKeySoTheUnlockReachesThem() {
+    @DisplayName("R4: a same-order change of kind keeps the waiters' key, so the unlock reaches them")
+    void r4_aSameOrderChangeOfKindKeepsTheWaitersKeySoTheUnlockReachesThem() {
         Holder h = hold("H", 9, 0, c -> {
             long z = locks.replace(idx, 9, c, zero(false)); // EMPTY -> ZERO -> REAL while locked
             long r = locks.replace(idx, 9, z, pte(42));
@@ -222,7 +229,8 @@ class EntryLocksTest {
     }
 
     @Test
-    void race8_aScannerWaitsForALockedEntryAndDoesNotSkipIt() {
+    @DisplayName("R8: a scanner waits for a locked entry and does not skip it")
+    void r8_aScannerWaitsForALockedEntryAndDoesNotSkipIt() {
         put(1, 0, pte(1));
         put(2, 0, pte(2));
         put(3, 0, pte(3));
@@ -237,7 +245,8 @@ class EntryLocksTest {
     }
 
     @Test
-    void race8_aScannerWhoseEntryVanishedWhileItWaitedGoesOnFromTheSameIndex() {
+    @DisplayName("R8: a scanner whose entry vanished while it waited goes on from the same index")
+    void r8_aScannerWhoseEntryVanishedWhileItWaitedGoesOnFromTheSameIndex() {
         put(1, 0, pte(1));
         put(2, 0, pte(2));
         put(3, 0, pte(3));
@@ -266,7 +275,8 @@ class EntryLocksTest {
     }
 
     @Test
-    void race10_anUnlockWithAnEntryRebuiltFromATailPfnIsRefused() {
+    @DisplayName("R10: an unlock with an entry rebuilt from a tail pfn is refused")
+    void r10_anUnlockWithAnEntryRebuiltFromATailPfnIsRefused() {
         put(512, 9, real(0x400, true));
         long cookie = locks.grab(idx, 517, 0, NONE); // a 4 KiB fault inside a REAL PMD locks the PMD
         assertEquals(withLocked(real(0x400, true)), cookie);
@@ -282,7 +292,8 @@ class EntryLocksTest {
     }
 
     @Nested
-    class Race12LookupsNeverLivelock {
+    @DisplayName("R12: lookups never livelock")
+    class R12LookupsNeverLivelock {
         @Test
         void lookupsFinishWhileTheShortLockAnEntryLockAndADowngradeAreAllHeld() {
             // Every lookup here would hang if it waited for the short lock, for an entry to be
@@ -422,6 +433,7 @@ class EntryLocksTest {
     }
 
     @Test
+    @DisplayName("R3: a woken waiter that does not lock hands the wakeup on")
     void aWokenWaiterThatDoesNotLockHandsTheWakeupOn() {
         Holder h = hold("H", 5, 0, unlockAt(5));
         h.cookie();
@@ -439,6 +451,7 @@ class EntryLocksTest {
     }
 
     @Test
+    @DisplayName("R4: downgrading a ZERO PMD unmaps it without the short lock and wakes every waiter")
     void downgradingAZeroPmdUnmapsItWithoutTheShortLockAndWakesEveryWaiter() {
         put(0, 9, zero(true));
         List<String> unmapped = new CopyOnWriteArrayList<>();

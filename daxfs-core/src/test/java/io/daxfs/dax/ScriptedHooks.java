@@ -9,16 +9,19 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Hooks for interleaving tests. Every hook call is an event named {@code point:thread} (for
- * example {@code sleep:B}); a test waits for an event with {@link #awaitEvent} and can hold a
- * thread at an event until it {@link #open opens} a gate of the same name. Nothing here sleeps
- * for a fixed time; every wait has a timeout so a broken protocol fails instead of hanging.
+ * Hooks for interleaving tests (docs/RACES.md says how the race tests use them). Every hook call
+ * is an event named {@code point:thread} (for example {@code sleep:B}, {@code faultLocked:R});
+ * a test waits for an event with {@link #awaitEvent} and can hold a thread at an event until it
+ * {@link #open opens} a gate of the same name. {@code faultLocked} events also record the entry
+ * the fault holds ({@link #entry}). Nothing here sleeps for a fixed time; every wait has a
+ * timeout so a broken protocol fails instead of hanging.
  */
 final class ScriptedHooks implements DaxHooks {
     static final long TIMEOUT_SECONDS = 10;
 
     private final Map<String, Semaphore> events = new ConcurrentHashMap<>();
     private final Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
+    private final Map<String, Long> entries = new ConcurrentHashMap<>();
     private final List<String> log = new ArrayList<>();
 
     /** Makes the thread that reaches {@code event} wait there until {@link #open}. */
@@ -28,6 +31,11 @@ final class ScriptedHooks implements DaxHooks {
 
     void open(String event) {
         gates.get(event).countDown();
+    }
+
+    /** Opens every gate: a failed test must not leave a thread held in a hook. */
+    void openAll() {
+        gates.values().forEach(CountDownLatch::countDown);
     }
 
     /** Waits until {@code event} happened once more (each call consumes one occurrence). */
@@ -46,6 +54,15 @@ final class ScriptedHooks implements DaxHooks {
         return semaphore(event).availablePermits() > 0;
     }
 
+    /** The entry word recorded by the last {@code faultLocked} event of that name. */
+    long entry(String event) {
+        Long e = entries.get(event);
+        if (e == null) {
+            throw new AssertionError("no entry recorded for " + event + "; events so far: " + log());
+        }
+        return e;
+    }
+
     List<String> log() {
         synchronized (log) {
             return List.copyOf(log);
@@ -57,9 +74,17 @@ final class ScriptedHooks implements DaxHooks {
     }
 
     private void event(String point, String detail) {
+        event(point, detail, Long.MIN_VALUE);
+    }
+
+    /** Records the event (and {@code entry}, unless {@code Long.MIN_VALUE}), then holds the thread if gated. */
+    private void event(String point, String detail, long entry) {
         String name = point + ":" + Thread.currentThread().getName();
         synchronized (log) {
             log.add(name + (detail.isEmpty() ? "" : " " + detail));
+        }
+        if (entry != Long.MIN_VALUE) {
+            entries.put(name, entry);
         }
         semaphore(name).release();
         CountDownLatch gate = gates.get(name);
@@ -92,6 +117,21 @@ final class ScriptedHooks implements DaxHooks {
     @Override
     public void beforeUnlockWake(EntryIndex index, long keyIndex, boolean all) {
         event(all ? "deleteWake" : "unlockWake", "key=" + keyIndex);
+    }
+
+    @Override
+    public void faultLocked(EntryIndex index, long pageIndex, long entry) {
+        event("faultLocked", "page=" + pageIndex + " " + Entry.describe(entry), entry);
+    }
+
+    @Override
+    public void layoutBusy(EntryIndex index, long pageIndex) {
+        event("layoutBusy", "page=" + pageIndex);
+    }
+
+    @Override
+    public void writebackFlushing(EntryIndex index, long pageIndex) {
+        event("writebackFlushing", "page=" + pageIndex);
     }
 
     /** The keys a thread slept on, in order, from the log. */

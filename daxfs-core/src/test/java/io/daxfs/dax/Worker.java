@@ -58,6 +58,13 @@ final class Worker<T> {
         return thread;
     }
 
+    /** Waits for the thread itself to end (after {@link #result}), so the lock checker sees it dead. */
+    void join() throws InterruptedException {
+        if (!thread.join(java.time.Duration.ofSeconds(ScriptedHooks.TIMEOUT_SECONDS))) {
+            throw new AssertionError("worker " + thread.getName() + " did not end");
+        }
+    }
+
     /** For task bodies: waits for a latch the test opens, failing after the timeout. */
     static void await(CountDownLatch latch) {
         try {

@@ -53,7 +53,7 @@ class PageRefsTest {
         assertEquals(1, r.mapcount(5));
         assertTrue(r.isBusy(5, ORDER_4K));
         r.unmap(5, ORDER_4K);
-        assertTrue(r.isBusy(5, ORDER_4K), "unmapped but pinned is still busy (race 9)");
+        assertTrue(r.isBusy(5, ORDER_4K), "unmapped but pinned is still busy (docs/RACES.md R9)");
         assertEquals(1, r.refcount(5));
         assertEquals(0, r.mapcount(5));
         r.unpin(5, ORDER_4K);
@@ -92,7 +92,7 @@ class PageRefsTest {
         assertThrows(IllegalStateException.class, () -> r.unmap(head, ORDER_2M));
         r.unmap(head, ORDER_4K);
 
-        // a huge range is busy if any 4 KiB page in it is pinned (invariant 18)
+        // a huge range is busy if any 4 KiB page in it is pinned (docs/RACES.md Rule 18)
         r.pin(head + 511, ORDER_4K);
         assertTrue(r.isBusy(head, ORDER_2M));
         assertFalse(r.isBusy(head + 510, ORDER_4K));

@@ -1,5 +1,17 @@
-package io.daxfs.api;
+package io.daxfs.dax;
 
+import io.daxfs.api.DaxFile;
+import io.daxfs.api.DaxFileSystem;
+import io.daxfs.api.DaxMapping;
+import io.daxfs.api.DaxPin;
+import io.daxfs.api.Internals;
+import io.daxfs.device.Device;
+import io.daxfs.device.MemoryDevice;
+import io.daxfs.device.RecordingDevice;
+import io.daxfs.fs.VolumeFormatter;
+import io.daxfs.lock.LockChecker;
+import io.daxfs.mm.PageRefs;
+import io.daxfs.testutil.RetainedDevice;
 import io.daxfs.types.DaxException;
 import io.daxfs.types.DaxFaultException;
 import io.daxfs.types.DaxMapMode;
@@ -8,34 +20,19 @@ import io.daxfs.types.DaxStats;
 import io.daxfs.types.Errno;
 import io.daxfs.types.FormatOptions;
 import io.daxfs.types.MountOptions;
-
-import io.daxfs.dax.DaxHooks;
-import io.daxfs.dax.Entry;
-import io.daxfs.dax.EntryIndex;
-import io.daxfs.device.Device;
-import io.daxfs.device.MemoryDevice;
-import io.daxfs.device.RecordingDevice;
-import io.daxfs.fs.VolumeFormatter;
-import io.daxfs.lock.LockChecker;
-import io.daxfs.mm.PageRefs;
-import io.daxfs.testutil.RetainedDevice;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
-import java.util.concurrent.Semaphore;
+import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import static java.nio.file.StandardOpenOption.CREATE;
 import static java.nio.file.StandardOpenOption.READ;
@@ -49,23 +46,34 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The historical DAX races of model section 11 that need the whole file system (5, 6, 7, 9, 11,
- * 13-17; the entry-lock-only ones are in {@code io.daxfs.dax.EntryLocksTest}), each forced
- * deterministically over a real mounted file system. Interleavings are made with the
- * {@link DaxHooks} points and latches, never with sleeps: a thread that must be stopped at a
- * point is gated there ({@link Script#gate}); "thread X is blocked" is seen through a hook
- * (an entry-lock sleep, a layout-break wait) or, where no hook exists (the invalidate lock), by
- * polling the thread's state with a deadline. Every wait is bounded, so a regression fails
- * instead of hanging the build.
+ * The races of docs/RACES.md that need the whole file system (R5-R7, R8 at the layout break,
+ * R9, R11, R13-R21; the entry-lock-only ones are in {@link EntryLocksTest}), each forced
+ * deterministically over a real mounted file system. Each test names its catalogue entry in
+ * its display name, and the entry lists the test.
+ *
+ * <p>Interleavings are made with the {@link DaxHooks} points ({@link ScriptedHooks}) and
+ * latches, never with sleeps: a thread that must be stopped at a point is gated there
+ * ({@link ScriptedHooks#gate}); "thread X is blocked" is seen through a hook (an entry-lock
+ * sleep, a layout-break wait) or, where no hook exists (the invalidate lock), by polling the
+ * thread's state with a deadline ({@link #awaitParked}). Every wait is bounded, so a regression
+ * fails instead of hanging the build.
+ *
+ * <p>White-box: the tests look at entries, page references and device offsets behind the API,
+ * through {@link Internals}.
  */
-class MappingRacesSpec extends FsSpec {
+class MappingRacesTest {
+    static final int BLOCK = 4096;
+    /** st_blocks units (512 bytes) per 4 KiB block. */
+    static final long SECTORS_PER_BLOCK = BLOCK / 512;
     static final long MIB = 1 << 20;
-    static final long TIMEOUT_SECONDS = 10;
+    static final long TIMEOUT_SECONDS = ScriptedHooks.TIMEOUT_SECONDS;
 
-    private final Script script = new Script();
-    private final List<AutoCloseable> cleanup = new ArrayList<>();
+    private final ScriptedHooks script = new ScriptedHooks();
+    /** Closed after the test, last first; worker threads add to it too. */
+    private final List<AutoCloseable> cleanup = new CopyOnWriteArrayList<>();
     /** The device of the hooked file system; a {@link RetainedDevice} where the test remounts. */
     private Device device;
+    private DaxFileSystem fs;
 
     @AfterEach
     void releaseEverything() throws Exception {
@@ -77,27 +85,31 @@ class MappingRacesSpec extends FsSpec {
                 // the test already failed or the file system is gone; unmount comes next
             }
         }
+        if (fs != null) {
+            fs.close();
+        }
     }
 
-    // ================================================================== race 5
+    // ================================================================== R5 Stale zero page after write()
 
     @Test
     @Timeout(30)
-    void race5_writeAllocatingWhileAReadFaultHoldsTheEntryWaitsForItAndMappedReadsSeeTheData() throws Exception {
+    @DisplayName("R5: write() allocating while a read fault holds the entry waits for it, and mapped reads then see the data")
+    void r5_writeAllocatingWhileAReadFaultHoldsTheEntryWaitsForItAndMappedReadsSeeTheData() throws Exception {
         mountWithHooks(RetainedDevice.allocate(64 * MIB));
         DaxFile f = file("/f", 4 * BLOCK);
         DaxMapping m = map(f, 0, 4 * BLOCK, DaxMapMode.READ_ONLY, DaxMapOption.NO_HUGE_PAGES);
 
         // R's read fault holds the entry lock of page 1 and has not asked for the block yet.
         script.gate("faultLocked:R");
-        Actor<Long> r = Actor.start("R", () -> m.getLong(BLOCK + 8));
-        script.await("faultLocked:R");
+        Worker<Long> r = Worker.start("R", () -> m.getLong(BLOCK + 8));
+        script.awaitEvent("faultLocked:R");
         assertTrue(Entry.isEmpty(script.entry("faultLocked:R")), "R holds a fresh placeholder");
 
         // W's write allocates the block, then its invalidation of clean entries must wait for R.
         byte[] data = pattern(BLOCK, 5);
-        Actor<Integer> w = Actor.start("W", () -> f.write(BLOCK, data, 0, BLOCK));
-        script.await("sleep:W");
+        Worker<Integer> w = Worker.start("W", () -> f.write(BLOCK, data, 0, BLOCK));
+        script.awaitEvent("sleep:W");
         assertFalse(w.isDone(), "write() cannot finish while the read fault holds the entry");
 
         script.open("faultLocked:R");
@@ -115,7 +127,8 @@ class MappingRacesSpec extends FsSpec {
 
     @Test
     @Timeout(30)
-    void race5_writeWaitsForTheLockedZeroEntryAndThenRemovesTheStaleZeroPage() throws Exception {
+    @DisplayName("R5: write() waits for a locked ZERO entry, then removes the stale zero page")
+    void r5_writeWaitsForTheLockedZeroEntryAndThenRemovesTheStaleZeroPage() throws Exception {
         mountWithHooks(RetainedDevice.allocate(64 * MIB));
         DaxFile f = file("/f", 4 * BLOCK);
         DaxMapping reader = map(f, 0, 4 * BLOCK, DaxMapMode.READ_ONLY, DaxMapOption.NO_HUGE_PAGES);
@@ -126,16 +139,16 @@ class MappingRacesSpec extends FsSpec {
         // A copy-on-write fault of a private mapping locks the ZERO entry (and leaves it ZERO).
         DaxMapping priv = map(f, 0, 4 * BLOCK, DaxMapMode.PRIVATE, DaxMapOption.NO_HUGE_PAGES);
         script.gate("faultLocked:P");
-        Actor<Void> p = Actor.start("P", () -> {
+        Worker<Void> p = Worker.start("P", () -> {
             priv.setLong(BLOCK, 7);
             return null;
         });
-        script.await("faultLocked:P");
+        script.awaitEvent("faultLocked:P");
         assertTrue(Entry.isZero(script.entry("faultLocked:P")), "P holds the ZERO entry locked");
 
         byte[] data = pattern(BLOCK, 6);
-        Actor<Integer> w = Actor.start("W", () -> f.write(BLOCK, data, 0, BLOCK));
-        script.await("sleep:W");
+        Worker<Integer> w = Worker.start("W", () -> f.write(BLOCK, data, 0, BLOCK));
+        script.awaitEvent("sleep:W");
         assertFalse(w.isDone(), "write()'s invalidation waits for the locked ZERO entry");
 
         script.open("faultLocked:P");
@@ -148,11 +161,12 @@ class MappingRacesSpec extends FsSpec {
         assertEquals(0, priv.getLong(BLOCK + 8), "and the file page as it was when P copied it");
     }
 
-    // ================================================================== race 6
+    // ================================================================== R6 Two write faults on one hole
 
     @Test
     @Timeout(30)
-    void race6_simultaneousWriteFaultsOnOneHoleSerialiseAndTheSecondNeverReZeroes() throws Exception {
+    @DisplayName("R6: simultaneous write faults on one hole serialise, and the second never re-zeroes")
+    void r6_simultaneousWriteFaultsOnOneHoleSerialiseAndTheSecondNeverReZeroes() throws Exception {
         mountWithHooks(RetainedDevice.allocate(64 * MIB));
         DaxFile f = file("/f", 4 * BLOCK);
         DaxMapping a = map(f, 0, 4 * BLOCK, DaxMapMode.READ_WRITE, DaxMapOption.NO_HUGE_PAGES);
@@ -162,24 +176,24 @@ class MappingRacesSpec extends FsSpec {
 
         script.gate("faultLocked:A");
         script.gate("faultLocked:B");
-        Actor<Void> fa = Actor.start("A", () -> {
+        Worker<Void> fa = Worker.start("A", () -> {
             a.setLong(BLOCK, x);
             return null;
         });
-        script.await("faultLocked:A");
+        script.awaitEvent("faultLocked:A");
         assertTrue(Entry.isEmpty(script.entry("faultLocked:A")));
 
-        Actor<Void> fb = Actor.start("B", () -> {
+        Worker<Void> fb = Worker.start("B", () -> {
             b.setLong(BLOCK + 8, y);
             return null;
         });
-        script.await("sleep:B");
+        script.awaitEvent("sleep:B");
         assertFalse(fb.isDone(), "the second write fault waits on the entry lock");
 
         // A allocates (a zeroed block), installs it and stores, while B is still waiting or gated.
         script.open("faultLocked:A");
         fa.result();
-        script.await("faultLocked:B");
+        script.awaitEvent("faultLocked:B");
         long seenByB = script.entry("faultLocked:B");
         assertTrue(Entry.isReal(seenByB), "B finds A's block, not a hole: " + Entry.describe(seenByB));
         script.open("faultLocked:B");
@@ -197,11 +211,12 @@ class MappingRacesSpec extends FsSpec {
         assertEquals(SECTORS_PER_BLOCK, f.stat().blocks(), "one block, allocated once");
     }
 
-    // ================================================================== race 7
+    // ================================================================== R7 Hole punch vs I/O into a pinned mapped buffer
 
     @Test
     @Timeout(30)
-    void race7_punchWaitsForIoFromAPinnedMappedBufferAndTheBlockIsNotReusedMeanwhile() throws Exception {
+    @DisplayName("R7: a punch waits for I/O into a pinned mapped buffer, and the block is not reused meanwhile")
+    void r7_punchWaitsForIoFromAPinnedMappedBufferAndTheBlockIsNotReusedMeanwhile() throws Exception {
         mountWithHooks(RetainedDevice.allocate(64 * MIB));
         DaxFile f = file("/f", 0);
         byte[] before = pattern(4 * BLOCK, 70);
@@ -214,11 +229,11 @@ class MappingRacesSpec extends FsSpec {
         assertEquals(1, pin.pages());
         long free0 = freeBlocks();
 
-        Actor<Void> t = Actor.start("T", () -> {
+        Worker<Void> t = Worker.start("T", () -> {
             f.punchHole(BLOCK, BLOCK);
             return null;
         });
-        script.await("layoutBusy:T");
+        script.awaitEvent("layoutBusy:T");
         awaitParked(t);
         assertFalse(t.isDone(), "the punch waits for the pinned page");
         assertThrows(IllegalStateException.class, () -> window.get(ValueLayout.JAVA_BYTE, 0),
@@ -232,7 +247,7 @@ class MappingRacesSpec extends FsSpec {
         assertTrue(gSize > 0);
         // The in-flight I/O completes into the pinned page (a DMA: device memory, no window).
         byte[] io = pattern(BLOCK, 72);
-        MemorySegment.copy(MemorySegment.ofArray(io), 0, fs.device().segment(), devOff, BLOCK);
+        MemorySegment.copy(MemorySegment.ofArray(io), 0, Internals.device(fs).segment(), devOff, BLOCK);
         verifyFill(g, gSize, 71);
         assertArrayEquals(io, deviceBytes(devOff, BLOCK), "the I/O landed in the file's own block");
         g.close();
@@ -248,11 +263,63 @@ class MappingRacesSpec extends FsSpec {
         assertEquals(3 * SECTORS_PER_BLOCK, f.stat().blocks());
     }
 
-    // ================================================================== race 9
+    // ================================================================== R8 Busy scan skipping a locked entry
 
     @Test
     @Timeout(30)
-    void race9_truncateWaitsForAPinnedPageThatIsNoLongerMapped() throws Exception {
+    @DisplayName("R8: a layout break waits for an entry that writeback holds, then finds its page pinned")
+    void r8_aLayoutBreakWaitsForAnEntryWritebackHoldsAndThenSeesItsPin() throws Exception {
+        mountWithHooks(RetainedDevice.allocate(64 * MIB));
+        DaxFile f = file("/f", 0);
+        write(f, 0, pattern(4 * BLOCK, 80));
+        f.fsync();
+        DaxMapping m = map(f, 0, 4 * BLOCK, DaxMapMode.READ_WRITE, DaxMapOption.NO_HUGE_PAGES);
+        m.setLong(3 * BLOCK, 88); // dirty: writeback will lock this entry
+        long devOff = deviceOffset(m.window(3 * BLOCK));
+        DaxPin pin = pin(m, 3 * BLOCK, 8); // and I/O into it is in flight
+        EntryIndex idx = index(f);
+
+        // S's fsync holds the entry lock of page 3 while it flushes the page.
+        script.gate("writebackFlushing:S");
+        Worker<Void> s = Worker.start("S", () -> {
+            f.fsync();
+            return null;
+        });
+        script.awaitEvent("writebackFlushing:S");
+        assertTrue(Entry.isLocked(idx.load(3)), "writeback holds the entry");
+
+        // T's punch has unmapped the range; its busy scan meets the locked entry and must wait on it.
+        Worker<Void> t = Worker.start("T", () -> {
+            f.punchHole(0, 4 * BLOCK);
+            return null;
+        });
+        script.awaitEvent("sleep:T");
+        assertFalse(t.isDone(), "the scan waits for the locked entry instead of skipping it");
+        assertFalse(script.happened("layoutBusy:T"));
+
+        // Writeback lets go; the scan looks at that same entry and finds the pin.
+        script.open("writebackFlushing:S");
+        script.awaitEvent("layoutBusy:T");
+        awaitParked(t);
+        assertFalse(t.isDone(), "the punch waits for the pinned page");
+        assertTrue(Entry.isReal(idx.load(3)), "the pinned page keeps its entry: " + Entry.describe(idx.load(3)));
+        assertEquals(88, Internals.device(fs).segment().get(ValueLayout.JAVA_LONG_UNALIGNED, devOff),
+                "and its block keeps its data");
+
+        pin.close();
+        t.result();
+        s.result(); // its data persist waited for T's I/O lock
+        assertEquals(1, fs.stats().layoutBreakWaits());
+        assertEquals(0, f.stat().blocks());
+        assertArrayEquals(new byte[4 * BLOCK], read(f, 0, 4 * BLOCK));
+    }
+
+    // ================================================================== R9 Unmapped but still pinned
+
+    @Test
+    @Timeout(30)
+    @DisplayName("R9: truncate waits for a pinned page that nothing maps any more")
+    void r9_truncateWaitsForAPinnedPageThatIsNoLongerMapped() throws Exception {
         mountWithHooks(RetainedDevice.allocate(64 * MIB));
         DaxFile f = file("/f", 0);
         write(f, 0, pattern(4 * BLOCK, 90));
@@ -266,14 +333,14 @@ class MappingRacesSpec extends FsSpec {
         assertEquals(0, refs.mapcount(pfn), "no mapping left");
         assertTrue(refs.isBusy(pfn, PageRefs.ORDER_4K), "but still pinned");
 
-        Actor<Void> t = Actor.start("T", () -> {
+        Worker<Void> t = Worker.start("T", () -> {
             f.truncate(BLOCK);
             return null;
         });
-        script.await("layoutBusy:T");
+        script.awaitEvent("layoutBusy:T");
         awaitParked(t);
         assertFalse(t.isDone(), "truncate waits although nothing maps the page");
-        assertEquals(99, fs.device().segment().get(ValueLayout.JAVA_LONG_UNALIGNED, devOff), "the pinned block keeps its data");
+        assertEquals(99, Internals.device(fs).segment().get(ValueLayout.JAVA_LONG_UNALIGNED, devOff), "the pinned block keeps its data");
 
         pin.close();
         t.result();
@@ -282,11 +349,12 @@ class MappingRacesSpec extends FsSpec {
         assertEquals(SECTORS_PER_BLOCK, f.stat().blocks());
     }
 
-    // ================================================================== race 11
+    // ================================================================== R11 A fault between a punch's unmap and its block free
 
     @Test
     @Timeout(30)
-    void race11_aFaultCannotMapTheRangeBetweenThePunchsInvalidateAndItsBlockFree() throws Exception {
+    @DisplayName("R11: no fault can map the range between a punch's unmap and its block free")
+    void r11_aFaultCannotMapTheRangeBetweenThePunchsInvalidateAndItsBlockFree() throws Exception {
         mountWithHooks(RetainedDevice.allocate(64 * MIB));
         DaxFile f = file("/f", 0);
         byte[] data = pattern(8 * BLOCK, 110);
@@ -297,14 +365,14 @@ class MappingRacesSpec extends FsSpec {
         // P's punch holds the I/O and invalidate locks exclusive; it has unmapped the range and
         // deleted its entry, and is about to free the block.
         script.gate("deleteWake:P");
-        Actor<Void> p = Actor.start("P", () -> {
+        Worker<Void> p = Worker.start("P", () -> {
             f.punchHole(3 * BLOCK, BLOCK);
             return null;
         });
-        script.await("deleteWake:P");
+        script.awaitEvent("deleteWake:P");
         long faults0 = fs.stats().faults4k();
 
-        Actor<Long> fault = Actor.start("F", () -> m.getLong(3 * BLOCK));
+        Worker<Long> fault = Worker.start("F", () -> m.getLong(3 * BLOCK));
         awaitParked(fault);
         assertFalse(fault.isDone(), "the fault waits for the invalidate lock");
         assertEquals(faults0, fs.stats().faults4k(), "the fault has not started resolving the page");
@@ -319,32 +387,33 @@ class MappingRacesSpec extends FsSpec {
         assertEquals(7 * SECTORS_PER_BLOCK, f.stat().blocks());
     }
 
-    // ================================================================== race 13
+    // ================================================================== R13 Private-mapping 2 MiB / 4 KiB collision
 
     @Test
     @Timeout(30)
-    void race13_privateCowFaultWaitsForAPrivatePmdReadFaultThenSplitsIt() throws Exception {
+    @DisplayName("R13: a private copy-on-write fault waits for a private 2 MiB read fault, then copies its page")
+    void r13_privateCowFaultWaitsForAPrivatePmdReadFaultThenSplitsIt() throws Exception {
         mountWithHooks(RetainedDevice.allocate(64 * MIB));
         DaxFile f = hugeFile();
         byte[] data = read(f, 0, (int) (2 * MIB));
         DaxMapping p = map(f, 0, 2 * MIB, DaxMapMode.PRIVATE);
 
         script.gate("faultLocked:A");
-        Actor<Long> a = Actor.start("A", () -> p.getLong(100 * BLOCK));
-        script.await("faultLocked:A");
+        Worker<Long> a = Worker.start("A", () -> p.getLong(100 * BLOCK));
+        script.awaitEvent("faultLocked:A");
         assertTrue(Entry.isPmd(script.entry("faultLocked:A")), "A's 2 MiB read fault holds a PMD entry");
 
-        Actor<Void> b = Actor.start("B", () -> {
+        Worker<Void> b = Worker.start("B", () -> {
             p.setLong(7 * BLOCK, -5);
             return null;
         });
-        script.await("sleep:B"); // the 4 KiB copy-on-write fault waits on the PMD entry
+        script.awaitEvent("sleep:B"); // the 4 KiB copy-on-write fault waits on the PMD entry
         assertFalse(b.isDone());
 
         script.open("faultLocked:A");
         assertEquals(longAt(data, 100 * BLOCK), a.result());
         b.result();
-        script.await("wake:B"); // the loser woke and retried
+        script.awaitEvent("wake:B"); // the loser woke and retried
 
         assertEquals(1, fs.stats().faults2m(), "A mapped 2 MiB");
         assertEquals(1, fs.stats().copyOnWriteFaults());
@@ -353,22 +422,23 @@ class MappingRacesSpec extends FsSpec {
 
     @Test
     @Timeout(30)
-    void race13_privatePmdReadFaultOverALockedCowEntryFallsBackAndBothSucceed() throws Exception {
+    @DisplayName("R13: a private 2 MiB read fault over a locked copy-on-write entry falls back, and both succeed")
+    void r13_privatePmdReadFaultOverALockedCowEntryFallsBackAndBothSucceed() throws Exception {
         mountWithHooks(RetainedDevice.allocate(64 * MIB));
         DaxFile f = hugeFile();
         byte[] data = read(f, 0, (int) (2 * MIB));
         DaxMapping p = map(f, 0, 2 * MIB, DaxMapMode.PRIVATE);
 
         script.gate("faultLocked:B");
-        Actor<Void> b = Actor.start("B", () -> {
+        Worker<Void> b = Worker.start("B", () -> {
             p.setLong(7 * BLOCK, -5);
             return null;
         });
-        script.await("faultLocked:B");
+        script.awaitEvent("faultLocked:B");
         assertFalse(Entry.isPmd(script.entry("faultLocked:B")), "the copy-on-write fault holds a 4 KiB entry");
 
         // A's 2 MiB read fault meets the 4 KiB entry: CONFLICT, fall back, no sleep.
-        Actor<Long> a = Actor.start("A", () -> p.getLong(100 * BLOCK));
+        Worker<Long> a = Worker.start("A", () -> p.getLong(100 * BLOCK));
         assertEquals(longAt(data, 100 * BLOCK), a.result(), "A completes while B still holds its entry");
         assertFalse(script.happened("sleep:A"), "A never slept on the smaller entry");
         assertEquals(1L, fs.stats().fallbacks().get("CONFLICT"));
@@ -407,11 +477,12 @@ class MappingRacesSpec extends FsSpec {
         }
     }
 
-    // ================================================================== race 14
+    // ================================================================== R14 Synchronous write fault vs power failure
 
     @Test
     @Timeout(30)
-    void race14_aSyncWriteFaultsStoreSurvivesACrashWithoutFsyncOnceItsLineIsFlushed() throws Exception {
+    @DisplayName("R14: a synchronous write fault's store survives a crash without fsync once its line is flushed")
+    void r14_aSyncWriteFaultsStoreSurvivesACrashWithoutFsyncOnceItsLineIsFlushed() throws Exception {
         RecordingDevice rec = RecordingDevice.allocate(64 * MIB);
         mountWithHooks(rec);
         DaxFile f = file("/f", 8 * BLOCK);
@@ -440,11 +511,12 @@ class MappingRacesSpec extends FsSpec {
         }
     }
 
-    // ================================================================== race 15
+    // ================================================================== R15 A store during fsync's flush
 
     @Test
     @Timeout(30)
-    void race15_aStoreDuringWritebacksFlushWaitsAndRedirtiesSoTheNextFsyncFlushesIt() throws Exception {
+    @DisplayName("R15: a store during writeback's flush waits and re-dirties, so the next fsync flushes it")
+    void r15_aStoreDuringWritebacksFlushWaitsAndRedirtiesSoTheNextFsyncFlushesIt() throws Exception {
         RecordingDevice rec = RecordingDevice.allocate(64 * MIB);
         mountWithHooks(rec);
         DaxFile f = file("/f", 4 * BLOCK);
@@ -459,20 +531,20 @@ class MappingRacesSpec extends FsSpec {
 
         // S's fsync holds the entry lock, has cleared TOWRITE and write-protected the page.
         script.gate("writebackFlushing:S");
-        Actor<Void> s = Actor.start("S", () -> {
+        Worker<Void> s = Worker.start("S", () -> {
             f.fsync();
             return null;
         });
-        script.await("writebackFlushing:S");
+        script.awaitEvent("writebackFlushing:S");
         assertFalse(idx.getMark(1, EntryIndex.Mark.TOWRITE));
         assertTrue(idx.getMark(1, EntryIndex.Mark.DIRTY), "DIRTY is cleared only after the flush");
 
         // W's store hits the write-protected page, faults, and waits for the entry lock.
-        Actor<Void> w = Actor.start("W", () -> {
+        Worker<Void> w = Worker.start("W", () -> {
             m.setLong(BLOCK, 2);
             return null;
         });
-        script.await("sleep:W");
+        script.awaitEvent("sleep:W");
         assertFalse(w.isDone(), "the store waits for writeback");
 
         script.open("writebackFlushing:S");
@@ -489,11 +561,12 @@ class MappingRacesSpec extends FsSpec {
         assertEquals(2, durableLong(rec, devOff), "and the racing store is durable");
     }
 
-    // ================================================================== race 16
+    // ================================================================== R16 Unbalanced locking on a failing fault
 
     @Test
     @Timeout(30)
-    void race16_aFaultFailingMidwayReleasesItsLocksSoTheNextFaultAndTruncateComplete() throws Exception {
+    @DisplayName("R16: a fault failing midway releases its locks, so the next fault and a truncate complete")
+    void r16_aFaultFailingMidwayReleasesItsLocksSoTheNextFaultAndTruncateComplete() throws Exception {
         mountWithHooks(RetainedDevice.allocate(8 * MIB));
         DaxFile fill = file("/fill", 0);
         fillFreeSpace(fill, 160);
@@ -503,9 +576,9 @@ class MappingRacesSpec extends FsSpec {
 
         // Write faults that fail after taking the invalidate lock and an entry lock (ENOSPC from
         // the block allocation), on the 2 MiB path and on the 4 KiB path, each in its own thread.
-        Actor<Errno> f2m = Actor.start("F2M", () -> faultErrno(() -> huge.setLong(3 * BLOCK, 1)));
+        Worker<Errno> f2m = Worker.start("F2M", () -> faultErrno(() -> huge.setLong(3 * BLOCK, 1)));
         assertEquals(Errno.ENOSPC, f2m.result());
-        Actor<Errno> f4k = Actor.start("F4K", () -> faultErrno(() -> small.setLong(2 * MIB + 5 * BLOCK, 1)));
+        Worker<Errno> f4k = Worker.start("F4K", () -> faultErrno(() -> small.setLong(2 * MIB + 5 * BLOCK, 1)));
         assertEquals(Errno.ENOSPC, f4k.result());
         f2m.join();
         f4k.join();
@@ -518,22 +591,22 @@ class MappingRacesSpec extends FsSpec {
         }
 
         // The next faults on the same pages and a truncate of the same file complete.
-        assertEquals(0L, Actor.start("R2M", () -> huge.getLong(3 * BLOCK)).result());
-        assertEquals(0L, Actor.start("R4K", () -> small.getLong(2 * MIB + 5 * BLOCK)).result());
-        Actor.start("T", () -> {
+        assertEquals(0L, Worker.start("R2M", () -> huge.getLong(3 * BLOCK)).result());
+        assertEquals(0L, Worker.start("R4K", () -> small.getLong(2 * MIB + 5 * BLOCK)).result());
+        Worker.start("T", () -> {
             f.truncate(BLOCK);
             return null;
         }).result();
-        assertEquals(Errno.SIGBUS, Actor.start("BUS2", () -> faultErrno(() -> small.getLong(BLOCK))).result());
+        assertEquals(Errno.SIGBUS, Worker.start("BUS2", () -> faultErrno(() -> small.getLong(BLOCK))).result());
         fill.close();
         fs.unlink("/fill");
         checkpoint();
-        Actor.start("W", () -> {
+        Worker.start("W", () -> {
             small.setLong(8, 5);
             return null;
         }).result();
         assertEquals(5, small.getLong(8), "with space again, the write fault succeeds");
-        Actor.start("T2", () -> {
+        Worker.start("T2", () -> {
             f.truncate(0);
             return null;
         }).result();
@@ -545,11 +618,12 @@ class MappingRacesSpec extends FsSpec {
         }
     }
 
-    // ================================================================== race 17
+    // ================================================================== R17 Stale data exposed after a fallback
 
     @Test
     @Timeout(30)
-    void race17_writeFaultsOnHolesAfterFallbacksNeverExposeAnotherFilesOldBytes() throws Exception {
+    @DisplayName("R17: write faults on holes after 2 MiB fallbacks never expose another file's old bytes")
+    void r17_writeFaultsOnHolesAfterFallbacksNeverExposeAnotherFilesOldBytes() throws Exception {
         mountWithHooks(RetainedDevice.allocate(64 * MIB));
         // Fill the free space with a marker, in 256 KiB files, then free every other one: the
         // free space is 64-block runs full of marker bytes, none 2 MiB long.
@@ -616,15 +690,232 @@ class MappingRacesSpec extends FsSpec {
         }
     }
 
+    // ================================================================== R18 Access through a revoked window
+
+    @Test
+    @Timeout(30)
+    @DisplayName("R18: a window looked up before a punch is dead before its block can go to another file, and the accessors refault")
+    void r18_aWindowRevokedBetweenLookupAndAccessNeverReachesTheBlocksNextOwner() throws Exception {
+        mountWithHooks(RetainedDevice.allocate(64 * MIB));
+        DaxFile f = file("/f", 0);
+        byte[] data = pattern(4 * BLOCK, 180);
+        write(f, 0, data);
+        f.fsync();
+        DaxMapping m = map(f, 0, 4 * BLOCK, DaxMapMode.READ_WRITE, DaxMapOption.NO_HUGE_PAGES);
+
+        // A has looked up the window of page 1 (lookups take no lock) and has not used it yet.
+        MemorySegment seen = m.window(BLOCK);
+        long devOff = deviceOffset(seen);
+        long block = devOff >>> 12;
+        assertEquals(longAt(data, BLOCK + 8), seen.get(ValueLayout.JAVA_LONG_UNALIGNED, 8));
+
+        // T punches the page; once checkpointed the block is free, and G's one-block write (best
+        // fit: the one-block gap the punch left) takes it.
+        Worker.start("T", () -> {
+            f.punchHole(BLOCK, BLOCK);
+            return null;
+        }).result();
+        checkpoint();
+        var allocator = Internals.volume(fs).blockAllocator();
+        assertFalse(allocator.inUse(block), "no page reference kept the punched block from being freed");
+        DaxFile g = file("/g", 0);
+        byte[] gData = pattern(BLOCK, 181);
+        write(g, 0, gData);
+        assertTrue(allocator.inUse(block), "the punched block now belongs to /g");
+        assertArrayEquals(gData, deviceBytes(devOff, BLOCK));
+
+        // A's access through the window it looked up fails: it can neither read nor overwrite G's data.
+        assertThrows(IllegalStateException.class, () -> seen.get(ValueLayout.JAVA_LONG_UNALIGNED, 8));
+        assertThrows(IllegalStateException.class, () -> seen.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, -1L));
+        assertArrayEquals(gData, read(g, 0, BLOCK));
+
+        // The mapping's accessors refault: the hole reads zero, the rest of the slot the file's data.
+        assertEquals(0, m.getLong(BLOCK + 8));
+        assertEquals(longAt(data, 0), m.getLong(0));
+        assertEquals(longAt(data, 2 * BLOCK), m.getLong(2 * BLOCK));
+        assertTrue(fs.stats().revocations() > 0);
+    }
+
+    // ================================================================== R19 A pin racing a layout break
+
+    @Test
+    @Timeout(30)
+    @DisplayName("R19: a pin taken after a layout break unmapped the page faults and waits, instead of pinning the block being freed")
+    void r19_aPinAfterTheLayoutBreaksUnmapWaitsForTheBreakInsteadOfPinningTheDoomedBlock() throws Exception {
+        mountWithHooks(RetainedDevice.allocate(64 * MIB));
+        DaxFile f = file("/f", 0);
+        byte[] data = pattern(4 * BLOCK, 190);
+        write(f, 0, data);
+        f.fsync();
+        // P's mapping is read-only, so writeback (which revokes only writable windows) leaves it alone.
+        DaxMapping p = map(f, 0, 4 * BLOCK, DaxMapMode.READ_ONLY, DaxMapOption.NO_HUGE_PAGES);
+        assertEquals(longAt(data, BLOCK), p.getLong(BLOCK), "P's window of page 1 is installed");
+        long pfn = deviceOffset(p.window(BLOCK)) >>> 12;
+        DaxMapping w = map(f, 0, 4 * BLOCK, DaxMapMode.READ_WRITE, DaxMapOption.NO_HUGE_PAGES);
+        w.setLong(3 * BLOCK, 33); // dirty: writeback will hold page 3's entry
+
+        // S's fsync holds the entry lock of page 3.
+        script.gate("writebackFlushing:S");
+        Worker<Void> s = Worker.start("S", () -> {
+            f.fsync();
+            return null;
+        });
+        script.awaitEvent("writebackFlushing:S");
+
+        // T's punch of pages 0-3 waits on page 3 in its busy scan: it has unmapped the whole range
+        // and found page 1 idle already.
+        Worker<Void> t = Worker.start("T", () -> {
+            f.punchHole(0, 4 * BLOCK);
+            return null;
+        });
+        script.awaitEvent("sleep:T");
+
+        // P pins page 1 now: it finds no window, so it faults, and the fault waits for T.
+        Worker<DaxPin> pinner = Worker.start("P", () -> pin(p, BLOCK, 8));
+        awaitParked(pinner);
+        assertFalse(pinner.isDone(), "the pin waits for the layout break");
+        assertFalse(Internals.dax(fs).pageRefs().isBusy(pfn, PageRefs.ORDER_4K), "the block about to be freed is not pinned");
+
+        script.open("writebackFlushing:S");
+        t.result();
+        DaxPin got = pinner.result();
+        s.result();
+        assertEquals(0, got.pages(), "after the punch page 1 is a hole: there is no block to pin");
+        assertEquals(0, fs.stats().layoutBreakWaits(), "the break never met a busy page");
+        assertEquals(0, f.stat().blocks());
+        assertEquals(0, p.getLong(BLOCK));
+    }
+
+    // ================================================================== R20 Synchronous fault's commit vs a waiting write()
+
+    @Test
+    @Timeout(30)
+    @DisplayName("R20: a synchronous write fault commits with its entry locked while write() to the same page waits for that entry")
+    void r20_aSyncWriteFaultCommitsWhileAWriterWaitsForItsEntryHoldingNoJournalHandle() throws Exception {
+        mountWithHooks(RetainedDevice.allocate(64 * MIB));
+        DaxFile f = file("/f", 4 * BLOCK);
+        f.fsync();
+        DaxMapping m = map(f, 0, 4 * BLOCK, DaxMapMode.READ_WRITE_SYNC, DaxMapOption.NO_HUGE_PAGES);
+        long commits0 = fs.stats().syncFaultCommits();
+
+        // S's synchronous write fault holds the entry lock of page 1 and has not asked for the block.
+        script.gate("faultLocked:S");
+        Worker<Void> s = Worker.start("S", () -> {
+            m.setLong(BLOCK + 16, 0x5E);
+            return null;
+        });
+        script.awaitEvent("faultLocked:S");
+        assertTrue(Entry.isEmpty(script.entry("faultLocked:S")), "S holds a fresh placeholder");
+
+        // W's write() allocates the block, then its zero-page invalidation waits for S's entry.
+        byte[] data = pattern(BLOCK, 200);
+        Worker<Integer> w = Worker.start("W", () -> f.write(BLOCK, data, 0, BLOCK));
+        script.awaitEvent("sleep:W");
+        assertFalse(w.isDone());
+
+        // S finds W's block and commits, which waits for every open journal handle: W holds none.
+        // W, woken by S's unlock, is held until S's store is done, so that the outcome is fixed.
+        script.gate("wake:W");
+        script.open("faultLocked:S");
+        s.result();
+        script.awaitEvent("wake:W");
+        script.open("wake:W");
+        assertEquals(BLOCK, (int) w.result(), "write() finished after the fault");
+        assertEquals(commits0 + 1, fs.stats().syncFaultCommits(), "the fault committed with its entry lock held");
+        assertTrue(Entry.isReal(index(f).load(1)));
+        assertArrayEquals(data, read(f, BLOCK, BLOCK), "write() copied after the fault's store");
+        assertArrayEquals(data, mapped(m, BLOCK, BLOCK));
+        assertEquals(SECTORS_PER_BLOCK, f.stat().blocks(), "one block, allocated once");
+    }
+
+    // ================================================================== R21 A layout break waiting for a pin vs the pin owner's faults
+
+    @Test
+    @Timeout(30)
+    @DisplayName("R21: a layout break waiting for a pin lets the pin's owner fault, and rescans once the pin goes")
+    void r21_aLayoutBreakWaitsForAPinWithoutTheInvalidateLockSoThePinOwnerCanFault() throws Exception {
+        mountWithHooks(RetainedDevice.allocate(64 * MIB));
+        DaxFile f = file("/f", 0);
+        byte[] data = pattern(4 * BLOCK, 210);
+        write(f, 0, data);
+        f.fsync();
+        DaxMapping m = map(f, 0, 4 * BLOCK, DaxMapMode.READ_ONLY, DaxMapOption.NO_HUGE_PAGES);
+        DaxPin pin = pin(m, BLOCK, 8); // P's I/O buffer
+
+        Worker<Void> t = Worker.start("T", () -> {
+            f.punchHole(BLOCK, BLOCK);
+            return null;
+        });
+        script.awaitEvent("layoutBusy:T");
+        awaitParked(t);
+        assertFalse(t.isDone(), "the punch waits for the pinned page");
+
+        // To finish its I/O, P reads its buffer and the page after it. The break unmapped both
+        // (the whole 2 MiB slot), so both are faults, served while the break waits.
+        long faults0 = fs.stats().faults4k();
+        Worker<long[]> p = Worker.start("P", () -> new long[] {m.getLong(BLOCK), m.getLong(2 * BLOCK)});
+        long[] got = p.result();
+        assertEquals(longAt(data, BLOCK), got[0], "the pinned page still shows the file's data");
+        assertEquals(longAt(data, 2 * BLOCK), got[1]);
+        assertEquals(faults0 + 2, fs.stats().faults4k());
+        assertFalse(t.isDone());
+
+        pin.close();
+        t.result();
+        assertEquals(1, fs.stats().layoutBreakWaits());
+        assertEquals(0, m.getLong(BLOCK), "the rescan unmapped the window P faulted in, and the block is gone");
+        assertEquals(longAt(data, 2 * BLOCK), m.getLong(2 * BLOCK));
+        assertEquals(3 * SECTORS_PER_BLOCK, f.stat().blocks());
+    }
+
     // ================================================================== helpers
 
-    /** Replaces the default file system with one formatted on {@code device}, mounted with the hooks. */
+    /** Deterministic pseudo-random bytes: different seeds give different contents. */
+    private static byte[] pattern(int n, long seed) {
+        byte[] b = new byte[n];
+        new SplittableRandom(seed).nextBytes(b);
+        return b;
+    }
+
+    private static byte[] filled(int n, int value) {
+        byte[] b = new byte[n];
+        Arrays.fill(b, (byte) value);
+        return b;
+    }
+
+    /** Exactly {@code len} bytes at {@code pos}; fails if the file has fewer. */
+    private static byte[] read(DaxFile f, long pos, int len) throws DaxException {
+        byte[] b = new byte[len];
+        int done = 0;
+        while (done < len) {
+            int n = f.read(pos + done, b, done, len - done);
+            if (n <= 0) {
+                throw new AssertionError("short read at " + (pos + done) + ": " + n);
+            }
+            done += n;
+        }
+        return b;
+    }
+
+    private static void write(DaxFile f, long pos, byte[] data) throws DaxException {
+        assertEquals(data.length, f.write(pos, MemorySegment.ofArray(data)));
+    }
+
+    private long freeBlocks() {
+        return fs.statfs().freeBlocks();
+    }
+
+    /** Commits and checkpoints, so that every deferred free has been released. */
+    private void checkpoint() throws DaxException {
+        fs.sync();
+        Internals.volume(fs).journal().checkpoint();
+    }
+
+    /** Formats {@code device} and mounts it with the hooks: the test's file system. */
     private void mountWithHooks(Device device) throws Exception {
-        fs.close();
-        fs = null;
         this.device = device;
         VolumeFormatter.format(device, FormatOptions.DEFAULT);
-        fs = DaxFileSystem.mount(device, MountOptions.DEFAULT, script);
+        fs = Internals.mount(device, MountOptions.DEFAULT, script);
     }
 
     /** Unmounts and mounts the same device again: fresh DAX state (indexes, counters). */
@@ -639,7 +930,7 @@ class MappingRacesSpec extends FsSpec {
         cleanup.clear();
         fs.close();
         fs = null;
-        fs = DaxFileSystem.mount(device, MountOptions.DEFAULT, script);
+        fs = Internals.mount(device, MountOptions.DEFAULT, script);
     }
 
     private DaxFile file(String path, long size) throws Exception {
@@ -671,13 +962,13 @@ class MappingRacesSpec extends FsSpec {
 
     /** The device offset a window shows (windows are re-scoped slices of the device segment). */
     private long deviceOffset(MemorySegment window) {
-        long off = window.address() - fs.device().segment().address();
-        assertTrue(off >= 0 && off < fs.device().size(), "a device window");
+        long off = window.address() - Internals.device(fs).segment().address();
+        assertTrue(off >= 0 && off < Internals.device(fs).size(), "a device window");
         return off;
     }
 
     private byte[] deviceBytes(long off, int len) {
-        return fs.device().segment().asSlice(off, len).toArray(ValueLayout.JAVA_BYTE);
+        return Internals.device(fs).segment().asSlice(off, len).toArray(ValueLayout.JAVA_BYTE);
     }
 
     private static long durableLong(RecordingDevice rec, long off) {
@@ -695,7 +986,7 @@ class MappingRacesSpec extends FsSpec {
     }
 
     private static byte[] slice(byte[] b, int off, int len) {
-        return java.util.Arrays.copyOfRange(b, off, off + len);
+        return Arrays.copyOfRange(b, off, off + len);
     }
 
     private static Errno faultErrno(Runnable access) {
@@ -734,185 +1025,18 @@ class MappingRacesSpec extends FsSpec {
      * hook of its own, such as the invalidate lock). The last resort the brief allows: a state
      * poll with a deadline, no sleep.
      */
-    private static void awaitParked(Actor<?> a) {
+    private static void awaitParked(Worker<?> a) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
         while (System.nanoTime() < deadline) {
-            Thread.State s = a.thread.getState();
+            Thread.State s = a.thread().getState();
             if (s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING || s == Thread.State.BLOCKED) {
                 return;
             }
             if (a.isDone()) {
-                fail(a.thread.getName() + " finished instead of blocking");
+                fail(a.thread().getName() + " finished instead of blocking");
             }
             Thread.onSpinWait();
         }
-        fail(a.thread.getName() + " never blocked (state " + a.thread.getState() + ")");
-    }
-
-    // ------------------------------------------------------------------ scripted hooks
-
-    /**
-     * Hooks naming every call {@code point:thread} (for example {@code sleep:W}). A test waits for
-     * an event ({@link #await}) and can hold the thread at it until it {@link #open opens} the
-     * gate of the same name. {@code faultLocked} events record the entry the fault holds.
-     */
-    static final class Script implements DaxHooks {
-        private final Map<String, Semaphore> events = new ConcurrentHashMap<>();
-        private final Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
-        private final Map<String, Long> entries = new ConcurrentHashMap<>();
-        private final List<String> log = new ArrayList<>();
-
-        void gate(String event) {
-            gates.put(event, new CountDownLatch(1));
-        }
-
-        void open(String event) {
-            gates.get(event).countDown();
-        }
-
-        void openAll() {
-            gates.values().forEach(CountDownLatch::countDown);
-        }
-
-        void await(String event) {
-            try {
-                if (!semaphore(event).tryAcquire(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                    throw new AssertionError("timed out waiting for " + event + "; events: " + log());
-                }
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
-
-        boolean happened(String event) {
-            return semaphore(event).availablePermits() > 0;
-        }
-
-        /** The entry recorded by the last {@code faultLocked} event of that name. */
-        long entry(String event) {
-            Long e = entries.get(event);
-            assertNotNull(e, "no entry recorded for " + event);
-            return e;
-        }
-
-        List<String> log() {
-            synchronized (log) {
-                return List.copyOf(log);
-            }
-        }
-
-        private Semaphore semaphore(String event) {
-            return events.computeIfAbsent(event, e -> new Semaphore(0));
-        }
-
-        private void event(String point, String detail, long entry) {
-            String name = point + ":" + Thread.currentThread().getName();
-            synchronized (log) {
-                log.add(name + " " + detail);
-            }
-            if (entry != Long.MIN_VALUE) {
-                entries.put(name, entry);
-            }
-            semaphore(name).release();
-            CountDownLatch gate = gates.get(name);
-            if (gate != null) {
-                try {
-                    if (!gate.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                        throw new AssertionError("gate " + name + " never opened");
-                    }
-                } catch (InterruptedException e) {
-                    throw new AssertionError(e);
-                }
-            }
-        }
-
-        private void event(String point, String detail) {
-            event(point, detail, Long.MIN_VALUE);
-        }
-
-        @Override
-        public void beforeSleep(EntryIndex index, long keyIndex, boolean exclusive) {
-            event("sleep", "key=" + keyIndex);
-        }
-
-        @Override
-        public void afterWake(EntryIndex index, long keyIndex) {
-            event("wake", "key=" + keyIndex);
-        }
-
-        @Override
-        public void duringDowngrade(EntryIndex index, long pmdIndex) {
-            event("downgrade", "pmd=" + pmdIndex);
-        }
-
-        @Override
-        public void beforeUnlockWake(EntryIndex index, long keyIndex, boolean all) {
-            event(all ? "deleteWake" : "unlockWake", "key=" + keyIndex);
-        }
-
-        @Override
-        public void faultLocked(EntryIndex index, long pageIndex, long entry) {
-            event("faultLocked", "page=" + pageIndex + " " + Entry.describe(entry), entry);
-        }
-
-        @Override
-        public void layoutBusy(EntryIndex index, long pageIndex) {
-            event("layoutBusy", "page=" + pageIndex);
-        }
-
-        @Override
-        public void writebackFlushing(EntryIndex index, long pageIndex) {
-            event("writebackFlushing", "page=" + pageIndex);
-        }
-    }
-
-    /** A named thread running one task; {@link #result} fails with its stack if it does not finish in time. */
-    static final class Actor<T> {
-        final Thread thread;
-        private final FutureTask<T> task;
-
-        private Actor(String name, Callable<T> body) {
-            task = new FutureTask<>(body);
-            thread = new Thread(task, name);
-            thread.setDaemon(true);
-        }
-
-        static <T> Actor<T> start(String name, Callable<T> body) {
-            Actor<T> a = new Actor<>(name, body);
-            a.thread.start();
-            return a;
-        }
-
-        boolean isDone() {
-            return task.isDone();
-        }
-
-        T result() {
-            try {
-                return task.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            } catch (TimeoutException e) {
-                AssertionError err = new AssertionError("actor " + thread.getName() + " did not finish (state "
-                        + thread.getState() + "): a hang or lost wakeup");
-                err.setStackTrace(thread.getStackTrace());
-                throw err;
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException r) {
-                    throw r;
-                }
-                if (e.getCause() instanceof Error r) {
-                    throw r;
-                }
-                throw new AssertionError(e.getCause());
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
-
-        /** Waits for the thread itself to end (after {@link #result}), so the lock checker sees it dead. */
-        void join() throws InterruptedException {
-            if (!thread.join(java.time.Duration.ofSeconds(TIMEOUT_SECONDS))) {
-                fail("actor " + thread.getName() + " did not end");
-            }
-        }
+        fail(a.thread().getName() + " never blocked (state " + a.thread().getState() + ")");
     }
 }

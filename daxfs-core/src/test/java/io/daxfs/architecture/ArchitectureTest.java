@@ -156,6 +156,44 @@ class ArchitectureTest {
         assertTrue(leaks.isEmpty(), () -> "the public API hands out internal types:\n  " + String.join("\n  ", leaks));
     }
 
+    /**
+     * The test convention (docs/TESTING.md): a {@code *Spec} is a black-box specification, so it
+     * and the shared fixtures it builds on ({@code io.daxfs.fixture}) use the public API only,
+     * never the test bridge to the internals.
+     */
+    @Test
+    void specsAndTheirFixturesUseThePublicApiOnly() {
+        ClassGraph tests = ClassGraph.of(Path.of(System.getProperty("basedir", "."), "target", "test-classes"));
+        List<String> violations = new ArrayList<>();
+        int specs = 0;
+        for (Map.Entry<String, Set<String>> e : tests.references().entrySet()) {
+            String cls = e.getKey();
+            String topLevel = cls.contains("$") ? cls.substring(0, cls.indexOf('$')) : cls;
+            boolean isSpec = topLevel.endsWith("Spec");
+            boolean isFixture = ClassGraph.packageOf(cls).equals(FIXTURES);
+            if (!isSpec && !isFixture) {
+                continue;
+            }
+            specs += isSpec && !cls.contains("$") ? 1 : 0;
+            for (String used : e.getValue()) {
+                if (!blackBoxMayUse(used)) {
+                    violations.add(cls + " -> " + used);
+                }
+            }
+        }
+        assertTrue(specs > 10, "found only " + specs + " specifications; is target/test-classes there?");
+        assertTrue(violations.isEmpty(), () -> "specifications and fixtures reaching past the public API "
+                + "(make them white-box *Test classes in the package they test):\n  " + String.join("\n  ", violations));
+    }
+
+    private static final String FIXTURES = "io.daxfs.fixture";
+    private static final String BRIDGE = "io.daxfs.api.Internals";
+
+    private static boolean blackBoxMayUse(String cls) {
+        String pkg = ClassGraph.packageOf(cls);
+        return !cls.equals(BRIDGE) && !cls.startsWith(BRIDGE + "$") && (EXPORTED.contains(pkg) || pkg.equals(FIXTURES));
+    }
+
     // The checker checks: the rules above must be able to fail.
 
     @Test

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The commands end to end on a real image. Skipped while the parts of daxfs-core they need answer ENOSYS. */
+/** The commands end to end on a real image. */
 class CliRoundTripTest {
     @TempDir
     Path dir;

@@ -2,7 +2,6 @@ package io.daxfs.api;
 
 import io.daxfs.types.DaxMapMode;
 import io.daxfs.types.DaxStats;
-import io.daxfs.types.FormatOptions;
 
 import org.junit.jupiter.api.Test;
 

@@ -2,7 +2,6 @@ package io.daxfs.crash;
 
 import io.daxfs.api.Internals;
 import io.daxfs.types.DaxException;
-import io.daxfs.api.DaxFileSystem;
 import io.daxfs.device.RecordingDevice;
 import io.daxfs.testutil.RetainedDevice;
 

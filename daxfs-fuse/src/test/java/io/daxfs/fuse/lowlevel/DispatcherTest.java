@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Operations a file system does not implement answer ENOSYS. Mounted in-process; the checks run
  * through the kernel (java.nio on the mount point).
  */
-class DispatcherSpec {
+class DispatcherTest {
     @TempDir
     Path tmp;
 

@@ -68,6 +68,7 @@ class ConcurrencySpec extends FsSpec {
     @Test
     void createsAndUnlinksInOneDirectory() throws Exception {
         fs.mkdir("/d");
+        long inodes = freeInodes();
         inParallel(t -> {
             for (int i = 0; i < 400; i++) {
                 fs.open("/d/t" + t + "-" + i, CREATE_NEW, WRITE).close();
@@ -85,6 +86,7 @@ class ConcurrencySpec extends FsSpec {
         Set<String> got = new HashSet<>();
         fs.readdir("/d").forEach(e -> got.add(e.name()));
         assertEquals(expect, got);
+        assertEquals(inodes - expect.size(), freeInodes());
     }
 
     @Test

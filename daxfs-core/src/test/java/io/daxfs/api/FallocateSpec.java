@@ -109,12 +109,14 @@ class FallocateSpec extends FsSpec {
     @Nested
     class PunchHole {
         @Test
-        void punchingWholeBlocksDropsThemAndReadsZerosWithoutChangingTheSize() throws Exception {
+        void punchingWholeBlocksFreesThemAndReadsZerosWithoutChangingTheSize() throws Exception {
             writeNumberedBlocks(5);
+            long free = freeBlocks();
             f.punchHole(BLOCK, 2 * BLOCK);
             assertEquals(5 * BLOCK, f.size());
             assertEquals(3, blocks());
             assertArrayEquals(blocksOf(1, 0, 0, 4, 5), readAll(f));
+            assertEquals(free + 2, freeBlocks());
         }
 
         @Test
@@ -228,10 +230,12 @@ class FallocateSpec extends FsSpec {
         @Test
         void collapseRemovesTheRangeAndShiftsTheRestDown() throws Exception {
             writeNumberedBlocks(5);
+            long free = freeBlocks();
             f.collapseRange(BLOCK, 2 * BLOCK);
             assertEquals(3 * BLOCK, f.size());
             assertEquals(3, blocks());
             assertArrayEquals(blocksOf(1, 4, 5), readAll(f));
+            assertEquals(free + 2, freeBlocks());
         }
 
         @Test

@@ -28,6 +28,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -71,6 +72,7 @@ class InodesSpec extends FsSpec {
         }
     }
 
+
     @Test
     void lookupFindsAnEntryWithoutFollowingSymlinks() throws Exception {
         fs.mkdir("/a");
@@ -113,6 +115,7 @@ class InodesSpec extends FsSpec {
         assertTrue(e.getMessage().contains("missing"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
     }
+
 
     // ---------------------------------------------------------------- creating
 
@@ -276,7 +279,10 @@ class InodesSpec extends FsSpec {
     }
 
     @Test
-    void anUnlinkedOpenFileCanBeOpenedByNumberUntilTheLastClose() throws Exception {
+    void anUnlinkedOpenFileCanBeOpenedByNumberAndIsFreedAtTheLastClose() throws Exception {
+        fs.open("/placeholder", java.nio.file.StandardOpenOption.CREATE_NEW, WRITE).close();
+        long baseBlocks = freeBlocks();
+        long baseInodes = freeInodes();
         byte[] data = pattern(100_000, 7);
         DaxInodes.Created c = in.create(ROOT, "f", 0644, UID, GID, true, READ, WRITE);
         long ino = c.stat().ino();
@@ -294,6 +300,8 @@ class InodesSpec extends FsSpec {
         second.close();
         fails(Errno.ENOENT, () -> in.getattr(ino));
         fails(Errno.ENOENT, () -> in.open(ino, READ));
+        assertEquals(baseBlocks, freeBlocks(), "the space is back");
+        assertEquals(baseInodes, freeInodes(), "the inode is back");
     }
 
     // ---------------------------------------------------------------- open
@@ -456,9 +464,11 @@ class InodesSpec extends FsSpec {
     void setattrSizeTruncatesAndExtends() throws Exception {
         writeFile("/f", pattern(3 * BLOCK, 3));
         long f = fs.stat("/f").ino();
+        long blocksBefore = freeBlocks();
         FileStat s = in.setattr(f, SetAttr.NONE.withSize(100));
         assertEquals(100, s.size());
         assertEquals(SECTORS_PER_BLOCK, s.blocks(), "the blocks past the end are freed");
+        assertEquals(blocksBefore + 2, freeBlocks());
         assertArrayEquals(java.util.Arrays.copyOf(pattern(3 * BLOCK, 3), 100), readFile("/f"));
         s = in.setattr(f, SetAttr.NONE.withSize(10_000).withMode(0600));
         assertEquals(10_000, s.size());

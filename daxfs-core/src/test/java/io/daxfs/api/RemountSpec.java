@@ -68,7 +68,6 @@ class RemountSpec extends FsSpec {
     @Test
     void shrinkingAFragmentedFileGivesBackItsChainBlocks() throws Exception {
         fs.open("/placeholder", CREATE_NEW, WRITE).close();
-        remount();
         long free = freeBlocks();
         try (DaxFile f = fs.open("/frag", CREATE_NEW, READ, WRITE)) {
             for (int i = 0; i < 600; i += 2) {
@@ -88,7 +87,6 @@ class RemountSpec extends FsSpec {
             assertEquals(want, all[i * BLOCK], "block " + i);
         }
         fs.unlink("/frag");
-        remount();
         assertEquals(free, freeBlocks());
     }
 
@@ -170,7 +168,6 @@ class RemountSpec extends FsSpec {
     @Test
     void unlinkedFilesAndTheirSpaceStayFreed() throws Exception {
         fs.open("/placeholder", CREATE_NEW, WRITE).close();
-        remount();
         long free = freeBlocks();
         long inodes = freeInodes();
         writeFile("/a", pattern(1 << 20, 1));

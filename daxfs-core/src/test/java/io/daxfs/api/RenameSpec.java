@@ -57,14 +57,18 @@ class RenameSpec extends FsSpec {
         }
 
         @Test
-        void renameOverAnExistingFileReplacesIt() throws Exception {
+        void renameOverAnExistingFileReplacesItAndFreesIt() throws Exception {
             writeFile("/keep", utf8("new contents"));
             writeFile("/victim", pattern(400_000, 1));
+            long free = freeBlocks();
+            long inodes = freeInodes();
             long ino = fs.stat("/keep").ino();
             fs.rename("/keep", "/victim");
             assertFalse(fs.exists("/keep"));
             assertEquals(ino, fs.stat("/victim").ino());
             assertArrayEquals(utf8("new contents"), readFile("/victim"));
+            assertEquals(free + (400_000 + BLOCK - 1) / BLOCK, freeBlocks(), "the replaced file's blocks are free");
+            assertEquals(inodes + 1, freeInodes());
         }
 
         @Test
@@ -177,10 +181,12 @@ class RenameSpec extends FsSpec {
             fs.mkdir("/a/src");
             fs.mkdir("/b");
             fs.mkdir("/b/empty");
+            long inodes = freeInodes();
             fs.rename("/a/src", "/b/empty");
             assertEquals(2, fs.stat("/a").nlink());
             assertEquals(3, fs.stat("/b").nlink());
             assertEquals(fs.stat("/b").ino(), fs.stat("/b/empty/..").ino());
+            assertEquals(inodes + 1, freeInodes(), "the replaced directory is freed");
         }
 
         @Test

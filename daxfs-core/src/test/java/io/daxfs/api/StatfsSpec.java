@@ -20,11 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/**
- * statfs: block and inode totals and how the free counts move as space is taken. (When freed
- * space counts as free again depends on journal checkpoints, which the API does not expose:
- * io.daxfs.fs.DeferredFreeTest.)
- */
+/** statfs: block and inode totals and how the free counts move. */
 class StatfsSpec extends FsSpec {
 
     @Test
@@ -51,7 +47,7 @@ class StatfsSpec extends FsSpec {
     }
 
     @Test
-    void creatingTakesAnInodeAndAHardLinkNone() throws Exception {
+    void creatingAndRemovingMovesTheFreeInodes() throws Exception {
         long inodes = freeInodes();
         fs.open("/f", CREATE_NEW, WRITE).close();
         fs.mkdir("/d");
@@ -59,16 +55,25 @@ class StatfsSpec extends FsSpec {
         assertEquals(inodes - 3, freeInodes());
         fs.link("/f", "/g");
         assertEquals(inodes - 3, freeInodes(), "a hard link is no new inode");
+        fs.unlink("/f");
+        fs.unlink("/g");
+        fs.rmdir("/d");
+        fs.unlink("/l");
+        assertEquals(inodes, freeInodes());
     }
 
     @Test
-    void writingTakesExactlyTheBlocksWritten() throws Exception {
+    void writingAndTruncatingMovesTheFreeBlocksByExactlyTheBlocksUsed() throws Exception {
         try (DaxFile f = fs.open("/f", CREATE, WRITE)) {
             long free = freeBlocks();
             write(f, 0, new byte[10 * BLOCK]);
             assertEquals(free - 10, freeBlocks());
             write(f, 100L * BLOCK, new byte[1]);
             assertEquals(free - 11, freeBlocks(), "a hole costs nothing");
+            f.truncate(5 * BLOCK);
+            assertEquals(free - 5, freeBlocks());
+            f.truncate(0);
+            assertEquals(free, freeBlocks());
         }
     }
 
@@ -118,4 +123,5 @@ class StatfsSpec extends FsSpec {
             assertEquals(2048, ro.statfs().totalBlocks());
         }
     }
+
 }

@@ -72,6 +72,16 @@ class SymlinkSpec extends FsSpec {
     }
 
     @Test
+    void removingALongSymlinkFreesItsBlock() throws Exception {
+        fs.symlink(target(1000), "/first"); // gives the root directory its block
+        long free = freeBlocks();
+        fs.symlink(target(1000), "/l");
+        assertEquals(free - 1, freeBlocks());
+        fs.unlink("/l");
+        assertEquals(free, freeBlocks());
+    }
+
+    @Test
     void aTargetLongerThan4064BytesIsENAMETOOLONG() throws Exception {
         fails(Errno.ENAMETOOLONG, () -> fs.symlink(target(TARGET_MAX + 1), "/l"));
         fails(Errno.ENAMETOOLONG, () -> fs.symlink("é".repeat(TARGET_MAX / 2) + "x", "/l"), "counted in bytes");
@@ -213,6 +223,7 @@ class SymlinkSpec extends FsSpec {
         fs.symlink("/x", "/l");
         assertEquals(inodes - 1, freeInodes());
         fs.unlink("/l");
+        assertEquals(inodes, freeInodes());
         fs.open("/l", CREATE_NEW, WRITE).close();
     }
 }

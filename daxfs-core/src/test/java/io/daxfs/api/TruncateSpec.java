@@ -31,20 +31,23 @@ class TruncateSpec extends FsSpec {
     }
 
     @Test
-    void shrinkingDropsTheBlocksPastTheNewEnd() throws Exception {
+    void shrinkingFreesTheBlocksPastTheNewEnd() throws Exception {
         byte[] data = pattern(256 * BLOCK, 1); // 1 MiB
         write(f, 0, data);
         assertEquals(256 * SECTORS_PER_BLOCK, f.stat().blocks());
+        long free = freeBlocks();
 
         f.truncate(10_000); // 3 blocks remain
         assertEquals(10_000, f.size());
         assertEquals(3 * SECTORS_PER_BLOCK, f.stat().blocks());
         assertArrayEquals(Arrays.copyOf(data, 10_000), readAll(f));
+        assertEquals(free + 253, freeBlocks());
 
         f.truncate(0);
         assertEquals(0, f.size());
         assertEquals(0, f.stat().blocks());
         assertEquals(-1, f.read(0, new byte[1], 0, 1));
+        assertEquals(free + 256, freeBlocks());
     }
 
     @Test

@@ -30,10 +30,13 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import static io.daxfs.fixture.FsFixture.filled;
+import static io.daxfs.fixture.FsFixture.pattern;
+import static io.daxfs.fixture.FsFixture.read;
+import static io.daxfs.fixture.FsFixture.write;
 import static java.nio.file.StandardOpenOption.CREATE;
 import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
@@ -869,37 +872,6 @@ class MappingRacesTest {
     }
 
     // ================================================================== helpers
-
-    /** Deterministic pseudo-random bytes: different seeds give different contents. */
-    private static byte[] pattern(int n, long seed) {
-        byte[] b = new byte[n];
-        new SplittableRandom(seed).nextBytes(b);
-        return b;
-    }
-
-    private static byte[] filled(int n, int value) {
-        byte[] b = new byte[n];
-        Arrays.fill(b, (byte) value);
-        return b;
-    }
-
-    /** Exactly {@code len} bytes at {@code pos}; fails if the file has fewer. */
-    private static byte[] read(DaxFile f, long pos, int len) throws DaxException {
-        byte[] b = new byte[len];
-        int done = 0;
-        while (done < len) {
-            int n = f.read(pos + done, b, done, len - done);
-            if (n <= 0) {
-                throw new AssertionError("short read at " + (pos + done) + ": " + n);
-            }
-            done += n;
-        }
-        return b;
-    }
-
-    private static void write(DaxFile f, long pos, byte[] data) throws DaxException {
-        assertEquals(data.length, f.write(pos, MemorySegment.ofArray(data)));
-    }
 
     private long freeBlocks() {
         return fs.statfs().freeBlocks();

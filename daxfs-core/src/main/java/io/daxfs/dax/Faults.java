@@ -231,9 +231,8 @@ final class Faults {
      * for an entry lock while holding a journal handle, which a commit waits for (Rule 11, R20).
      */
     private void makeWritable(AddressSpace space, long page, long cookie, boolean sync) throws DaxException {
-        if (sync) {
+        if (sync && blocks.commitBlocksOf(space.inode)) {
             counters.syncCommits.increment();
-            blocks.commit();
         }
         locks.mark(space.index, page, cookie, EntryIndex.Mark.DIRTY, true);
     }

@@ -45,7 +45,7 @@ public final class Vma {
      */
     public MemorySegment fault(long pos, boolean write) throws DaxException {
         if (closed) {
-            throw new DaxException(Errno.EBADF, "pageTable is closed");
+            throw new DaxException(Errno.EBADF, "mapping is closed");
         }
         if (write && !pageTable.isWritable()) {
             throw new DaxException(Errno.EACCES, "write to a read-only pageTable");
@@ -54,7 +54,7 @@ public final class Vma {
             return dax.fault(this, pos, write);
         } catch (IllegalStateException e) {
             if (pageTable.isClosed()) {
-                throw new DaxException(Errno.EBADF, "pageTable is closed");
+                throw new DaxException(Errno.EBADF, "mapping is closed");
             }
             throw dax.blocks.internalError("fault", e);
         } catch (DaxException e) {
@@ -106,19 +106,20 @@ public final class Vma {
     }
 
     /**
-     * msync(MS_SYNC) of file pages {@code [firstPage, endPage)}: flushes what was stored through
-     * mappings there, then makes the file's data and metadata durable (fsync), since the blocks
-     * written may have been allocated by faults not yet committed.
+     * msync(MS_SYNC) of file pages {@code [firstPage, endPage)}: writes back what was stored
+     * through mappings there, then commits only if blocks that faults added to the file are not
+     * durable yet (the way to the bytes just flushed); a range whose blocks are already reachable
+     * after a crash costs no commit.
      */
     public void msync(long firstPage, long endPage) throws DaxException {
         if (closed) {
-            throw new DaxException(Errno.EBADF, "pageTable is closed");
+            throw new DaxException(Errno.EBADF, "mapping is closed");
         }
         if (!pageTable.isShared() || !pageTable.isWritable()) {
             return; // nothing this mapping wrote can be in the file
         }
         dax.writeback(space.inode, firstPage, endPage);
-        handle.fsync(true);
+        dax.blocks.commitBlocksOf(space.inode);
     }
 
     public boolean isClosed() {

@@ -42,12 +42,20 @@ public final class DaxBlocks {
     }
 
     /**
-     * Makes every metadata change made so far durable, for a synchronous write fault that is
-     * about to install a writable mapping. Caller holds no journal handle.
+     * Makes the metadata that reaches {@code in}'s blocks durable, for a synchronous write fault
+     * about to install a writable mapping (or msync): commits only when a block was added to the
+     * file by a transaction not yet durable, which is the only case in which a crash could lose
+     * the way to a block stored to. Returns whether it had to wait for a commit. Caller holds no
+     * journal handle.
      */
-    public void commit() throws DaxException {
+    public boolean commitBlocksOf(Inode in) throws DaxException {
         v.checkWritable();
-        v.journal.commit();
+        long tid = in.allocTid();
+        if (v.journal.committedTid() >= tid) {
+            return false;
+        }
+        v.journal.commitUpTo(tid);
+        return true;
     }
 
     /** EROFS unless the volume can be written. */

@@ -81,6 +81,7 @@ public final class FileBlocks {
         long[] run = allocator.allocateData(handle, aligned ? want & -(long) Geometry.HUGE_BLOCKS : want, goal, aligned);
         try {
             changeExtents(handle, inode, true, () -> inode.extents.insert(new Extent(fb, run[1], run[0])));
+            inode.blocksAdded(handle.tid());
         } catch (DaxException e) {
             allocator.free(handle, run[0], run[1]);
             throw e;

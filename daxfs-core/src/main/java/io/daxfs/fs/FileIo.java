@@ -54,7 +54,12 @@ final class FileIo {
         }
     }
 
-    long write(Inode in, long pos, MemorySegment src, boolean append) throws DaxException {
+    /**
+     * Writes {@code src} at {@code pos} (at the end of file when {@code append}), filling holes
+     * first; with {@code persist} the bytes written are durable when it returns (O_DSYNC), and
+     * the caller commits if the metadata needed to read them is not.
+     */
+    long write(Inode in, long pos, MemorySegment src, boolean append, boolean persist) throws DaxException {
         long len = src.byteSize();
         in.io.writeLock().lock();
         try {
@@ -87,19 +92,28 @@ final class FileIo {
                 }
             }
             copy(in, pos, src, len, true);
+            if (persist) {
+                persistRange(in, pos, len);
+            }
             long end = pos + len;
             long now = Inode.now();
+            boolean grew;
             in.meta.lock();
             try {
                 v.dirtyData.mark(in, pos, len);
-                if (end > in.size) {
+                grew = end > in.size;
+                if (grew) {
                     in.size = end;
                 }
                 in.mtime = in.ctime = now;
             } finally {
                 in.meta.unlock();
             }
-            v.journal.markDirty(in);
+            if (grew) {
+                v.journal.markDirty(in);
+            } else {
+                v.journal.markTimesDirty(in); // an overwrite: fdatasync need not commit for it
+            }
             v.journal.commitIfLarge();
             return len;
         } finally {
@@ -189,6 +203,19 @@ final class FileIo {
             }
             done += c;
         }
+    }
+
+    /** Persists the device bytes under file bytes {@code [pos, pos + len)}, all mapped. Caller holds the I/O lock. */
+    private void persistRange(Inode in, long pos, long len) {
+        long done = 0;
+        while (done < len) {
+            long p = pos + done;
+            Extent e = in.extents.find(p >>> Geometry.BLOCK_SHIFT);
+            long c = Math.min((e.logicalEnd() << Geometry.BLOCK_SHIFT) - p, len - done);
+            v.device.persist((e.physicalOf(p >>> Geometry.BLOCK_SHIFT) << Geometry.BLOCK_SHIFT) + (p & BLOCK_MASK), c);
+            done += c;
+        }
+        v.device.fence();
     }
 
     private static boolean fullyMapped(Inode in, long fb0, long fb1) {

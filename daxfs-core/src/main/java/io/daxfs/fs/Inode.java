@@ -16,6 +16,8 @@ import io.daxfs.media.Geometry;
 import io.daxfs.media.InodeRecord;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.function.LongFunction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -86,9 +88,31 @@ public final class Inode implements DirtySource {
     volatile Directory dir;
     /** The inode was freed (unlinked and closed): no operation may use it any more. */
     volatile boolean freed;
-    /** Chunks of the file with data written since the last fsync (for data persistence). */
-    final BitSet dirtyChunks = new BitSet();
-    static final int CHUNK_SHIFT = 18; // 256 KiB
+    /** Data written in place and not yet known durable; guarded by {@link #meta}. */
+    final DirtyChunks dirtyChunks = new DirtyChunks();
+    /**
+     * Ids of the transactions carrying this inode's newest changes (see {@link Journal}): any
+     * change ({@code metaTid}, what fsync waits for), a change fdatasync must make durable: size
+     * or block map, not times ({@code dataTid}), and the newest addition of blocks
+     * ({@code allocTid}, what msync and a synchronous fault wait for). Only ever raised.
+     */
+    private volatile long metaTid;
+    private volatile long dataTid;
+    private volatile long allocTid;
+    private static final VarHandle META_TID;
+    private static final VarHandle DATA_TID;
+    private static final VarHandle ALLOC_TID;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            META_TID = l.findVarHandle(Inode.class, "metaTid", long.class);
+            DATA_TID = l.findVarHandle(Inode.class, "dataTid", long.class);
+            ALLOC_TID = l.findVarHandle(Inode.class, "allocTid", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     /** Most names a file may have, and most subdirectories a directory may have. */
     static final int MAX_LINKS = 65000;
 
@@ -106,6 +130,39 @@ public final class Inode implements DirtySource {
 
     public long ino() {
         return ino;
+    }
+
+    @Override
+    public void dirtied(long tid, boolean content) {
+        raise(META_TID, tid);
+        if (content) {
+            raise(DATA_TID, tid);
+        }
+    }
+
+    /** Blocks were added to the file's block map in transaction {@code tid}. */
+    void blocksAdded(long tid) {
+        raise(ALLOC_TID, tid);
+        raise(DATA_TID, tid);
+        raise(META_TID, tid);
+    }
+
+    /** The transaction fsync ({@code !dataOnly}) or fdatasync must wait for. */
+    long syncTid(boolean dataOnly) {
+        return dataOnly ? dataTid : metaTid;
+    }
+
+    /** The transaction that made the newest blocks of this file reachable. */
+    public long allocTid() {
+        return allocTid;
+    }
+
+    private void raise(VarHandle h, long tid) {
+        for (long cur = (long) h.getVolatile(this); cur < tid; cur = (long) h.getVolatile(this)) {
+            if (h.compareAndSet(this, cur, tid)) {
+                return;
+            }
+        }
     }
 
     /**
@@ -293,8 +350,36 @@ public final class Inode implements DirtySource {
                 MemorySegment.copy(target, 0, t, java.lang.foreign.ValueLayout.JAVA_BYTE, BlockHeader.SIZE, target.length);
             }
             extentsDirty = false;
+            if (isRegular()) {
+                orderData(b);
+            }
         } finally {
             meta.unlock();
+        }
+    }
+
+    /**
+     * Ordered data: the bytes written to this file that may not be durable yet must be, before
+     * the commit block of a transaction that carries this inode (its size, its blocks). The
+     * dirty chunks move to the commit, which flushes them with every chunk another persist
+     * still has in flight. Caller holds {@link #meta}; the extent map is stable (no handle is open).
+     */
+    private void orderData(CommitBuilder b) {
+        BitSet chunks = dirtyChunks.unpersisted();
+        if (chunks.isEmpty()) {
+            return;
+        }
+        BitSet taken = dirtyChunks.take();
+        DirtyData.forEachDeviceRange(this, chunks, b::persistFirst);
+        if (taken != null) {
+            b.afterDataPersisted(() -> {
+                meta.lock();
+                try {
+                    dirtyChunks.done(taken);
+                } finally {
+                    meta.unlock();
+                }
+            });
         }
     }
 

@@ -17,10 +17,20 @@ public final class OpenFile {
     private final boolean readable;
     private final boolean writable;
     private final boolean append;
-    private final boolean sync;
+    private final SyncWrites sync;
     private volatile boolean closed;
 
-    OpenFile(Volume v, Inode inode, boolean readable, boolean writable, boolean append, boolean sync) {
+    /** What a write through this handle makes durable before it returns (O_DSYNC, O_SYNC). */
+    public enum SyncWrites {
+        /** Nothing (a plain write). */
+        NONE,
+        /** O_DSYNC: the bytes written, and the size and blocks needed to read them back. */
+        DATA,
+        /** O_SYNC: the bytes written and all of the file's metadata, times included. */
+        ALL
+    }
+
+    OpenFile(Volume v, Inode inode, boolean readable, boolean writable, boolean append, SyncWrites sync) {
         this.v = v;
         this.inode = inode;
         this.readable = readable;
@@ -31,7 +41,7 @@ public final class OpenFile {
 
     /** A handle like this one, for {@link Opener#reopen} (which counted it). */
     OpenFile duplicate() {
-        return new OpenFile(v, inode, readable, writable, false, false);
+        return new OpenFile(v, inode, readable, writable, false, SyncWrites.NONE);
     }
 
     public boolean isReadable() {
@@ -63,9 +73,12 @@ public final class OpenFile {
 
     public long write(long pos, MemorySegment src) throws DaxException {
         check(writable, "write");
-        long n = v.change("write", () -> v.fileIo.write(inode, pos, src, append));
-        if (sync) {
-            v.dirtyData.fsync(inode);
+        boolean durable = sync != SyncWrites.NONE;
+        long n = v.change("write", () -> v.fileIo.write(inode, pos, src, append, durable));
+        if (durable) {
+            // The bytes are persisted; commit only if the write changed what is needed to read
+            // them (O_DSYNC) or any metadata (O_SYNC) and that is not durable yet.
+            v.journal.commitUpTo(inode.syncTid(sync == SyncWrites.DATA));
         }
         return n;
     }
@@ -114,11 +127,14 @@ public final class OpenFile {
         return v.fileIo.seekHole(inode, pos);
     }
 
-    /** fsync / fdatasync: both persist the data and commit the journal (the commit is what makes the size durable). */
+    /**
+     * fsync ({@code dataOnly} false) or fdatasync: the file's data, then its metadata (for
+     * fdatasync only what is needed to read the data back: size and blocks, not times).
+     */
     public void fsync(boolean dataOnly) throws DaxException {
         check(true, "fsync");
         if (!v.readOnly) {
-            v.dirtyData.fsync(inode);
+            v.dirtyData.fsync(inode, dataOnly);
         }
     }
 

@@ -28,7 +28,7 @@ public final class Opener {
 
     /** What an open asks for, from its options. */
     record OpenFlags(boolean read, boolean write, boolean append, boolean create, boolean createNew,
-                     boolean truncate, boolean noFollow, boolean sync) {
+                     boolean truncate, boolean noFollow, OpenFile.SyncWrites sync) {
         static OpenFlags of(OpenOption... options) {
             Set<OpenOption> o = Set.of(options);
             boolean append = o.contains(StandardOpenOption.APPEND);
@@ -38,7 +38,8 @@ public final class Opener {
             boolean create = createNew || o.contains(StandardOpenOption.CREATE);
             boolean truncate = o.contains(StandardOpenOption.TRUNCATE_EXISTING) && write;
             boolean noFollow = o.contains(LinkOption.NOFOLLOW_LINKS) || o.contains(StandardOpenOption.CREATE_NEW);
-            boolean sync = o.contains(StandardOpenOption.SYNC) || o.contains(StandardOpenOption.DSYNC);
+            OpenFile.SyncWrites sync = o.contains(StandardOpenOption.SYNC) ? OpenFile.SyncWrites.ALL
+                    : o.contains(StandardOpenOption.DSYNC) ? OpenFile.SyncWrites.DATA : OpenFile.SyncWrites.NONE;
             return new OpenFlags(read, write, append, create, createNew, truncate, noFollow, sync);
         }
     }

@@ -58,6 +58,8 @@ public final class Volume {
     /** The DAX layer, once attached; faults, layout breaks and writeback go through it. */
     private volatile DaxCallbacks dax = DaxCallbacks.NONE;
     private final DaxBlocks daxBlocks = new DaxBlocks(this);
+    /** Test hooks of the durability path; {@link FsHooks#NONE} but in tests. */
+    volatile FsHooks hooks = FsHooks.NONE;
 
     Volume(Device device, boolean readOnly, Superblock sb, Journal journal, BlockAllocator blocks,
            InodeAllocator inodes, InodeCache cache, long orphanHead, long commitIntervalMs) {
@@ -84,24 +86,53 @@ public final class Volume {
         this.committer = readOnly || commitIntervalMs <= 0 ? null : startCommitter(commitIntervalMs);
     }
 
+    /**
+     * The commit timer: every {@code intervalMs} a commit of whatever is dirty, so a crash of
+     * the process loses at most that much. A failure here has no caller to report to, so it
+     * aborts the journal (the volume turns read-only; every later change and fsync gets EROFS,
+     * the first with the cause) and says so in one log line, and the timer stops.
+     */
     private Thread startCommitter(long intervalMs) {
         Thread t = Thread.ofPlatform().daemon().name("daxfs-commit").unstarted(() -> {
             while (!closed) {
                 try {
                     Thread.sleep(intervalMs);
                     if (!closed && journal.hasDirty()) {
-                        dirtyData.persistAll();
-                        journal.commit();
+                        journal.commit(); // carries the data of the files it commits (ordered data)
                     }
                 } catch (InterruptedException e) {
                     return;
-                } catch (DaxException | RuntimeException e) {
-                    return; // the journal is failed and the volume read-only; callers see EROFS
+                } catch (Throwable e) {
+                    backgroundFailure("background commit", e);
+                    return;
                 }
             }
         });
         t.start();
         return t;
+    }
+
+    private static final System.Logger LOG = System.getLogger("io.daxfs");
+
+    /**
+     * A failure of work no caller waits for: aborts the journal, so nothing half done is ever
+     * committed, and logs one line. Errors other than the JVM running out of something are
+     * media errors here too (a store to a poisoned or vanished page of the device).
+     */
+    void backgroundFailure(String what, Throwable e) {
+        journal.abort(e); // a failed commit has aborted it already; then this changes nothing
+        if (!closed) {
+            LOG.log(System.Logger.Level.ERROR, "daxfs: " + what + " failed; " + device.describe()
+                    + " is now read-only: " + e);
+        }
+        if (e instanceof VirtualMachineError vme && !(e instanceof InternalError)) {
+            throw vme;
+        }
+    }
+
+    /** Installs test hooks (docs/RACES.md); {@link FsHooks#NONE} removes them. */
+    public void hooks(FsHooks h) {
+        hooks = h;
     }
 
     // ---------------------------------------------------------------- the parts the API calls

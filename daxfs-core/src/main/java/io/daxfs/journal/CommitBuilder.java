@@ -18,6 +18,7 @@ public final class CommitBuilder {
     private final MemorySegment device;
     private final Map<Long, Image> images = new LinkedHashMap<>();
     private final java.util.List<long[]> persistFirst = new java.util.ArrayList<>();
+    private final java.util.List<Runnable> onDataPersisted = new java.util.ArrayList<>();
 
     private record Image(MemorySegment buf, boolean sealHeader) {
     }
@@ -56,6 +57,20 @@ public final class CommitBuilder {
 
     java.util.List<long[]> persistFirstRanges() {
         return persistFirst;
+    }
+
+    /**
+     * Runs {@code action} once the ranges of {@link #persistFirst} are durable (before the
+     * transaction itself is): a source that handed over its dirty data forgets it then.
+     */
+    public void afterDataPersisted(Runnable action) {
+        onDataPersisted.add(action);
+    }
+
+    void dataPersisted() {
+        for (Runnable r : onDataPersisted) {
+            r.run();
+        }
     }
 
     /** Drops the image of a block freed within the transaction. */

@@ -12,7 +12,15 @@ public interface DirtySource {
     /** Writes the current state into block images. Called with no handle open. */
     void collect(CommitBuilder builder) throws DaxException;
 
-    /** A rough upper bound of the blocks {@link #collect} will write (to keep transactions small). */
+    /**
+     * Told, by {@link Journal#markDirty} and {@link Journal#markTimesDirty}, the id of the
+     * transaction that carries a change just made; {@code content} is false for a change of
+     * times only (which fdatasync need not wait for).
+     */
+    default void dirtied(long tid, boolean content) {
+    }
+
+    /** An upper bound of the blocks {@link #collect} will write (to keep transactions within the ring). */
     default int estimatedBlocks() {
         return 1;
     }

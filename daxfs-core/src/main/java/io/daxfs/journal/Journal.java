@@ -48,6 +48,24 @@ import java.util.zip.CRC32C;
  * Durability: nothing is durable until {@link #commit} returns (fsync and sync call it; a timer
  * calls it every commit interval).
  *
+ * <h2>Transaction ids and shared commits</h2>
+ * The running transaction has an id, {@link #runningTid()}; a commit closes it (the next one
+ * starts at the same moment, under {@code txLock} exclusive) and, once its commit block is
+ * durable, advances {@link #committedTid()} to it. {@link #markDirty} answers the id of the
+ * transaction that will carry the change just made, so a caller remembers what to wait for:
+ * {@link #commitUpTo} returns at once when that transaction is already durable, and otherwise
+ * commits (one commit covers every change made before it closed the transaction, so threads
+ * that queue for {@code commitMutex} behind a commit usually find their work done and share it).
+ * A change's id is read after the change: a commit that collected the change closed a
+ * transaction whose id is at most the one read, so waiting for the id read never waits too little.
+ *
+ * <h2>Ordered data</h2>
+ * A source may ask, while it is collected, for device ranges to be persisted before the commit
+ * block ({@link CommitBuilder#persistFirst}): the data that the collected metadata makes
+ * reachable (new blocks' zeroes, a file's written bytes). Those ranges are taken after the
+ * transaction is closed, so a write whose size the transaction carries has put its bytes and
+ * its dirty range in place before the collect saw either.
+ *
  * <h2>Locks</h2>
  * {@code commitMutex} (one commit or checkpoint at a time) is taken before {@code txLock}.
  * A handle holder may take inode and allocator locks; {@link #commit} calls
@@ -67,6 +85,10 @@ public final class Journal implements AutoCloseable {
     private final AtomicLong estimate = new AtomicLong();
     private final ConcurrentLinkedQueue<Runnable> runningReleases = new ConcurrentLinkedQueue<>();
     private final AtomicLong commits = new AtomicLong();
+    /** Id of the transaction new handles and marks join; changes only under {@code txLock} exclusive. */
+    private volatile long runningTid = 1;
+    /** Id of the newest transaction whose commit block is durable (or that was empty). */
+    private volatile long committedTid;
     private final AtomicLong checkpoints = new AtomicLong();
 
     // Guarded by commitMutex.
@@ -89,6 +111,11 @@ public final class Journal implements AutoCloseable {
         /** Registers {@code src} for the commit of this handle's transaction. */
         public void markDirty(DirtySource src) {
             Journal.this.markDirty(src);
+        }
+
+        /** The id of the transaction this handle belongs to. */
+        public long tid() {
+            return runningTid;
         }
 
         /** Runs {@code action} once the transaction holding this handle is checkpointed. */
@@ -175,12 +202,38 @@ public final class Journal implements AutoCloseable {
         }
     }
 
+    /** The id of the transaction that changes made now join. */
+    public long runningTid() {
+        return runningTid;
+    }
+
+    /** The id of the newest transaction that is durable: every change marked with an id up to it is. */
+    public long committedTid() {
+        return committedTid;
+    }
+
     /**
-     * Registers {@code src} for the next commit. Call after changing the state it will collect
-     * (change, then mark: a mark before the change could be collected before the change).
+     * Registers {@code src} for the next commit and returns the id of the transaction that will
+     * carry the change. Call after changing the state it will collect (change, then mark: a mark
+     * before the change could be collected before the change, and the id read could be too old).
      * Needs no handle: size and time updates of plain writes mark their inode without one.
      */
-    public void markDirty(DirtySource src) {
+    public long markDirty(DirtySource src) {
+        register(src);
+        long tid = runningTid;
+        src.dirtied(tid, true);
+        return tid;
+    }
+
+    /** As {@link #markDirty}, for a change of times only (an overwrite's mtime and ctime). */
+    public long markTimesDirty(DirtySource src) {
+        register(src);
+        long tid = runningTid;
+        src.dirtied(tid, false);
+        return tid;
+    }
+
+    private void register(DirtySource src) {
         // A source already dirty may have grown since (a directory gaining blocks, an extent
         // chain getting longer): count the growth too, or the transaction outgrows the ring.
         int now = src.estimatedBlocks();
@@ -208,18 +261,49 @@ public final class Journal implements AutoCloseable {
      * Must not be called with a handle open.
      */
     public void commit() throws DaxException {
+        commitUpTo(runningTid);
+    }
+
+    /**
+     * Makes transaction {@code tid} and every earlier one durable: returns at once when they
+     * are, else commits (sharing the commit with every thread that waits for the same or an
+     * earlier id). Must not be called with a handle open.
+     */
+    public void commitUpTo(long tid) throws DaxException {
+        if (committedTid >= tid) {
+            checkFailure();
+            return;
+        }
         checkFailure();
         commitMutex.lock();
+        try {
+            if (committedTid >= tid) {
+                return; // a commit that ran while this thread queued covered it
+            }
+            commitLocked();
+        } finally {
+            commitMutex.unlock();
+        }
+    }
+
+    /** Closes the running transaction and makes it durable. Caller holds {@code commitMutex}. */
+    private void commitLocked() throws DaxException {
+        checkFailure();
         try {
             Map<Long, MemorySegment> images;
             List<long[]> ordered;
             List<Runnable> releases = new ArrayList<>();
+            long tid;
+            CommitBuilder b;
             txLock.writeLock().lock();
             try {
+                tid = runningTid;
+                runningTid = tid + 1;
                 if (dirty.isEmpty() && runningReleases.isEmpty()) {
+                    committedTid = tid; // nothing in it: every earlier transaction is durable already
                     return;
                 }
-                CommitBuilder b = new CommitBuilder(seg);
+                b = new CommitBuilder(seg);
                 for (DirtySource s : dirty.keySet()) {
                     dirty.remove(s);
                     s.collect(b);
@@ -233,14 +317,17 @@ public final class Journal implements AutoCloseable {
             } finally {
                 txLock.writeLock().unlock();
             }
-            // Ordered data (zeroes of new blocks) is durable before the metadata exposing it.
+            // Ordered data (new blocks' zeroes, written file bytes) is durable before the
+            // metadata exposing it.
             for (long[] r : ordered) {
                 device.persist(r[0], r[1]);
             }
             device.fence();
+            b.dataPersisted();
             if (!images.isEmpty()) {
                 writeTransaction(images);
             }
+            committedTid = tid;
             committedReleases.addAll(releases);
             commits.incrementAndGet();
             if (used() > ring / 2) {
@@ -249,16 +336,14 @@ public final class Journal implements AutoCloseable {
         } catch (DaxException | RuntimeException e) {
             fail(e);
             throw e;
-        } finally {
-            commitMutex.unlock();
         }
     }
 
     /** Commits, then checkpoints: afterwards every deferred free has been released. */
     public void checkpoint() throws DaxException {
-        commit();
         commitMutex.lock();
         try {
+            commitLocked();
             checkpointLocked();
         } finally {
             commitMutex.unlock();

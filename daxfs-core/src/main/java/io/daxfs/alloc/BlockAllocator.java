@@ -42,12 +42,11 @@ import java.util.TreeSet;
  * (directory and extent blocks), so that running out of data space never leaves an operation
  * unable to record what it already did.
  *
- * <h2>Zeroing</h2>
- * {@link #allocateData} zeroes the blocks before returning, so no reader sees a former owner's
- * bytes; the zeroes are persisted by the commit of the transaction that allocated them, before
- * that transaction's metadata is written (see {@link CommitBuilder#persistFirst}). So after a
- * crash an allocated block holds zeroes or what was written to it since, never old bytes, and
- * many small allocations cost one write-back at commit instead of one each.
+ * <h2>No zeroing</h2>
+ * {@link #allocateData} writes nothing to the blocks. A file maps them unwritten (reading as
+ * zeros) until its writer has written or zeroed them, and the commit that marks them written
+ * makes those bytes durable first; so a former owner's bytes are never readable, after a crash
+ * either, and no block is written twice.
  */
 public final class BlockAllocator implements DirtySource {
     private static final Comparator<long[]> BY_SIZE = (a, b) -> a[1] != b[1] ? Long.compare(a[1], b[1]) : Long.compare(a[0], b[0]);
@@ -59,8 +58,6 @@ public final class BlockAllocator implements DirtySource {
     private final BitmapImage bitmap;
     private final TreeMap<Long, Long> byStart = new TreeMap<>();
     private final TreeSet<long[]> bySize = new TreeSet<>(BY_SIZE);
-    /** Runs zeroed since the last commit, whose zeroes the commit persists first. */
-    private final java.util.List<long[]> zeroedRuns = new java.util.ArrayList<>();
     private long freeInIndex;
     private long pending;
     private volatile LongPredicate referenced = b -> false;
@@ -101,9 +98,9 @@ public final class BlockAllocator implements DirtySource {
     }
 
     /**
-     * Allocates up to {@code want} data blocks as one run, zeroed and persisted, inside
-     * {@code handle}. Returns {start, length}; ENOSPC when nothing is free beyond the metadata
-     * reserve.
+     * Allocates up to {@code want} data blocks as one run inside {@code handle}, without writing
+     * them: the caller maps them unwritten (they read as zeros) until it has written them.
+     * Returns {start, length}; ENOSPC when nothing is free beyond the metadata reserve.
      *
      * @param goal device block to continue from (0: none)
      * @param huge the request covers whole 2 MiB-aligned pieces of a file: prefer an aligned run
@@ -114,7 +111,6 @@ public final class BlockAllocator implements DirtySource {
             throw new DaxException(Errno.ENOSPC, "no free data blocks");
         }
         handle.markDirty(this);
-        zero(run[0], run[1]);
         return run;
     }
 
@@ -207,10 +203,6 @@ public final class BlockAllocator implements DirtySource {
         lock.lock();
         try {
             bitmap.collect(b);
-            for (long[] r : zeroedRuns) {
-                b.persistFirst(r[0] << Geometry.BLOCK_SHIFT, r[1] << Geometry.BLOCK_SHIFT);
-            }
-            zeroedRuns.clear();
         } finally {
             lock.unlock();
         }
@@ -370,13 +362,4 @@ public final class BlockAllocator implements DirtySource {
         freeInIndex -= len;
     }
 
-    private void zero(long start, long count) {
-        device.segment().asSlice(start << Geometry.BLOCK_SHIFT, count << Geometry.BLOCK_SHIFT).fill((byte) 0);
-        lock.lock();
-        try {
-            zeroedRuns.add(new long[]{start, count});
-        } finally {
-            lock.unlock();
-        }
-    }
 }

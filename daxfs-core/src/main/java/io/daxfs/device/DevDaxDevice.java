@@ -247,7 +247,7 @@ public final class DevDaxDevice implements Device {
         if (writeback != null) {
             // Keeps the JIT from sinking earlier stores below the write-back (free on x86).
             VarHandle.releaseFence();
-            writeback.writeBack(segment.asSlice(offset, length));
+            Devices.inPieces(offset, length, (o, l) -> writeback.writeBack(segment.asSlice(o, l)));
         } else {
             // eADR without generated code: the caches are persistent, so draining the store
             // buffer into them is all that is left to do.

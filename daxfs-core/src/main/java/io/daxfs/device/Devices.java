@@ -27,6 +27,33 @@ public final class Devices {
         return ImageFileDevice.open(path, readOnly);
     }
 
+    /**
+     * The most bytes one native write-back or fill call covers (1 MiB). Such calls run to the end
+     * without a safepoint: a longer one would hold up every garbage collection and every Arena
+     * close in the JVM until it returns. Between pieces the JVM may stop the thread.
+     */
+    public static final long PIECE = 1L << 20;
+
+    /** Zeroes {@code [offset, offset + length)} of {@code segment}, in pieces of at most {@link #PIECE}. */
+    public static void zero(MemorySegment segment, long offset, long length) {
+        for (long done = 0; done < length; done += PIECE) {
+            segment.asSlice(offset + done, Math.min(PIECE, length - done)).fill((byte) 0);
+        }
+    }
+
+    /** A range of a device, in bytes. */
+    @FunctionalInterface
+    interface Range {
+        void accept(long offset, long length);
+    }
+
+    /** Hands {@code [offset, offset + length)} to {@code action} in pieces of at most {@link #PIECE}. */
+    static void inPieces(long offset, long length, Range action) {
+        for (long done = 0; done < length; done += PIECE) {
+            action.accept(offset + done, Math.min(PIECE, length - done));
+        }
+    }
+
     static void checkRange(Device d, long offset, long length) {
         if (offset < 0 || length < 0 || offset > d.size() - length) {
             throw new IndexOutOfBoundsException("range [" + offset + ", +" + length + ") outside device of " + d.size());

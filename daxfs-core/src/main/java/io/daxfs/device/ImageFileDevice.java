@@ -185,7 +185,7 @@ public final class ImageFileDevice implements Device {
             return;
         }
         // force() on a slice: msync of the enclosing pages, or cache-line write-back under MAP_SYNC.
-        segment.asSlice(offset, length).force();
+        Devices.inPieces(offset, length, (o, l) -> segment.asSlice(o, l).force());
     }
 
     @Override

@@ -20,20 +20,24 @@ public final class DaxBlocks {
     }
 
     /**
-     * Maps file blocks {@code [fileBlock, fileBlock + count)} as far as the first change of state
-     * (see {@link FileBlocks#map}); with {@code allocate}, holes get zeroed blocks, 2 MiB-aligned
-     * runs when {@code huge}.
+     * The blocks behind file blocks {@code [fileBlock, fileBlock + count)}, as far as the first
+     * change of state. A lookup ({@code allocate} false) reports an unwritten range as a HOLE: it
+     * reads as zeros. A write fault ({@code allocate}) turns a hole or unwritten blocks into data
+     * and gets NEW back (see {@link HoleFiller#writeFault}; 2 MiB-aligned runs when {@code huge}).
      */
     public Iomap map(Inode in, long fileBlock, long count, boolean allocate, boolean huge) throws DaxException {
         if (!allocate) {
-            // Lookups need no lock beyond the invalidate lock: extents only appear meanwhile.
-            return v.fileBlocks.map(null, in, fileBlock, count, false, huge);
+            // Lookups need no lock beyond the invalidate lock: extents only appear meanwhile. An
+            // unwritten range that write() turns into data meanwhile is a hole that got blocks:
+            // write() then drops the zero-page entries, after taking each entry lock (Rule 14).
+            Iomap m = v.fileBlocks.lookup(in, fileBlock, count);
+            return m.state() == Iomap.State.UNWRITTEN ? new Iomap(fileBlock, m.length(), 0, Iomap.State.HOLE) : m;
         }
         v.checkWritable();
         Iomap m;
         in.blockMap.lock();
         try {
-            m = v.guarded("write fault", () -> v.holeFiller.mapAllocating(in, fileBlock, count, huge));
+            m = v.guarded("write fault", () -> v.holeFiller.writeFault(in, fileBlock, count, huge));
         } finally {
             in.blockMap.unlock();
         }

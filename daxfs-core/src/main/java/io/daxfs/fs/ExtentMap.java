@@ -11,7 +11,8 @@ import java.util.TreeMap;
 
 /**
  * The block map of one file: sorted, non-overlapping extents keyed by first file block, with
- * adjacent extents that are also adjacent on the device merged.
+ * adjacent extents that are also adjacent on the device, and in the same state (written or
+ * unwritten), merged.
  *
  * <h2>Concurrency</h2>
  * Each method is atomic under the map's own read/write lock, a leaf lock
@@ -119,6 +120,37 @@ final class ExtentMap {
         }
     }
 
+    /**
+     * Marks the unwritten parts of file blocks {@code [from, to)} written (what was written or
+     * zeroed there is now the file's data). Adds at most two extents (an unwritten extent split
+     * around the range). Returns the blocks converted.
+     */
+    long convertToWritten(long from, long to) {
+        lock.writeLock().lock();
+        try {
+            return convert0(from, to);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** True when every block of {@code [from, to)} is mapped and written. */
+    boolean allWritten(long from, long to) {
+        lock.readLock().lock();
+        try {
+            for (long fb = from; fb < to; ) {
+                Extent e = find0(fb);
+                if (e == null || e.unwritten()) {
+                    return false;
+                }
+                fb = e.logicalEnd();
+            }
+            return true;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     List<long[]> remove(long from, long to) {
         lock.writeLock().lock();
         try {
@@ -202,19 +234,48 @@ final class ExtentMap {
         if (nextE != null && nextE.getKey() < s + len) {
             throw new IllegalStateException("extent " + x + " overlaps " + nextE.getValue());
         }
-        if (before != null && before.getValue().logicalEnd() == s && before.getValue().physicalEnd() == p
-                && before.getValue().length() + len <= Integer.MAX_VALUE) {
+        if (before != null && before.getValue().continuedBy(x) && before.getValue().length() + len <= Integer.MAX_VALUE) {
             map.remove(before.getKey());
             s = before.getValue().logical();
             p = before.getValue().physical();
             len += before.getValue().length();
         }
-        if (after != null && after.physical() == p + len && len + after.length() <= Integer.MAX_VALUE) {
+        if (after != null && x.continuedBy(after) && len + after.length() <= Integer.MAX_VALUE) {
             map.remove(after.logical());
             len += after.length();
         }
-        map.put(s, new Extent(s, len, p));
+        map.put(s, new Extent(s, len, p, x.unwritten()));
         blocks += x.length();
+    }
+
+    private long convert0(long from, long to) {
+        long converted = 0;
+        for (long fb = from; fb < to; ) {
+            Extent e = find0(fb);
+            if (e == null) {
+                Extent n = next0(fb);
+                if (n == null || n.logical() >= to) {
+                    break;
+                }
+                fb = n.logical();
+                continue;
+            }
+            long end = Math.min(to, e.logicalEnd());
+            if (e.unwritten()) {
+                map.remove(e.logical());
+                blocks -= e.length();
+                if (e.logical() < fb) {
+                    insert0(e.slice(e.logical(), fb));
+                }
+                if (end < e.logicalEnd()) {
+                    insert0(e.slice(end, e.logicalEnd()));
+                }
+                insert0(e.slice(fb, end).withUnwritten(false)); // merges with written neighbours
+                converted += end - fb;
+            }
+            fb = end;
+        }
+        return converted;
     }
 
     /**
@@ -239,10 +300,10 @@ final class ExtentMap {
             }
             map.remove(e.logical());
             if (e.logical() < cutFrom) {
-                map.put(e.logical(), new Extent(e.logical(), cutFrom - e.logical(), e.physical()));
+                map.put(e.logical(), e.slice(e.logical(), cutFrom));
             }
             if (cutTo < e.logicalEnd()) {
-                map.put(cutTo, new Extent(cutTo, e.logicalEnd() - cutTo, e.physicalOf(cutTo)));
+                map.put(cutTo, e.slice(cutTo, e.logicalEnd()));
             }
             freed.add(new long[]{e.physicalOf(cutFrom), cutTo - cutFrom});
             blocks -= cutTo - cutFrom;
@@ -260,7 +321,7 @@ final class ExtentMap {
         List<Extent> moved = new ArrayList<>(map.tailMap(from, true).values());
         map.tailMap(from, true).clear();
         for (Extent e : moved) {
-            map.put(e.logical() + delta, new Extent(e.logical() + delta, e.length(), e.physical()));
+            map.put(e.logical() + delta, new Extent(e.logical() + delta, e.length(), e.physical(), e.unwritten()));
         }
         if (delta < 0 && !moved.isEmpty()) {
             // Re-merge at the seam, where the moved run may now continue the one before it.
@@ -279,8 +340,8 @@ final class ExtentMap {
         }
         Extent e = en.getValue();
         if (e.logical() < fb && e.logicalEnd() > fb) {
-            map.put(e.logical(), new Extent(e.logical(), fb - e.logical(), e.physical()));
-            map.put(fb, new Extent(fb, e.logicalEnd() - fb, e.physicalOf(fb)));
+            map.put(e.logical(), e.slice(e.logical(), fb));
+            map.put(fb, e.slice(fb, e.logicalEnd()));
         }
     }
 

@@ -11,9 +11,15 @@ import java.util.List;
 
 /**
  * Changes to files' block maps ({@link ExtentMap}s): allocating file ranges (2 MiB-aligned where
- * the file range allows), freeing them, keeping the on-device extent chain sized to the extent
- * count, and answering the DAX layer's block queries with an {@link Iomap}. Every changing method runs inside a journal handle with the
- * inode's I/O lock held exclusive (or, for directories, the directory lock).
+ * the file range allows), turning what was written into written extents, freeing, keeping the
+ * on-device extent chain sized to the extent count, and answering block queries with an
+ * {@link Iomap}. Every changing method runs inside a journal handle with the inode's I/O lock
+ * held exclusive, or the block-map lock (write faults), or for directories the directory lock.
+ *
+ * <p>Data blocks are allocated <em>unwritten</em>: the allocation writes nothing to them and they
+ * read as zeros until {@link #convert} marks written what a write or a fault has written (and
+ * zeroed) in them. So no block is zeroed and then overwritten, no handle waits for a memset, and a
+ * crash can never show what a block held before (see {@link Extent}).
  */
 public final class FileBlocks {
     private final BlockAllocator allocator;
@@ -23,35 +29,45 @@ public final class FileBlocks {
     }
 
     /**
-     * Maps {@code [fileBlock, fileBlock + count)} as far as the first change of state, allocating
-     * holes when {@code allocate} (the NEW blocks are zeroed and persisted). With {@code huge},
-     * a hole at a 2 MiB-aligned file block is filled with a 2 MiB-aligned device run when one is
-     * free. Caller holds the inode's I/O lock (exclusive when allocating) and, when allocating,
-     * {@code handle}.
+     * What {@code [fileBlock, fileBlock + count)} is, as far as the first change of state:
+     * MAPPED (written), UNWRITTEN, or HOLE. Caller keeps extents from being removed meanwhile
+     * (the I/O lock, or the invalidate lock for faults).
      */
-    public Iomap map(Journal.Handle handle, Inode inode, long fileBlock, long count, boolean allocate, boolean huge)
-            throws DaxException {
+    public Iomap lookup(Inode inode, long fileBlock, long count) {
         Extent e = inode.extents.find(fileBlock);
         if (e != null) {
             return new Iomap(fileBlock, Math.min(count, e.logicalEnd() - fileBlock), e.physicalOf(fileBlock),
-                    Iomap.State.MAPPED);
+                    e.unwritten() ? Iomap.State.UNWRITTEN : Iomap.State.MAPPED);
         }
         Extent next = inode.extents.next(fileBlock);
         long holeLen = next == null ? count : Math.min(count, next.logical() - fileBlock);
-        if (!allocate) {
-            return new Iomap(fileBlock, holeLen, 0, Iomap.State.HOLE);
-        }
-        long[] run = allocateInto(handle, inode, fileBlock, holeLen, huge);
-        return new Iomap(fileBlock, run[1], run[0], Iomap.State.NEW);
+        return new Iomap(fileBlock, holeLen, 0, Iomap.State.HOLE);
     }
 
     /**
-     * Allocates every hole in {@code [from, to)}. On ENOSPC, what was allocated stays allocated
-     * (the file is consistent) and the exception propagates.
+     * Fills the hole at {@code fileBlock} (at most {@code count} blocks of it) with unwritten
+     * blocks, a 2 MiB-aligned run when {@code huge} and the file range allows; returns what it
+     * allocated, as UNWRITTEN. Caller holds {@code handle} and the block-map lock.
      */
-    void allocateRange(Journal.Handle handle, Inode inode, long from, long to) throws DaxException {
+    Iomap allocateHole(Journal.Handle handle, Inode inode, long fileBlock, long count, boolean huge) throws DaxException {
+        Iomap hole = lookup(inode, fileBlock, count);
+        if (hole.state() != Iomap.State.HOLE) {
+            throw new IllegalStateException("no hole at block " + fileBlock + " of " + inode + ": " + hole);
+        }
+        long[] run = allocateInto(handle, inode, fileBlock, hole.length(), huge);
+        return new Iomap(fileBlock, run[1], run[0], Iomap.State.UNWRITTEN);
+    }
+
+    /**
+     * Allocates the holes of {@code [from, to)} as unwritten blocks, at most about {@code budget}
+     * blocks in this handle; returns the file block where it stopped ({@code to} when done), so
+     * a large range is filled in several short handles. On ENOSPC what was allocated stays (the
+     * file is consistent) and the exception propagates.
+     */
+    long allocateRange(Journal.Handle handle, Inode inode, long from, long to, long budget) throws DaxException {
         long fb = from;
-        while (fb < to) {
+        long allocated = 0;
+        while (fb < to && allocated < budget) {
             Extent e = inode.extents.find(fb);
             if (e != null) {
                 fb = e.logicalEnd();
@@ -59,9 +75,25 @@ public final class FileBlocks {
             }
             Extent next = inode.extents.next(fb);
             long holeEnd = next == null ? to : Math.min(to, next.logical());
-            long[] run = allocateInto(handle, inode, fb, holeEnd - fb, true);
+            long want = Math.min(holeEnd - fb, Math.max(budget - allocated, Geometry.HUGE_BLOCKS));
+            long[] run = allocateInto(handle, inode, fb, want, true);
             fb += run[1];
+            allocated += run[1];
         }
+        return Math.min(fb, to);
+    }
+
+    /**
+     * Marks the unwritten blocks of {@code [from, to)} written: the caller has written or zeroed
+     * every byte of them, and has recorded those bytes as dirty data of the inode, so the commit
+     * that carries this change makes them durable first (ordered data). At most about
+     * {@code budget} blocks in this handle; returns where it stopped.
+     */
+    long convert(Journal.Handle handle, Inode inode, long from, long to, long budget) throws DaxException {
+        long end = Math.min(to, from + Math.max(budget, 1));
+        changeExtents(handle, inode, 2, () -> inode.extents.convertToWritten(from, end));
+        inode.blocksAdded(handle.tid());
+        return end;
     }
 
     private long[] allocateInto(Journal.Handle handle, Inode inode, long fb, long want, boolean huge) throws DaxException {
@@ -80,7 +112,7 @@ public final class FileBlocks {
         // still whole; should the chain then not grow, the run goes back and nothing has changed.
         long[] run = allocator.allocateData(handle, aligned ? want & -(long) Geometry.HUGE_BLOCKS : want, goal, aligned);
         try {
-            changeExtents(handle, inode, true, () -> inode.extents.insert(new Extent(fb, run[1], run[0])));
+            changeExtents(handle, inode, 1, () -> inode.extents.insert(new Extent(fb, run[1], run[0], true)));
             inode.blocksAdded(handle.tid());
         } catch (DaxException e) {
             allocator.free(handle, run[0], run[1]);
@@ -104,7 +136,7 @@ public final class FileBlocks {
         if (first == null || first.logical() >= to) {
             return; // nothing mapped in the range
         }
-        changeExtents(handle, inode, splits(inode, from, to), () -> freeRuns(handle, inode.extents.remove(from, to)));
+        changeExtents(handle, inode, splits(inode, from, to) ? 1 : 0, () -> freeRuns(handle, inode.extents.remove(from, to)));
     }
 
     private void freeRuns(Journal.Handle handle, List<long[]> runs) {
@@ -120,7 +152,7 @@ public final class FileBlocks {
      * the single reservation covers.
      */
     void collapse(Journal.Handle handle, Inode inode, long from, long count) throws DaxException {
-        changeExtents(handle, inode, splits(inode, from, from + count), () -> {
+        changeExtents(handle, inode, splits(inode, from, from + count) ? 1 : 0, () -> {
             freeRuns(handle, inode.extents.remove(from, from + count));
             inode.extents.shift(from + count, -count);
         });
@@ -128,10 +160,10 @@ public final class FileBlocks {
 
     /** Shifts the block map at and after {@code from} by {@code delta} (insert range). */
     void shift(Journal.Handle handle, Inode inode, long from, long delta) throws DaxException {
-        changeExtents(handle, inode, splits(inode, from, from), () -> inode.extents.shift(from, delta));
+        changeExtents(handle, inode, splits(inode, from, from) ? 1 : 0, () -> inode.extents.shift(from, delta));
     }
 
-    /** One change of a block map: adds at most one extent; may throw (ENOSPC) before changing anything. */
+    /** One change of a block map: adds at most the extents its caller reserved; may throw (ENOSPC) before changing anything. */
     @FunctionalInterface
     private interface ExtentChange {
         void apply() throws DaxException;
@@ -139,16 +171,17 @@ public final class FileBlocks {
 
     /**
      * Runs one block-map change with its extent chain settled around it. When the change may add
-     * an extent ({@code mayGrow}: inserting a run, removing the middle of an extent, splitting one
-     * at a shift point; never more than one), the chain is first made big enough for it, so
-     * ENOSPC can only come before the map changes; a change that cannot grow the map (removing a
-     * suffix, freeing a whole file) never allocates, so freeing space never fails for lack of
-     * it. Afterwards, also when the change failed, the chain is trimmed to the exact size the
-     * format requires (trimming frees, which cannot fail).
+     * extents ({@code growth}: one for inserting a run, removing the middle of an extent or
+     * splitting one at a shift point; two for a conversion in the middle of an unwritten extent),
+     * the chain is first made big enough for them, so ENOSPC can only come before the map
+     * changes; a change that cannot grow the map (removing a suffix, freeing a whole file) never
+     * allocates, so freeing space never fails for lack of it. Afterwards, also when the change
+     * failed, the chain is trimmed to the exact size the format requires (trimming frees, which
+     * cannot fail).
      */
-    private void changeExtents(Journal.Handle handle, Inode inode, boolean mayGrow, ExtentChange change)
+    private void changeExtents(Journal.Handle handle, Inode inode, int growth, ExtentChange change)
             throws DaxException {
-        int need = Inode.chainBlocksFor(inode.extents.count() + (mayGrow ? 1 : 0));
+        int need = Inode.chainBlocksFor(inode.extents.count() + growth);
         if (need > inode.chain.length) {
             resizeChain(handle, inode, need);
             handle.markDirty(inode);
@@ -169,7 +202,7 @@ public final class FileBlocks {
     /** Appends directory block {@code index} (a metadata block: written whole by the journal). */
     void addDirectoryBlock(Journal.Handle handle, Inode dir, int index) throws DaxException {
         long goal = index == 0 ? 0 : goalFor(dir, index);
-        changeExtents(handle, dir, true, () -> {
+        changeExtents(handle, dir, 1, () -> {
             long b = allocator.allocateMeta(handle, goal);
             dir.extents.insert(new Extent(index, 1, b));
             dir.meta.lock();
@@ -183,12 +216,12 @@ public final class FileBlocks {
 
     /** Gives a symlink its target block (targets too long for the inode). */
     void addSymlinkBlock(Journal.Handle handle, Inode link) throws DaxException {
-        changeExtents(handle, link, true, () -> link.extents.insert(new Extent(0, 1, allocator.allocateMeta(handle, 0))));
+        changeExtents(handle, link, 1, () -> link.extents.insert(new Extent(0, 1, allocator.allocateMeta(handle, 0))));
     }
 
     /** Frees every block of an inode being deleted, chain included. */
     void freeAll(Journal.Handle handle, Inode inode) throws DaxException {
-        changeExtents(handle, inode, false, () -> freeRuns(handle, inode.extents.remove(0, Extent.MAX_LOGICAL + 1)));
+        changeExtents(handle, inode, 0, () -> freeRuns(handle, inode.extents.remove(0, Extent.MAX_LOGICAL + 1)));
     }
 
     /**

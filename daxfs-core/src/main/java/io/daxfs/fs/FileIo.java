@@ -77,6 +77,7 @@ final class FileIo {
             }
             long fb0 = pos >>> Geometry.BLOCK_SHIFT;
             long fb1 = (pos + len + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT;
+            boolean converting = !in.extents.allWritten(fb0, fb1);
             if (!fullyMapped(in, fb0, fb1)) {
                 try {
                     v.holeFiller.fill(in, fb0, fb1);
@@ -91,16 +92,32 @@ final class FileIo {
                     }
                 }
             }
+            fb1 = (pos + len + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT; // a short write ends earlier
             copy(in, pos, src, len, true);
-            if (persist) {
-                persistRange(in, pos, len);
-            }
             long end = pos + len;
+            long markFrom = pos;
+            long markTo = end;
+            if (converting) {
+                // Unwritten blocks become data: the bytes of the first and last block that this
+                // write does not cover must read as zeros then, so they are zeroed now (only
+                // those: the rest of each block is written once, by this write).
+                long blockStart = fb0 << Geometry.BLOCK_SHIFT;
+                long blockEnd = fb1 << Geometry.BLOCK_SHIFT;
+                if (zeroIfUnwritten(in, blockStart, pos)) {
+                    markFrom = blockStart;
+                }
+                if (zeroIfUnwritten(in, end, blockEnd)) {
+                    markTo = blockEnd;
+                }
+            }
+            if (persist) {
+                persistRange(in, markFrom, markTo - markFrom);
+            }
             long now = Inode.now();
             boolean grew;
             in.meta.lock();
             try {
-                v.dirtyData.mark(in, pos, len);
+                v.dirtyData.mark(in, markFrom, markTo - markFrom);
                 grew = end > in.size;
                 if (grew) {
                     in.size = end;
@@ -109,7 +126,12 @@ final class FileIo {
             } finally {
                 in.meta.unlock();
             }
-            if (grew) {
+            if (converting) {
+                // After the dirty range is recorded: the commit that makes these blocks data
+                // orders their bytes before it.
+                v.holeFiller.convert(in, fb0, fb1);
+            }
+            if (grew || converting) {
                 v.journal.markDirty(in);
             } else {
                 v.journal.markTimesDirty(in); // an overwrite: fdatasync need not commit for it
@@ -153,7 +175,7 @@ final class FileIo {
                 if (e != null) {
                     c = Math.min((e.logicalEnd() << Geometry.BLOCK_SHIFT) - p, n - done);
                     long dev = (e.physicalOf(fb) << Geometry.BLOCK_SHIFT) + (p & BLOCK_MASK);
-                    piece = seg.asSlice(dev, c);
+                    piece = e.unwritten() ? null : seg.asSlice(dev, c); // unwritten: zeros, like a hole
                 } else {
                     Extent next = in.extents.next(fb);
                     long holeEnd = next == null ? Long.MAX_VALUE : next.logical() << Geometry.BLOCK_SHIFT;
@@ -189,6 +211,8 @@ final class FileIo {
                 long dev = (e.physicalOf(fb) << Geometry.BLOCK_SHIFT) + (p & BLOCK_MASK);
                 if (toDevice) {
                     MemorySegment.copy(buf, done, seg, dev, c);
+                } else if (e.unwritten()) {
+                    buf.asSlice(done, c).fill((byte) 0); // allocated, not yet written: zeros
                 } else {
                     MemorySegment.copy(seg, dev, buf, done, c);
                 }
@@ -203,6 +227,23 @@ final class FileIo {
             }
             done += c;
         }
+    }
+
+    /**
+     * Zeroes file bytes {@code [from, to)}, which lie within one block, when that block is
+     * unwritten; returns whether it did. Caller holds the I/O lock exclusive.
+     */
+    private boolean zeroIfUnwritten(Inode in, long from, long to) {
+        if (from >= to) {
+            return false;
+        }
+        long fb = from >>> Geometry.BLOCK_SHIFT;
+        Extent e = in.extents.find(fb);
+        if (e == null || !e.unwritten()) {
+            return false;
+        }
+        seg.asSlice((e.physicalOf(fb) << Geometry.BLOCK_SHIFT) + (from & BLOCK_MASK), to - from).fill((byte) 0);
+        return true;
     }
 
     /** Persists the device bytes under file bytes {@code [pos, pos + len)}, all mapped. Caller holds the I/O lock. */

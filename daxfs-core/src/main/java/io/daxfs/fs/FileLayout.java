@@ -1,5 +1,6 @@
 package io.daxfs.fs;
 
+import io.daxfs.device.Devices;
 import io.daxfs.journal.Journal;
 import io.daxfs.media.Extent;
 import io.daxfs.media.Geometry;
@@ -53,7 +54,11 @@ final class FileLayout {
         });
     }
 
-    /** fallocate mode 0 or KEEP_SIZE: allocate zeroed blocks for every hole in the range. */
+    /**
+     * fallocate mode 0 or KEEP_SIZE: every hole in the range gets unwritten blocks, which read
+     * as zeros without a byte written to them, in short handles (a huge range never holds the
+     * journal back).
+     */
     void allocateRange(Inode in, long pos, long len, boolean keepSize) throws DaxException {
         checkRange(pos, len);
         in.io.writeLock().lock();
@@ -91,7 +96,7 @@ final class FileLayout {
         checkRange(pos, len);
         changeLayout(in, pos >>> Geometry.BLOCK_SHIFT, pageCeil(pos + len), () -> {
             long end = pos + len;
-            // Existing blocks are zeroed in place; holes get fresh blocks, which come zeroed.
+            // Written blocks are zeroed in place; holes get unwritten blocks, which read as zeros.
             zeroBytes(in, pos, len, false);
             v.holeFiller.fill(in, pos >>> Geometry.BLOCK_SHIFT, (end + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT);
             setSize(null, in, keepSize ? in.size : Math.max(in.size, end), true);
@@ -235,7 +240,7 @@ final class FileLayout {
         }
     }
 
-    /** Zeroes the mapped bytes of [pos, pos+len) (holes already read as zero). */
+    /** Zeroes the written bytes of [pos, pos+len) (holes and unwritten blocks already read as zero). */
     private void zeroBytes(Inode in, long pos, long len, boolean persistNow) {
         long done = 0;
         while (done < len) {
@@ -243,10 +248,12 @@ final class FileLayout {
             long fb = p >>> Geometry.BLOCK_SHIFT;
             Extent e = in.extents.find(fb);
             long c;
-            if (e != null) {
+            if (e != null && e.unwritten()) {
+                c = Math.min((e.logicalEnd() << Geometry.BLOCK_SHIFT) - p, len - done);
+            } else if (e != null) {
                 c = Math.min((e.logicalEnd() << Geometry.BLOCK_SHIFT) - p, len - done);
                 long dev = (e.physicalOf(fb) << Geometry.BLOCK_SHIFT) + (p & BLOCK_MASK);
-                seg.asSlice(dev, c).fill((byte) 0);
+                Devices.zero(seg, dev, c);
                 if (persistNow) {
                     v.device.persist(dev, c);
                 } else {

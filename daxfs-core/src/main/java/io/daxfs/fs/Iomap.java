@@ -7,7 +7,7 @@ package io.daxfs.fs;
  * zeroed and the zeroes persisted). This is what the DAX fault path builds on.
  */
 public record Iomap(long fileBlock, long length, long deviceBlock, State state) {
-    public enum State { HOLE, MAPPED, NEW }
+    public enum State { HOLE, MAPPED, UNWRITTEN, NEW }
 
     /** True when the device range starts 2 MiB-aligned and covers 512 blocks: one PMD. */
     public boolean coversHugePage() {

@@ -23,7 +23,14 @@ public record Superblock(UUID uuid, Geometry geometry, long generation, long roo
                          long journalTailSeq, int state, long formatTimeNs, long lastMountTimeNs,
                          long mountCount) {
     public static final long MAGIC = 0x4253_0053_4658_4144L; // "DAXFS\0SB" little-endian
-    public static final int VERSION = 1;
+    /**
+     * The format this build writes. Version 2 adds unwritten extents (the top bit of an extent's
+     * physical field); a version 1 image has none, so it is read as is, and the first superblock
+     * a read-write mount writes makes it version 2 (which older builds then refuse).
+     */
+    public static final int VERSION = 2;
+    /** The oldest format this build reads. */
+    public static final int OLDEST_READABLE_VERSION = 1;
     public static final int STATE_CLEAN = 0;
     public static final int STATE_MOUNTED = 1;
     private static final int CRC_OFF = 4092;
@@ -91,9 +98,9 @@ public record Superblock(UUID uuid, Geometry geometry, long generation, long roo
             return null;
         }
         int version = Le.getInt(b, 8);
-        if (version != VERSION) {
-            throw new DaxException(Errno.EMEDIUMTYPE, "format version " + version + " is not supported (this build reads version "
-                    + VERSION + ")");
+        if (version < OLDEST_READABLE_VERSION || version > VERSION) {
+            throw new DaxException(Errno.EMEDIUMTYPE, "format version " + version + " is not supported (this build reads versions "
+                    + OLDEST_READABLE_VERSION + " to " + VERSION + ")");
         }
         if (Le.getInt(b, 12) != Geometry.BLOCK_SIZE) {
             throw new DaxException(Errno.EMEDIUMTYPE, "block size " + Le.getInt(b, 12) + " is not supported");

@@ -201,7 +201,7 @@ class SyncCommitsTest {
         RecordingDevice dev = formatted(RecordingDevice.allocate(64L << 20));
         fs = Internals.mount(dev, MountOptions.DEFAULT.withCommitIntervalMs(0));
         try (DaxFile f = fs.open("/f", CREATE, READ, WRITE)) {
-            f.allocate(0, 4L * BLOCK, false);
+            write(f, 0, pattern(4 * BLOCK, 3)); // written blocks: reachable after a crash once committed
             f.fsync();
             long before = commits();
             try (DaxMapping m = f.map(0, 4L * BLOCK, DaxMapMode.READ_WRITE)) {
@@ -221,7 +221,8 @@ class SyncCommitsTest {
     void aSynchronousWriteFaultCommitsOnlyForABlockNotYetDurable() throws Exception {
         memoryFs();
         try (DaxFile f = fs.open("/f", CREATE, READ, WRITE)) {
-            f.allocate(0, 2L * BLOCK, false);
+            write(f, 0, pattern(2 * BLOCK, 3));
+            f.allocate(2L * BLOCK, BLOCK, false); // unwritten: the first store makes it data
             f.truncate(4L * BLOCK);
             f.fsync();
             try (DaxMapping m = f.map(0, 4L * BLOCK, DaxMapMode.READ_WRITE_SYNC)) {
@@ -230,7 +231,9 @@ class SyncCommitsTest {
                 assertEquals(before, commits(), "a store to a block whose mapping is durable needs no commit");
                 m.setLong(3L * BLOCK, 2);
                 assertEquals(before + 1, commits(), "a store to a hole allocates: that block's mapping is committed first");
-                assertEquals(1, fs.stats().syncFaultCommits());
+                m.setLong(2L * BLOCK, 3);
+                assertEquals(before + 2, commits(), "a store to an unwritten block makes it data: committed first");
+                assertEquals(2, fs.stats().syncFaultCommits());
             }
         }
     }

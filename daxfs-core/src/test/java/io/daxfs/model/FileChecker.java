@@ -179,7 +179,7 @@ final class FileChecker {
             }
             if (full) {
                 stats.hugeCandidates++;
-                Iomap bm = fileBlocks.map(null, inode, fb, 512, false, false);
+                Iomap bm = fileBlocks.lookup(inode, fb, 512);
                 if (bm.coversHugePage()) {
                     stats.hugeMapped++;
                 }

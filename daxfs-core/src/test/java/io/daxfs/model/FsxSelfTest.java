@@ -63,7 +63,7 @@ class FsxSelfTest {
         long b = allocatedBlock(slot);
         DaxFileSystem fs = runner.fileSystem();
         DaxFile f = runner.file(slot);
-        Iomap iomap = Internals.volume(fs).fileBlocks().map(null, Internals.openFile(f).inode(), b, 1, false, false);
+        Iomap iomap = Internals.volume(fs).fileBlocks().lookup(Internals.openFile(f).inode(), b, 1);
         long at = (iomap.deviceBlock() << 12) + 123;
         byte old = Internals.device(fs).segment().get(ValueLayout.JAVA_BYTE, at);
         Internals.device(fs).segment().set(ValueLayout.JAVA_BYTE, at, (byte) ~old);

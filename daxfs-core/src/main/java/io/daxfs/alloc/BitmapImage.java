@@ -9,12 +9,18 @@ import io.daxfs.media.Geometry;
 import io.daxfs.media.Le;
 
 import java.lang.foreign.MemorySegment;
-import java.util.BitSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The in-memory copy of an on-device allocation bitmap (blocks or inodes), with the set of
  * bitmap blocks changed since the last commit. It is what the bitmap will say once the running
- * transaction commits; callers synchronise on their allocator.
+ * transaction commits.
+ *
+ * <p>Concurrency: callers serialise changes to the same 64-bit word (the block allocator's
+ * groups are whole words, each under its group's lock; the inode allocator has one lock). The
+ * set of changed bitmap blocks is a lock-free bit set, since groups sharing a bitmap block mark
+ * it at once. {@link #collect} runs while no handle is open, so nothing changes meanwhile.
  */
 final class BitmapImage {
     private static final int LONGS_PER_BLOCK = Bitmap.BITS_PER_BLOCK / 64;
@@ -23,13 +29,16 @@ final class BitmapImage {
     private final long items;
     private final long firstBlock;
     private final int magic;
-    private final BitSet dirtyBlocks = new BitSet();
+    /** Bitmap blocks changed since the last collect, one bit each. */
+    private final AtomicLongArray dirtyBlocks;
+    private final AtomicInteger dirtyCount = new AtomicInteger();
 
     private BitmapImage(long[] words, long items, long firstBlock, int magic) {
         this.words = words;
         this.items = items;
         this.firstBlock = firstBlock;
         this.magic = magic;
+        this.dirtyBlocks = new AtomicLongArray((words.length / LONGS_PER_BLOCK + 63) / 64);
     }
 
     /** Loads and verifies {@code blocks} bitmap blocks starting at device block {@code first}. */
@@ -81,7 +90,36 @@ final class BitmapImage {
         }
         int fromBlock = (int) (from / Bitmap.BITS_PER_BLOCK);
         int toBlock = (int) ((end - 1) / Bitmap.BITS_PER_BLOCK);
-        dirtyBlocks.set(fromBlock, toBlock + 1);
+        for (int blk = fromBlock; blk <= toBlock; blk++) {
+            markDirty(blk);
+        }
+    }
+
+    /** True when every bit of {@code [from, from + count)} is set; word by word. */
+    boolean allSet(long from, long count) {
+        long end = from + count;
+        for (long b = from; b < end; ) {
+            int w = (int) (b >>> 6);
+            int lo = (int) (b & 63);
+            int hi = (int) Math.min(64, end - (b & ~63L));
+            long mask = (hi == 64 ? -1L : (1L << hi) - 1) & (-1L << lo);
+            if ((words[w] & mask) != mask) {
+                return false;
+            }
+            b = (b & ~63L) + hi;
+        }
+        return true;
+    }
+
+    private void markDirty(int blk) {
+        int w = blk >>> 6;
+        long bit = 1L << (blk & 63);
+        for (long cur = dirtyBlocks.get(w); (cur & bit) == 0; cur = dirtyBlocks.get(w)) {
+            if (dirtyBlocks.compareAndSet(w, cur, cur | bit)) {
+                dirtyCount.incrementAndGet();
+                return;
+            }
+        }
     }
 
     /** First clear bit at or after {@code from}, or -1. */
@@ -123,19 +161,25 @@ final class BitmapImage {
     }
 
     boolean hasDirty() {
-        return !dirtyBlocks.isEmpty();
+        return dirtyCount.get() != 0;
     }
 
+    /** Bitmap blocks changed since the last collect: what the next commit writes of this bitmap. */
     int dirtyCount() {
-        return dirtyBlocks.cardinality();
+        return dirtyCount.get();
     }
 
-    /** Writes every changed bitmap block into the commit and forgets the changes. */
+    /** Writes every changed bitmap block into the commit and forgets the changes. No handle is open. */
     void collect(CommitBuilder b) {
-        for (int i = dirtyBlocks.nextSetBit(0); i >= 0; i = dirtyBlocks.nextSetBit(i + 1)) {
-            writeBlock(b.fresh(firstBlock + i, true), i);
+        for (int w = 0; w < dirtyBlocks.length(); w++) {
+            long bits = dirtyBlocks.getAndSet(w, 0);
+            while (bits != 0) {
+                int i = (w << 6) + Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                writeBlock(b.fresh(firstBlock + i, true), i);
+                dirtyCount.decrementAndGet();
+            }
         }
-        dirtyBlocks.clear();
     }
 
     /** Writes bitmap block {@code i} into {@code blk} (sealed). */

@@ -1,78 +1,99 @@
 package io.daxfs.alloc;
 
-import io.daxfs.lock.LockLevel;
-import io.daxfs.lock.OrderedLock;
-import io.daxfs.lock.OrderedRwLock;
-import io.daxfs.types.DaxException;
-import io.daxfs.types.Errno;
 import io.daxfs.device.Device;
 import io.daxfs.journal.CommitBuilder;
 import io.daxfs.journal.DirtySource;
 import io.daxfs.journal.Journal;
 import io.daxfs.media.BlockHeader;
 import io.daxfs.media.Geometry;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Comparator;
-import java.util.function.LongPredicate;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongBinaryOperator;
 
 /**
- * Free space of the data area, as extents.
+ * Free space of the data area, in allocation groups.
  *
  * <h2>State</h2>
  * <ul>
  * <li>{@code bitmap}: what the on-device block bitmap says once the running transaction
  *     commits (allocation and free both change it at once, inside a journal handle).</li>
- * <li>{@code byStart} / {@code bySize}: the free runs that may be handed out now. A freed run
- *     enters them only after the transaction that freed it is checkpointed (see
- *     {@link Journal}); until then it is "pending".</li>
+ * <li>Per {@link AllocationGroup}: the free runs that may be handed out now ({@link FreeRuns},
+ *     indexed by start, length and aligned 2 MiB pieces), and the pending blocks: freed, but by
+ *     a transaction not yet checkpointed (see {@link Journal}), so not yet allocatable.</li>
+ * <li>{@code allocatable}: the blocks in every group's free runs, minus what takers have
+ *     reserved and not yet taken. A taker first reserves its budget here with one
+ *     compare-and-set, which is what keeps the metadata reserve exact without a global lock.</li>
  * </ul>
- * Invariant: every run in the free index is clear in the bitmap; pending runs are clear in
- * the bitmap and absent from the index.
+ * Invariants: every free run is clear in the bitmap; pending blocks are clear in the bitmap and
+ * in no run; when no allocation is in progress, {@code allocatable} is the sum of the groups'
+ * free runs.
  *
  * <h2>Placement</h2>
- * A request for a whole 2 MiB-aligned piece of a file ({@code huge}) takes a 2 MiB-aligned run
- * from the first free run that holds one, so the DAX layer can map it with one PMD entry.
- * Other requests first try to continue right after {@code goal} (the device block after the
- * file's previous block, for contiguity), then best fit by size, so small files fill small
- * holes and leave the large aligned runs whole. A small reserve is kept for metadata blocks
- * (directory and extent blocks), so that running out of data space never leaves an operation
- * unable to record what it already did.
+ * Groups are 2 MiB-aligned slices of at least 128 MiB (at most about 1024 of them). A request
+ * starts at the group of its {@code goal} (the device block after the file's previous block,
+ * for contiguity) or, for a file's first blocks, at a group chosen by the file's inode number,
+ * so different files spread over groups and their allocations do not meet on a lock. A request
+ * for whole 2 MiB-aligned pieces of a file ({@code huge}) takes the smallest run that holds
+ * enough aligned pieces, so the DAX layer can map them as huge pages; other requests continue
+ * at {@code goal} when it is free, else take the best fit by length, so small files fill small
+ * holes and leave the large aligned runs whole. A group that cannot serve sends the request on
+ * to the next group that has space (read from lock-free hints). A small reserve is kept for
+ * metadata blocks (directory and extent blocks), so that running out of data space never
+ * leaves an operation unable to record what it already did.
  *
  * <h2>No zeroing</h2>
  * {@link #allocateData} writes nothing to the blocks. A file maps them unwritten (reading as
  * zeros) until its writer has written or zeroed them, and the commit that marks them written
  * makes those bytes durable first; so a former owner's bytes are never readable, after a crash
  * either, and no block is written twice.
+ *
+ * <h2>Locks</h2>
+ * One {@link AllocationGroup#lock} at a time ({@code ALLOCATOR} level); never two groups at once.
+ * Every method touches a range group by group. {@link #collect} takes no group lock: it runs
+ * while no handle is open, and only handles change the bitmap.
  */
 public final class BlockAllocator implements DirtySource {
-    private static final Comparator<long[]> BY_SIZE = (a, b) -> a[1] != b[1] ? Long.compare(a[1], b[1]) : Long.compare(a[0], b[0]);
+    /** Smallest group: 128 MiB of blocks. */
+    static final long MIN_GROUP_BLOCKS = 1L << 15;
+    /** About this many groups at most. */
+    static final long TARGET_GROUPS = 1024;
 
-    private final Device device;
     private final Geometry geometry;
     private final long reserve;
-    private final OrderedLock lock = new OrderedLock(LockLevel.ALLOCATOR, "blocks");
     private final BitmapImage bitmap;
-    private final TreeMap<Long, Long> byStart = new TreeMap<>();
-    private final TreeSet<long[]> bySize = new TreeSet<>(BY_SIZE);
-    private long freeInIndex;
-    private long pending;
-    private volatile LongPredicate referenced = b -> false;
-    /** Pending blocks whose release found them still referenced (see {@link #reuseOnlyWhenIdle}). */
-    private final java.util.List<Long> heldBack = new java.util.ArrayList<>();
+    private final int groupShift;
+    private final AllocationGroup[] groups;
+    private final AtomicLong allocatable = new AtomicLong();
+    private final AtomicLong pendingTotal = new AtomicLong();
+    private final AtomicLong heldBackTotal = new AtomicLong();
+    /** Answers the first block of a range still referenced by a page (or -1): see {@link #reuseOnlyWhenIdle}. */
+    private volatile LongBinaryOperator firstReferenced = (from, to) -> -1;
 
-    private BlockAllocator(Device device, Geometry geometry, BitmapImage bitmap) {
-        this.device = device;
+    private BlockAllocator(Geometry geometry, BitmapImage bitmap) {
         this.geometry = geometry;
         this.bitmap = bitmap;
         this.reserve = Math.min(256, Math.max(16, geometry.dataBlocks() / 256));
-        for (long b = bitmap.nextClear(geometry.dataStart()); b >= 0; ) {
-            long end = bitmap.nextSet(b);
-            insertFree(b, end - b);
-            b = end >= geometry.totalBlocks() ? -1 : bitmap.nextClear(end);
+        long groupBlocks = Math.max(MIN_GROUP_BLOCKS, Long.highestOneBit(Math.max(1, geometry.totalBlocks() / TARGET_GROUPS)) * 2);
+        this.groupShift = Long.numberOfTrailingZeros(groupBlocks);
+        int first = (int) (geometry.dataStart() >>> groupShift);
+        int last = (int) ((geometry.totalBlocks() - 1) >>> groupShift);
+        this.groups = new AllocationGroup[last - first + 1];
+        for (int i = 0; i < groups.length; i++) {
+            long gs = (long) (first + i) << groupShift;
+            groups[i] = new AllocationGroup(i, Math.max(gs, geometry.dataStart()),
+                    Math.min(gs + groupBlocks, geometry.totalBlocks()));
+        }
+        for (AllocationGroup g : groups) {
+            for (long b = bitmap.nextClear(g.start); b >= 0 && b < g.end; ) {
+                long end = Math.min(bitmap.nextSet(b), g.end);
+                g.runs.add(b, end - b);
+                b = end >= g.end ? -1 : bitmap.nextClear(end);
+            }
+            g.updateHints();
+            allocatable.addAndGet(g.runs.free());
         }
     }
 
@@ -80,12 +101,11 @@ public final class BlockAllocator implements DirtySource {
     public static BlockAllocator load(Device device, Geometry g, java.util.function.LongFunction<MemorySegment> reader) throws DaxException {
         BitmapImage img = BitmapImage.load(reader, g.blockBitmapStart(), g.blockBitmapBlocks(),
                 g.totalBlocks(), BlockHeader.BLOCK_BITMAP, "block");
-        for (long b = 0; b < g.dataStart(); b++) {
-            if (!img.get(b)) {
-                throw new DaxException(Errno.EUCLEAN, "block bitmap: metadata block " + b + " is marked free");
-            }
+        long clear = img.nextClear(0);
+        if (clear >= 0 && clear < g.dataStart()) {
+            throw new DaxException(Errno.EUCLEAN, "block bitmap: metadata block " + clear + " is marked free");
         }
-        return new BlockAllocator(device, g, img);
+        return new BlockAllocator(g, img);
     }
 
     /** Writes the initial block bitmap (metadata area in use) straight to the device, for format. */
@@ -104,9 +124,10 @@ public final class BlockAllocator implements DirtySource {
      *
      * @param goal device block to continue from (0: none)
      * @param huge the request covers whole 2 MiB-aligned pieces of a file: prefer an aligned run
+     * @param owner the file's inode number: spreads files without a goal over the groups
      */
-    public long[] allocateData(Journal.Handle handle, long want, long goal, boolean huge) throws DaxException {
-        long[] run = take(want, goal, huge, reserve);
+    public long[] allocateData(Journal.Handle handle, long want, long goal, boolean huge, long owner) throws DaxException {
+        long[] run = take(want, goal, huge, owner, reserve);
         if (run == null) {
             throw new DaxException(Errno.ENOSPC, "no free data blocks");
         }
@@ -116,7 +137,7 @@ public final class BlockAllocator implements DirtySource {
 
     /** Allocates one block for metadata (may use the reserve). Not zeroed: metadata is written whole. */
     public long allocateMeta(Journal.Handle handle, long goal) throws DaxException {
-        long[] run = take(1, goal, false, 0);
+        long[] run = take(1, goal, false, 0, 0);
         if (run == null) {
             throw new DaxException(Errno.ENOSPC, "no free blocks, not even in the metadata reserve");
         }
@@ -126,240 +147,264 @@ public final class BlockAllocator implements DirtySource {
 
     /**
      * Frees a run inside {@code handle}: the bitmap says free when the transaction commits; the
-     * blocks become allocatable after it is checkpointed.
+     * blocks become allocatable after it is checkpointed. Word by word, group by group.
      */
     public void free(Journal.Handle handle, long start, long count) {
         if (start < geometry.dataStart() || start + count > geometry.totalBlocks() || count <= 0) {
             throw new IllegalArgumentException("freeing [" + start + ", +" + count + ") outside the data area");
         }
-        lock.lock();
-        try {
-            for (long b = start; b < start + count; b++) {
-                if (!bitmap.get(b)) {
-                    throw new IllegalStateException("double free of block " + b);
+        forEachGroupPiece(start, count, (g, s, n) -> {
+            g.lock.lock();
+            try {
+                if (!bitmap.allSet(s, n)) {
+                    throw new IllegalStateException("double free in [" + s + ", +" + n + ")");
                 }
+                bitmap.set(s, n, false);
+                g.pending += n;
+            } finally {
+                g.lock.unlock();
             }
-            bitmap.set(start, count, false);
-            pending += count;
-        } finally {
-            lock.unlock();
-        }
+            pendingTotal.addAndGet(n);
+        });
         handle.markDirty(this);
         handle.afterCheckpoint(() -> release(start, count));
     }
 
     /** Free blocks available to data allocation now (excluding pending frees and the reserve). */
     public long availableForData() {
-        lock.lock();
-        try {
-            return Math.max(0, freeInIndex - reserve);
-        } finally {
-            lock.unlock();
-        }
+        return Math.max(0, allocatable.get() - reserve);
     }
 
     /** Blocks free once pending frees are released (what statfs reports). */
     public long freeBlocks() {
-        lock.lock();
-        try {
-            return freeInIndex + pending;
-        } finally {
-            lock.unlock();
-        }
+        return allocatable.get() + pendingTotal.get();
     }
 
     public long pendingBlocks() {
-        lock.lock();
-        try {
-            return pending;
-        } finally {
-            lock.unlock();
-        }
+        return pendingTotal.get();
+    }
+
+    /** Number of allocation groups. */
+    public int groupCount() {
+        return groups.length;
     }
 
     /** True when the bitmap says every block of {@code [start, start + count)} is in use. */
     public boolean allInUse(long start, long count) {
-        lock.lock();
-        try {
-            long clear = bitmap.nextClear(start);
-            return clear < 0 || clear >= start + count;
-        } finally {
-            lock.unlock();
-        }
+        boolean[] all = {true};
+        forEachGroupPiece(start, count, (g, s, n) -> {
+            g.lock.lock();
+            try {
+                all[0] &= bitmap.allSet(s, n);
+            } finally {
+                g.lock.unlock();
+            }
+        });
+        return all[0];
     }
 
     /** True when the bitmap (as of the running transaction) says block {@code b} is in use. */
     public boolean inUse(long b) {
-        lock.lock();
+        if (b < geometry.dataStart()) {
+            return true;
+        }
+        AllocationGroup g = groupOf(b);
+        g.lock.lock();
         try {
             return bitmap.get(b);
         } finally {
-            lock.unlock();
+            g.lock.unlock();
         }
     }
 
     @Override
     public void collect(CommitBuilder b) {
-        lock.lock();
-        try {
-            bitmap.collect(b);
-        } finally {
-            lock.unlock();
-        }
+        bitmap.collect(b); // no handle is open: nothing changes the bitmap meanwhile
     }
 
+    /** The bitmap blocks the next commit will write, plus one. */
     @Override
     public int estimatedBlocks() {
-        return 4;
+        return bitmap.dirtyCount() + 1;
     }
 
-    private long[] take(long want, long goal, boolean huge, long keep) {
-        lock.lock();
+    /**
+     * Makes the allocator hand out a freed block only while {@code firstReferenced} finds no page
+     * reference in its range (Linux: a page is reused only at refcount 0). The DAX layer revokes
+     * every window and waits for pins before blocks are freed, so this should never hold a block
+     * back; if a bug left a window behind, the block leaks (and is retried at each checkpoint)
+     * instead of showing one file's data in another.
+     *
+     * @param firstReferenced given {@code [from, to)}, the first block still referenced, or -1
+     */
+    public void reuseOnlyWhenIdle(LongBinaryOperator firstReferenced) {
+        this.firstReferenced = firstReferenced;
+    }
+
+    /** Freed blocks held back because they were still referenced at their checkpoint. */
+    public long heldBack() {
+        return heldBackTotal.get();
+    }
+
+    // ---------------------------------------------------------------- taking
+
+    /** Takes a run of at most {@code want} blocks, leaving {@code keep} blocks free; null when there is none. */
+    private long[] take(long want, long goal, boolean huge, long owner, long keep) {
+        if (want <= 0) {
+            return null;
+        }
+        long budget = reserveBudget(want, keep);
+        if (budget == 0) {
+            return null;
+        }
+        long[] run = null;
         try {
-            if (freeInIndex <= keep || want <= 0) {
-                return null;
-            }
-            want = Math.min(want, freeInIndex - keep);
-            long[] run = huge ? takeAligned(want) : null;
-            if (run == null && goal > 0) {
-                run = takeAt(goal, want);
-            }
-            if (run == null) {
-                run = takeBestFit(want);
-            }
-            bitmap.set(run[0], run[1], true);
+            run = choose(budget, goal, huge, owner);
             return run;
         } finally {
-            lock.unlock();
+            allocatable.addAndGet(budget - (run == null ? 0 : run[1]));
         }
     }
 
-    private long[] takeAligned(long want) {
-        for (Map.Entry<Long, Long> e : byStart.entrySet()) {
-            long s = e.getKey();
-            long end = s + e.getValue();
-            long aligned = (s + Geometry.HUGE_BLOCKS - 1) & -(long) Geometry.HUGE_BLOCKS;
-            if (aligned + Geometry.HUGE_BLOCKS <= end) {
-                long len = Math.min(want, end - aligned);
-                carve(s, e.getValue(), aligned, len);
-                return new long[]{aligned, len};
+    /** Takes up to {@code want} blocks of {@code allocatable} beyond {@code keep}; 0 when none. */
+    private long reserveBudget(long want, long keep) {
+        for (;;) {
+            long a = allocatable.get();
+            long b = Math.min(want, a - keep);
+            if (b <= 0) {
+                return 0;
+            }
+            if (allocatable.compareAndSet(a, a - b)) {
+                return b;
+            }
+        }
+    }
+
+    private long[] choose(long budget, long goal, boolean huge, long owner) {
+        int first = goal > 0 && goal >= geometry.dataStart() && goal < geometry.totalBlocks() ? groupOf(goal).index
+                : homeGroup(owner);
+        if (huge && budget >= Geometry.HUGE_BLOCKS) {
+            long pieces = budget & -(long) Geometry.HUGE_BLOCKS;
+            for (int i = 0; i < groups.length; i++) {
+                AllocationGroup g = groups[(first + i) % groups.length];
+                if (g.hugeHint > 0) {
+                    long[] r = inGroup(g, grp -> grp.runs.takeHuge(pieces));
+                    if (r != null) {
+                        return r;
+                    }
+                }
+            }
+        }
+        if (goal > 0 && goal >= geometry.dataStart() && goal < geometry.totalBlocks()) {
+            long[] r = inGroup(groupOf(goal), grp -> grp.runs.takeAt(goal, budget));
+            if (r != null) {
+                return r;
+            }
+        }
+        // Reserved blocks exist somewhere; a group may have been drained by the time it is
+        // locked, so the walk goes round until it finds them (other takers only ever hold what
+        // they reserved themselves).
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < groups.length; i++) {
+                AllocationGroup g = groups[(first + i) % groups.length];
+                if (g.freeHint > 0) {
+                    long[] r = inGroup(g, grp -> grp.runs.takeBestFit(budget));
+                    if (r != null) {
+                        return r;
+                    }
+                }
             }
         }
         return null;
     }
 
-    private long[] takeAt(long goal, long want) {
-        Map.Entry<Long, Long> e = byStart.floorEntry(goal);
-        if (e == null || e.getKey() + e.getValue() <= goal) {
-            return null;
-        }
-        long len = Math.min(want, e.getKey() + e.getValue() - goal);
-        carve(e.getKey(), e.getValue(), goal, len);
-        return new long[]{goal, len};
+    private interface GroupTake {
+        long[] take(AllocationGroup g);
     }
 
-    private long[] takeBestFit(long want) {
-        long[] fit = bySize.ceiling(new long[]{0, want});
-        if (fit == null) {
-            fit = bySize.last();
-        }
-        long len = Math.min(want, fit[1]);
-        long start = fit[0];
-        carve(start, fit[1], start, len);
-        return new long[]{start, len};
-    }
-
-    /** Removes [at, at+len) from the free run [s, s+runLen), keeping the pieces on either side. */
-    private void carve(long s, long runLen, long at, long len) {
-        removeFree(s, runLen);
-        if (at > s) {
-            insertFree(s, at - s);
-        }
-        long tailStart = at + len;
-        long runEnd = s + runLen;
-        if (tailStart < runEnd) {
-            insertFree(tailStart, runEnd - tailStart);
-        }
-    }
-
-    /**
-     * Makes the allocator hand out a freed block only while {@code referenced} says it has no
-     * page reference (Linux: a page is reused only at refcount 0). The DAX layer revokes every
-     * window and waits for pins before blocks are freed, so this should never hold a block
-     * back; if a bug left a window behind, the block leaks (and is retried at each checkpoint)
-     * instead of showing one file's data in another.
-     */
-    public void reuseOnlyWhenIdle(LongPredicate referenced) {
-        this.referenced = referenced;
-    }
-
-    /** Freed blocks held back because they were still referenced at their checkpoint. */
-    public long heldBack() {
-        lock.lock();
+    /** One attempt in group {@code g}, under its lock; marks what it took used in the bitmap. */
+    private long[] inGroup(AllocationGroup g, GroupTake how) {
+        g.lock.lock();
         try {
-            return heldBack.size();
+            long[] r = how.take(g);
+            if (r != null) {
+                bitmap.set(r[0], r[1], true);
+                g.updateHints();
+            }
+            return r;
         } finally {
-            lock.unlock();
+            g.lock.unlock();
         }
     }
 
+    /** The group a file without a goal starts in: its inode number, spread. */
+    private int homeGroup(long owner) {
+        long mixed = owner * 0x9E37_79B9_7F4A_7C15L;
+        return (int) Long.remainderUnsigned(mixed ^ (mixed >>> 32), groups.length);
+    }
+
+    private AllocationGroup groupOf(long block) {
+        return groups[(int) ((block >>> groupShift) - (geometry.dataStart() >>> groupShift))];
+    }
+
+    private interface Piece {
+        void accept(AllocationGroup g, long start, long count);
+    }
+
+    /** Splits {@code [start, start + count)} at group boundaries. */
+    private void forEachGroupPiece(long start, long count, Piece action) {
+        long end = start + count;
+        for (long s = start; s < end; ) {
+            AllocationGroup g = groupOf(s);
+            long e = Math.min(end, g.end);
+            action.accept(g, s, e - s);
+            s = e;
+        }
+    }
+
+    // ---------------------------------------------------------------- releasing
+
+    /** After the freeing transaction's checkpoint: pending blocks that no page references become allocatable. */
     private void release(long start, long count) {
-        lock.lock();
+        forEachGroupPiece(start, count, this::releaseInGroup);
+    }
+
+    private void releaseInGroup(AllocationGroup g, long start, long count) {
+        long released = 0;
+        long held = 0;
+        g.lock.lock();
         try {
-            for (int i = heldBack.size() - 1; i >= 0; i--) {
-                long b = heldBack.get(i);
-                if (!referenced.test(b)) {
-                    heldBack.remove(i);
-                    releaseRun(b, 1);
+            for (int i = g.heldBack.size() - 1; i >= 0; i--) {
+                long b = g.heldBack.get(i);
+                if (firstReferenced.applyAsLong(b, b + 1) < 0) {
+                    g.heldBack.remove(i);
+                    g.runs.add(b, 1);
+                    released++;
+                    held--;
                 }
             }
-            long s = start;
-            for (long b = start; b < start + count; b++) {
-                if (referenced.test(b)) {
-                    if (b > s) {
-                        releaseRun(s, b - s);
-                    }
-                    heldBack.add(b);
-                    s = b + 1;
+            long end = start + count;
+            for (long s = start; s < end; ) {
+                long busy = firstReferenced.applyAsLong(s, end);
+                long stop = busy < 0 ? end : busy;
+                if (stop > s) {
+                    g.runs.add(s, stop - s);
+                    released += stop - s;
                 }
+                if (busy < 0) {
+                    break;
+                }
+                g.heldBack.add(busy);
+                held++;
+                s = busy + 1;
             }
-            if (s < start + count) {
-                releaseRun(s, start + count - s);
-            }
+            g.pending -= released;
+            g.updateHints();
         } finally {
-            lock.unlock();
+            g.lock.unlock();
         }
+        pendingTotal.addAndGet(-released);
+        allocatable.addAndGet(released);
+        heldBackTotal.addAndGet(held);
     }
-
-    /** Moves a pending run into the free index, merging with its neighbours. Lock held. */
-    private void releaseRun(long start, long count) {
-        pending -= count;
-        long s = start;
-        long len = count;
-        Map.Entry<Long, Long> before = byStart.floorEntry(s);
-        if (before != null && before.getKey() + before.getValue() == s) {
-            removeFree(before.getKey(), before.getValue());
-            s = before.getKey();
-            len += before.getValue();
-        }
-        Long afterLen = byStart.get(start + count);
-        if (afterLen != null) {
-            removeFree(start + count, afterLen);
-            len += afterLen;
-        }
-        insertFree(s, len);
-    }
-
-    private void insertFree(long s, long len) {
-        byStart.put(s, len);
-        bySize.add(new long[]{s, len});
-        freeInIndex += len;
-    }
-
-    private void removeFree(long s, long len) {
-        byStart.remove(s);
-        bySize.remove(new long[]{s, len});
-        freeInIndex -= len;
-    }
-
 }

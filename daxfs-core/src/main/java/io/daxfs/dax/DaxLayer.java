@@ -66,7 +66,7 @@ public final class DaxLayer implements DaxCallbacks {
     public static DaxLayer attach(Volume volume, DaxHooks hooks) {
         DaxLayer d = new DaxLayer(volume, hooks);
         volume.attachDax(d);
-        volume.blockAllocator().reuseOnlyWhenIdle(b -> !d.refs.isIdle(b, PageRefs.ORDER_4K));
+        volume.blockAllocator().reuseOnlyWhenIdle(d.refs::firstNotIdle);
         return d;
     }
 

@@ -110,7 +110,7 @@ public final class FileBlocks {
         long goal = goalFor(inode, fb);
         // Data first, so a full file system reports ENOSPC for data while the metadata reserve is
         // still whole; should the chain then not grow, the run goes back and nothing has changed.
-        long[] run = allocator.allocateData(handle, aligned ? want & -(long) Geometry.HUGE_BLOCKS : want, goal, aligned);
+        long[] run = allocator.allocateData(handle, aligned ? want & -(long) Geometry.HUGE_BLOCKS : want, goal, aligned, inode.ino);
         try {
             changeExtents(handle, inode, 1, () -> inode.extents.insert(new Extent(fb, run[1], run[0], true)));
             inode.blocksAdded(handle.tid());

@@ -212,6 +212,35 @@ public final class PageRefs {
         return true;
     }
 
+    /**
+     * The first page of {@code [from, to)} that is not idle (its refcount, or its 2 MiB folio's,
+     * is not 0), or -1 when every page is idle. Skips untouched 2 MiB regions without looking at
+     * their pages, so a range of a terabyte that nothing maps costs one directory read per 2 MiB.
+     */
+    public long firstNotIdle(long from, long to) {
+        if (from < 0 || to > pages || from > to) {
+            throw new IndexOutOfBoundsException("pages [" + from + ", " + to + ") of " + pages);
+        }
+        for (long region = from >>> ORDER_2M; (region << ORDER_2M) < to; region++) {
+            long base = region << ORDER_2M;
+            long[] c = chunk(base);
+            if (c == null) {
+                continue;
+            }
+            long lo = Math.max(from, base);
+            if ((long) SLOT.getVolatile(c, FOLIO_SLOT) != 0) {
+                return lo;
+            }
+            long hi = Math.min(to, base + CHUNK_PAGES);
+            for (long p = lo; p < hi; p++) {
+                if ((long) SLOT.getVolatile(c, (int) (p - base)) != 0) {
+                    return p;
+                }
+            }
+        }
+        return -1;
+    }
+
     private static boolean ok(long v, boolean idle) {
         return idle ? v == 0 : refs(v) == maps(v);
     }

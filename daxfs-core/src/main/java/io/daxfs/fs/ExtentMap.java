@@ -134,6 +134,32 @@ final class ExtentMap {
         }
     }
 
+    /**
+     * Where a cut of the map's tail should start so that it frees at most {@code maxBlocks}
+     * blocks in at most {@code maxExtents} extents, never before {@code from}: the tail
+     * {@code [cut, end)} is what one bounded step of freeing removes.
+     */
+    long tailCut(long from, long maxBlocks, int maxExtents) {
+        lock.readLock().lock();
+        try {
+            long blocks = 0;
+            int extents = 0;
+            for (Extent e = last0(); e != null && e.logicalEnd() > from; e = map.lowerEntry(e.logical()) == null ? null
+                    : map.lowerEntry(e.logical()).getValue()) {
+                long start = Math.max(from, e.logical());
+                long len = e.logicalEnd() - start;
+                if (blocks + len >= maxBlocks || extents + 1 >= maxExtents) {
+                    return Math.max(start, e.logicalEnd() - (maxBlocks - blocks));
+                }
+                blocks += len;
+                extents++;
+            }
+            return from;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /** True when every block of {@code [from, to)} is mapped and written. */
     boolean allWritten(long from, long to) {
         lock.readLock().lock();

@@ -130,6 +130,23 @@ public final class FileBlocks {
         return prev == null ? 0 : prev.physicalOf(fb - 1) + 1;
     }
 
+    /**
+     * One bounded step of freeing everything at and after file block {@code from}: frees the
+     * tail of the map, at most {@code maxBlocks} blocks in at most {@code maxExtents} extents,
+     * so that one handle dirties a bounded number of bitmap blocks. Returns true when nothing
+     * is left to free at or after {@code from}. A suffix removal never adds an extent, so it
+     * never allocates.
+     */
+    boolean freeTail(Journal.Handle handle, Inode inode, long from, long maxBlocks, int maxExtents) throws DaxException {
+        long end = inode.extents.endBlock();
+        if (end <= from) {
+            return true;
+        }
+        long cut = inode.extents.tailCut(from, maxBlocks, maxExtents);
+        changeExtents(handle, inode, 0, () -> freeRuns(handle, inode.extents.remove(cut, end)));
+        return inode.extents.endBlock() <= from;
+    }
+
     /** Unmaps and frees file blocks {@code [from, to)}. */
     void freeRange(Journal.Handle handle, Inode inode, long from, long to) throws DaxException {
         Extent first = inode.extents.ceiling(from);

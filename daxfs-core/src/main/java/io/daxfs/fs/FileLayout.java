@@ -44,9 +44,23 @@ final class FileLayout {
                 // Bytes past the new end in its last block must read as zeros if the file grows again.
                 zeroBytes(in, newSize, ((newSize + BLOCK_MASK) & ~BLOCK_MASK) - newSize, true);
                 long firstGone = (newSize + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT;
-                try (Journal.Handle h = v.journal.begin()) {
-                    v.fileBlocks.freeRange(h, in, firstGone, Extent.MAX_LOGICAL + 1);
-                    setSize(h, in, newSize, true);
+                if (!Reaper.needsSteps(in, firstGone)) {
+                    try (Journal.Handle h = v.journal.begin()) {
+                        v.fileBlocks.freeRange(h, in, firstGone, Extent.MAX_LOGICAL + 1);
+                        setSize(h, in, newSize, true);
+                    }
+                } else {
+                    // Too much to free in one handle: the new size and an orphan-list entry
+                    // first, then the tail in short handles; a crash in between leaves the
+                    // entry, and mount frees the rest past the size.
+                    try (Journal.Handle h = v.journal.begin()) {
+                        setSize(h, in, newSize, true);
+                        v.orphans.addTruncating(h, in);
+                    }
+                    v.reaper.freeFrom(in, firstGone);
+                    try (Journal.Handle h = v.journal.begin()) {
+                        v.orphans.endTruncate(h, in);
+                    }
                 }
             } else {
                 setSize(null, in, newSize, true);
@@ -83,8 +97,11 @@ final class FileLayout {
             } else {
                 zeroBytes(in, pos, (firstFull << Geometry.BLOCK_SHIFT) - pos, false);
                 zeroBytes(in, endFull << Geometry.BLOCK_SHIFT, end - (endFull << Geometry.BLOCK_SHIFT), false);
-                try (Journal.Handle h = v.journal.begin()) {
-                    v.fileBlocks.freeRange(h, in, firstFull, endFull);
+                // In steps: a partly punched range is consistent (it only reads as more zeros).
+                for (long fb = firstFull; fb < endFull; fb += Reaper.STEP_BLOCKS) {
+                    try (Journal.Handle h = v.journal.begin()) {
+                        v.fileBlocks.freeRange(h, in, fb, Math.min(endFull, fb + Reaper.STEP_BLOCKS));
+                    }
                 }
             }
             setSize(null, in, in.size, true);

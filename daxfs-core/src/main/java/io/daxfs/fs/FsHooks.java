@@ -13,4 +13,8 @@ public interface FsHooks {
     /** fsync of inode {@code ino} has persisted the file's data and is about to commit its metadata. */
     default void fsyncDataPersisted(long ino) {
     }
+
+    /** One bounded step of freeing inode {@code ino}'s blocks is done (its handle is closed). */
+    default void freeStepDone(long ino) {
+    }
 }

@@ -88,6 +88,11 @@ public final class Inode implements DirtySource {
     volatile Directory dir;
     /** The inode was freed (unlinked and closed): no operation may use it any more. */
     volatile boolean freed;
+    /**
+     * Nameless and unopened, and being freed in the background in bounded steps (a huge file):
+     * as good as freed to every lookup, but its record keeps its blocks until the last step.
+     */
+    volatile boolean reaping;
     /** Data written in place and not yet known durable; guarded by {@link #meta}. */
     final DirtyChunks dirtyChunks = new DirtyChunks();
     /**

@@ -63,7 +63,7 @@ final class InodeCache {
             Inode raced = map.putIfAbsent(ino, loaded);
             in = raced != null ? raced : loaded;
         }
-        if (in.freed) {
+        if (in.freed || in.reaping) {
             throw new DaxException(Errno.ENOENT, "inode " + ino + ": no such inode");
         }
         return in;

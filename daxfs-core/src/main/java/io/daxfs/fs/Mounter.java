@@ -6,6 +6,7 @@ import io.daxfs.device.Device;
 import io.daxfs.journal.Journal;
 import io.daxfs.journal.JournalScan;
 import io.daxfs.media.Geometry;
+import io.daxfs.media.InodeRecord;
 import io.daxfs.media.Superblock;
 import io.daxfs.types.DaxException;
 import io.daxfs.types.Errno;
@@ -113,17 +114,29 @@ public final class Mounter {
     }
 
     private static void checkOrphan(Inode in) throws DaxException {
-        if (in.nlink != 0) {
+        if (in.nlink != 0 && (in.flags & InodeRecord.FLAG_TRUNCATING) == 0) {
             throw new DaxException(Errno.EUCLEAN, "orphan inode " + in.ino + " still has " + in.nlink + " links");
         }
     }
 
-    /** Frees every inode left on the orphan list by a crash (unlinked while open). */
+    /**
+     * Finishes what a crash left on the orphan list: a truncate in steps frees its blocks past
+     * the size and leaves the list; an inode without a name is freed, in bounded steps.
+     */
     private static void freeOrphans(Volume v) throws DaxException {
         for (long ino : v.orphans.list(v.geometry.inodeCount())) {
             Inode in = v.cache.get(ino);
             checkOrphan(in);
-            v.unlinker.evictNow(in);
+            if ((in.flags & InodeRecord.FLAG_TRUNCATING) != 0) {
+                v.reaper.freeFrom(in, (in.size + Geometry.BLOCK_SIZE - 1) >>> Geometry.BLOCK_SHIFT);
+                try (Journal.Handle h = v.journal.begin()) {
+                    v.orphans.endTruncate(h, in);
+                }
+            }
+            if (in.nlink == 0) {
+                v.reaper.freeFrom(in, 0);
+                v.unlinker.evictNow(in);
+            }
         }
     }
 

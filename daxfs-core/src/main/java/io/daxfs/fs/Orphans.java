@@ -16,9 +16,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The orphan list: inodes whose last name is gone while handles still use them. It is a doubly
- * linked list through the inode records, headed in the fs info block, so that a crash before
- * the last close leaves a list that mount walks to free their space.
+ * The orphan list: inodes whose last name is gone while handles still use them, or that are
+ * being freed in several transactions (a huge file being reaped; a huge truncate, flagged
+ * {@link InodeRecord#FLAG_TRUNCATING}, whose inode keeps its links). It is a doubly linked list
+ * through the inode records, headed in the fs info block, so that a crash leaves a list that
+ * mount walks to finish freeing their space.
  *
  * <p>{@code lock} guards the head and every inode's orphan links; it is taken inside a handle
  * and never while holding an inode's {@code meta} lock.
@@ -46,7 +48,43 @@ final class Orphans implements DirtySource {
         BlockHeader.seal(fsinfo);
     }
 
+    /** Puts {@code in} on the list as an orphan to free whole (its last name is gone). */
     void add(Journal.Handle handle, Inode in) throws DaxException {
+        link(handle, in, false);
+    }
+
+    /** Puts {@code in}, which keeps its names, on the list while a truncate frees its tail in steps. */
+    void addTruncating(Journal.Handle handle, Inode in) throws DaxException {
+        link(handle, in, true);
+    }
+
+    /**
+     * A stepped truncate is done: takes {@code in} off the list, unless it has lost its last name
+     * meanwhile and become an orphan to free whole (then it only loses the truncating flag).
+     */
+    void endTruncate(Journal.Handle handle, Inode in) throws DaxException {
+        boolean stays;
+        in.meta.lock();
+        try {
+            stays = in.nlink == 0;
+        } finally {
+            in.meta.unlock();
+        }
+        if (stays) {
+            setFlags(in, InodeRecord.FLAG_ORPHAN);
+            handle.markDirty(in);
+        } else {
+            remove(handle, in);
+        }
+    }
+
+    private void link(Journal.Handle handle, Inode in, boolean truncating) throws DaxException {
+        if ((in.flags & InodeRecord.FLAG_ORPHAN) != 0) {
+            // Already listed (a truncate in steps); an orphan to free whole it becomes, or stays.
+            setFlags(in, truncating ? in.flags & (InodeRecord.FLAG_ORPHAN | InodeRecord.FLAG_TRUNCATING) : InodeRecord.FLAG_ORPHAN);
+            handle.markDirty(in);
+            return;
+        }
         lock.lock();
         try {
             long h = head;
@@ -58,7 +96,7 @@ final class Orphans implements DirtySource {
                 handle.markDirty(old);
             }
             head = in.ino;
-            setFlag(in, true);
+            setFlags(in, InodeRecord.FLAG_ORPHAN | (truncating ? InodeRecord.FLAG_TRUNCATING : 0));
         } finally {
             lock.unlock();
         }
@@ -85,7 +123,7 @@ final class Orphans implements DirtySource {
             }
             in.orphanNext = 0;
             in.orphanPrev = 0;
-            setFlag(in, false);
+            setFlags(in, 0);
         } finally {
             lock.unlock();
         }
@@ -93,10 +131,11 @@ final class Orphans implements DirtySource {
         handle.markDirty(this);
     }
 
-    private static void setFlag(Inode in, boolean on) {
+    /** Sets the orphan flags of {@code in} to {@code orphanFlags}, keeping its other flags. */
+    private static void setFlags(Inode in, int orphanFlags) {
         in.meta.lock();
         try {
-            in.flags = on ? in.flags | InodeRecord.FLAG_ORPHAN : in.flags & ~InodeRecord.FLAG_ORPHAN;
+            in.flags = in.flags & ~(InodeRecord.FLAG_ORPHAN | InodeRecord.FLAG_TRUNCATING) | orphanFlags;
         } finally {
             in.meta.unlock();
         }

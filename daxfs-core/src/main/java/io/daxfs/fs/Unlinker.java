@@ -136,10 +136,23 @@ public final class Unlinker {
         if (last) {
             if (inUse) {
                 v.orphans.add(h, in);
+            } else if (Reaper.needsSteps(in, 0)) {
+                v.orphans.add(h, in);
+                reapLater(in);
             } else {
                 evict(h, in);
             }
         }
+    }
+
+    /**
+     * Hands a huge nameless, unopened inode (already on the orphan list) to the reaper, which
+     * frees it in bounded steps; from now on no lookup finds it.
+     */
+    private void reapLater(Inode in) {
+        in.reaping = true;
+        v.dax().evicted(in);
+        v.reaper.defer(in);
     }
 
     /** Frees an empty directory whose entry is gone (caller holds its dirLock and a handle). */
@@ -162,10 +175,14 @@ public final class Unlinker {
         in.life.lock();
         try {
             in.openCount--;
-            evictIt = in.openCount == 0 && in.nlink == 0 && !in.freed;
+            evictIt = in.openCount == 0 && in.nlink == 0 && !in.freed && !in.reaping;
             if (evictIt && !v.readOnly) {
-                try (Journal.Handle h = v.journal.begin()) {
-                    evict(h, in);
+                if (Reaper.needsSteps(in, 0)) {
+                    reapLater(in); // an unlinked file that was open: on the orphan list already
+                } else {
+                    try (Journal.Handle h = v.journal.begin()) {
+                        evict(h, in);
+                    }
                 }
             }
         } finally {
@@ -173,7 +190,7 @@ public final class Unlinker {
         }
     }
 
-    /** Frees an unlinked inode at its last close, or at mount for crash leftovers. */
+    /** Frees an unlinked inode: the end of a reaping, or at mount for crash leftovers. */
     void evictNow(Inode in) throws DaxException {
         in.life.lock();
         try (Journal.Handle h = v.journal.begin()) {

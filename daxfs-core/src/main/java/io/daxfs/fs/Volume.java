@@ -51,6 +51,7 @@ public final class Volume {
     final HoleFiller holeFiller;
     final FileLayout fileLayout;
     final DirtyData dirtyData;
+    final Reaper reaper;
     private final UUID uuid;
     private final Thread committer;
     private final Set<OpenFile> openFiles = ConcurrentHashMap.newKeySet();
@@ -83,6 +84,7 @@ public final class Volume {
         this.holeFiller = new HoleFiller(this);
         this.fileLayout = new FileLayout(this);
         this.dirtyData = new DirtyData(this);
+        this.reaper = new Reaper(this);
         this.committer = readOnly || commitIntervalMs <= 0 ? null : startCommitter(commitIntervalMs);
     }
 
@@ -319,13 +321,23 @@ public final class Volume {
         guarded(op, body);
     }
 
-    /** Runs {@code body}; an unexpected runtime failure becomes EIO (see {@link #internalError}). */
+    /**
+     * Runs {@code body}; an unexpected runtime failure becomes EIO (see {@link #internalError}).
+     * Then, holding no lock any more, frees the huge files the body left without a name and a
+     * handle ({@link Reaper#finishDeferred}).
+     */
     <T> T guarded(String op, Operation<T> body) throws DaxException {
+        T result;
         try {
-            return body.run();
+            result = body.run();
         } catch (RuntimeException e) {
             throw internalError(op, e);
+        } catch (DaxException e) {
+            reaper.finishDeferredAfterFailure(e);
+            throw e;
         }
+        reaper.finishDeferred();
+        return result;
     }
 
     /** As {@link #guarded(String, Operation)}, for a body that returns nothing. */

@@ -21,7 +21,7 @@ import java.util.List;
  * block an inode maps is claimed in the {@link BlockOwnership}.
  */
 final class InodePass {
-    static final int KNOWN_FLAGS = InodeRecord.FLAG_INLINE_TARGET | InodeRecord.FLAG_ORPHAN;
+    static final int KNOWN_FLAGS = InodeRecord.FLAG_INLINE_TARGET | InodeRecord.FLAG_ORPHAN | InodeRecord.FLAG_TRUNCATING;
     static final int RESERVED_OFF = 240;
     static final int RESERVED_LEN = 12;
     private static final long MAX_FILE = (Extent.MAX_LOGICAL + 1) << Geometry.BLOCK_SHIFT;

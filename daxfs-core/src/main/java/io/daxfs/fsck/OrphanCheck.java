@@ -83,8 +83,9 @@ final class OrphanCheck {
             if ((in.flags & InodeRecord.FLAG_ORPHAN) == 0) {
                 f.problem("orphan " + in.describe() + ": on the orphan list but not flagged as an orphan");
             }
-            if (in.nlink != 0) {
-                f.problem("orphan " + in.describe() + ": nlink is " + in.nlink + " (an orphan has no links)");
+            if (in.nlink != 0 && (in.flags & InodeRecord.FLAG_TRUNCATING) == 0) {
+                f.problem("orphan " + in.describe() + ": nlink is " + in.nlink
+                        + " (an orphan has no links)");
             }
             if (in.isDir()) {
                 f.problem("orphan " + in.describe() + ": directories are never orphans");

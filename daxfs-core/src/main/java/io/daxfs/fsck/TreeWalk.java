@@ -3,6 +3,7 @@ package io.daxfs.fsck;
 import io.daxfs.types.DaxException;
 import io.daxfs.types.FileType;
 import io.daxfs.types.ProgressListener;
+import io.daxfs.media.InodeRecord;
 import io.daxfs.media.BlockHeader;
 import io.daxfs.media.DirBlock;
 import io.daxfs.media.Geometry;
@@ -176,7 +177,7 @@ final class TreeWalk {
             fixes.add(new EntryFix(dir.ino, block, off, name, target, DirBlock.typeCode(t.type),
                     "its type said " + InodeInfo.typeName(said)));
         }
-        if (t.onOrphanList) {
+        if (t.onOrphanList && (t.flags & InodeRecord.FLAG_TRUNCATING) == 0) {
             f.problem("orphan " + t.describe() + " still has a name: entry " + q + " in directory " + dir.ino);
         }
         if (t.isDir()) {

@@ -33,6 +33,12 @@ public final class InodeRecord {
     public static final int FLAG_INLINE_TARGET = 1;
     /** Set while the inode is on the orphan list (nlink 0, still open when last committed). */
     public static final int FLAG_ORPHAN = 2;
+    /**
+     * With {@link #FLAG_ORPHAN}: the inode (which may have links) is on the orphan list only
+     * because a truncate is freeing its blocks past its size in several transactions; mount
+     * finishes that and takes it off the list.
+     */
+    public static final int FLAG_TRUNCATING = 4;
     private static final int CRC_OFF = 252;
 
     public int mode;

@@ -62,6 +62,12 @@ final class MountCommand implements Callable<Integer> {
     @Option(names = {"-r", "--read-only"}, description = "Mount read-only (the image is not written).")
     boolean readOnly;
 
+    @Option(names = "--commit-interval", paramLabel = "MS", defaultValue = "5000",
+            description = "Commit metadata every MS milliseconds even without an fsync (0: only on fsync, sync "
+                    + "and unmount). A crash of the server loses at most this much of what was not synced. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    long commitIntervalMs;
+
     @Option(names = "--background", description = "Serve from a background process; return once mounted.")
     boolean background;
 
@@ -123,7 +129,11 @@ final class MountCommand implements Callable<Integer> {
             o = o.withThreads(threads);
         }
         o = o.withReadahead((int) Math.min(Integer.MAX_VALUE, readahead >> 10));
-        DaxFileSystem fs = DaxFileSystem.mount(image, MountOptions.DEFAULT.withReadOnly(readOnly));
+        if (commitIntervalMs < 0) {
+            throw new ParameterException(spec.commandLine(), "--commit-interval must not be negative");
+        }
+        DaxFileSystem fs = DaxFileSystem.mount(image, MountOptions.DEFAULT.withReadOnly(readOnly)
+                .withCommitIntervalMs(commitIntervalMs));
         DaxFuse m;
         try {
             m = DaxFuse.mount(fs, "daxfs:" + image.toAbsolutePath().normalize(), mountpoint, o,
@@ -168,6 +178,7 @@ final class MountCommand implements Callable<Integer> {
         if (readOnly) {
             cmd.add("--read-only");
         }
+        cmd.add("--commit-interval=" + commitIntervalMs);
         for (String opt : fuseOptions) {
             cmd.add("-o");
             cmd.add(opt);

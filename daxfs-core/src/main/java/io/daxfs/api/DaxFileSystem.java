@@ -302,6 +302,15 @@ public final class DaxFileSystem implements AutoCloseable {
     @SuppressWarnings("unused")
     private static volatile long prefaultSink;
 
+    /**
+     * Journal commits since mount. A commit makes every change made before it durable; fsyncs
+     * that run at once share one, so commits per second below fsyncs per second is what group
+     * commit looks like.
+     */
+    public long commitCount() {
+        return volume.journal().commitCount();
+    }
+
     /** DAX event counters since mount: faults by size, fallbacks by reason, revocations, writeback. */
     public DaxStats stats() {
         DaxCounters c = dax.counters();

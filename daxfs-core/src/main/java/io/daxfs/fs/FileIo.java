@@ -113,11 +113,22 @@ final class FileIo {
             if (persist) {
                 persistRange(in, markFrom, markTo - markFrom);
             }
+            in.meta.lock();
+            try {
+                v.dirtyData.mark(in, markFrom, markTo - markFrom);
+            } finally {
+                in.meta.unlock();
+            }
+            if (converting) {
+                // After the dirty range is recorded: the commit that makes these blocks data
+                // orders their bytes before it. Before the size: a write that fails here has not
+                // grown the file.
+                v.holeFiller.convert(in, fb0, fb1);
+            }
             long now = Inode.now();
             boolean grew;
             in.meta.lock();
             try {
-                v.dirtyData.mark(in, markFrom, markTo - markFrom);
                 grew = end > in.size;
                 if (grew) {
                     in.size = end;
@@ -125,11 +136,6 @@ final class FileIo {
                 in.mtime = in.ctime = now;
             } finally {
                 in.meta.unlock();
-            }
-            if (converting) {
-                // After the dirty range is recorded: the commit that makes these blocks data
-                // orders their bytes before it.
-                v.holeFiller.convert(in, fb0, fb1);
             }
             if (grew || converting) {
                 v.journal.markDirty(in);

@@ -308,7 +308,7 @@ public final class DaxFileSystem implements AutoCloseable {
      * commit looks like.
      */
     public long commitCount() {
-        return volume.journal().commitCount();
+        return volume.commitCount();
     }
 
     /** DAX event counters since mount: faults by size, fallbacks by reason, revocations, writeback. */

@@ -249,6 +249,11 @@ public final class Volume {
         return journal;
     }
 
+    /** Journal commits since mount. */
+    public long commitCount() {
+        return journal == null ? 0 : journal.commitCount();
+    }
+
     public boolean isClosed() {
         return closed;
     }

@@ -27,7 +27,11 @@ import java.lang.foreign.ValueLayout;
  * An access outside {@code [0, length())} throws {@link IndexOutOfBoundsException}. An access
  * to a page wholly beyond end of file throws {@link DaxFaultException} with {@link Errno#SIGBUS}
  * (the tail of the page holding the end of file reads as zeros, as with mmap). Stores to a
- * {@link DaxMapMode#READ_ONLY} mapping throw it with {@link Errno#EACCES}.
+ * {@link DaxMapMode#READ_ONLY} mapping throw it with {@link Errno#EACCES}. An access the device
+ * cannot serve (a media error: SIGBUS on the device mapping, which the JDK reports as an
+ * {@link InternalError}) throws it with {@link Errno#EIO} and turns the file system read-only;
+ * compiled code may report such a fault a little after the access that caused it, in which case
+ * the InternalError reaches the caller as it is.
  *
  * <h2>Durability</h2>
  * Stores are made durable by {@link #msync} or the file's fsync; with
@@ -75,8 +79,8 @@ public final class DaxMapping implements AutoCloseable {
         if (w != null) {
             try {
                 return w.get(BYTE, pos & (w.byteSize() - 1));
-            } catch (IllegalStateException revoked) {
-                afterRevocation();
+            } catch (IllegalStateException | InternalError e) {
+                afterFailedAccess(e);
             }
         }
         return (byte) readSlow(off, 1);
@@ -90,8 +94,8 @@ public final class DaxMapping implements AutoCloseable {
             if (o <= w.byteSize() - 4) {
                 try {
                     return w.get(INT, o);
-                } catch (IllegalStateException revoked) {
-                    afterRevocation();
+                } catch (IllegalStateException | InternalError e) {
+                    afterFailedAccess(e);
                 }
             }
         }
@@ -107,8 +111,8 @@ public final class DaxMapping implements AutoCloseable {
         if (h != null && o <= HUGE_MASK - 7) {
             try {
                 return h.get(LONG, o);
-            } catch (IllegalStateException revoked) {
-                afterRevocation();
+            } catch (IllegalStateException | InternalError e) {
+                afterFailedAccess(e);
             }
         }
         return getLongSmall(off, pos);
@@ -121,8 +125,8 @@ public final class DaxMapping implements AutoCloseable {
             if (o <= w.byteSize() - 8) {
                 try {
                     return w.get(LONG, o);
-                } catch (IllegalStateException revoked) {
-                    afterRevocation();
+                } catch (IllegalStateException | InternalError e) {
+                    afterFailedAccess(e);
                 }
             }
         }
@@ -138,8 +142,8 @@ public final class DaxMapping implements AutoCloseable {
             try {
                 w.set(BYTE, pos & (w.byteSize() - 1), v);
                 return;
-            } catch (IllegalStateException revoked) {
-                afterRevocation();
+            } catch (IllegalStateException | InternalError e) {
+                afterFailedAccess(e);
             }
         }
         writeSlow(off, 1, v);
@@ -154,8 +158,8 @@ public final class DaxMapping implements AutoCloseable {
                 try {
                     w.set(INT, o, v);
                     return;
-                } catch (IllegalStateException revoked) {
-                    afterRevocation();
+                } catch (IllegalStateException | InternalError e) {
+                    afterFailedAccess(e);
                 }
             }
         }
@@ -170,8 +174,8 @@ public final class DaxMapping implements AutoCloseable {
             try {
                 h.set(LONG, o, v);
                 return;
-            } catch (IllegalStateException revoked) {
-                afterRevocation();
+            } catch (IllegalStateException | InternalError e) {
+                afterFailedAccess(e);
             }
         }
         setLongSmall(off, pos, v);
@@ -185,8 +189,8 @@ public final class DaxMapping implements AutoCloseable {
                 try {
                     w.set(LONG, o, v);
                     return;
-                } catch (IllegalStateException revoked) {
-                    afterRevocation();
+                } catch (IllegalStateException | InternalError e) {
+                    afterFailedAccess(e);
                 }
             }
         }
@@ -213,6 +217,8 @@ public final class DaxMapping implements AutoCloseable {
                 done += c;
             } catch (IllegalStateException e) {
                 rethrowUnlessRevoked(w, e);
+            } catch (InternalError e) {
+                throw mediaError(e);
             }
         }
     }
@@ -235,6 +241,8 @@ public final class DaxMapping implements AutoCloseable {
                 done += c;
             } catch (IllegalStateException e) {
                 rethrowUnlessRevoked(w, e);
+            } catch (InternalError e) {
+                throw mediaError(e);
             }
         }
     }
@@ -328,6 +336,22 @@ public final class DaxMapping implements AutoCloseable {
             throw e;
         }
         afterRevocation();
+    }
+
+    /**
+     * A load or store through a window failed: the window was being revoked (retried by the
+     * caller), or the device memory behind it faulted, a media error that fails the access with
+     * EIO and turns the file system read-only.
+     */
+    private void afterFailedAccess(Throwable e) {
+        if (e instanceof InternalError) {
+            throw mediaError(e);
+        }
+        afterRevocation();
+    }
+
+    private DaxFaultException mediaError(Throwable e) {
+        return new DaxFaultException(vma.accessFailed(e));
     }
 
     /**

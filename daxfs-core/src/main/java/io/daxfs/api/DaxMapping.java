@@ -6,6 +6,7 @@ import io.daxfs.types.DaxMapMode;
 import io.daxfs.types.Errno;
 
 import io.daxfs.dax.Vma;
+import io.daxfs.device.MediaErrors;
 import io.daxfs.mm.PageTable;
 
 import java.lang.foreign.MemorySegment;
@@ -29,9 +30,11 @@ import java.lang.foreign.ValueLayout;
  * (the tail of the page holding the end of file reads as zeros, as with mmap). Stores to a
  * {@link DaxMapMode#READ_ONLY} mapping throw it with {@link Errno#EACCES}. An access the device
  * cannot serve (a media error: SIGBUS on the device mapping, which the JDK reports as an
- * {@link InternalError}) throws it with {@link Errno#EIO} and turns the file system read-only;
- * compiled code may report such a fault a little after the access that caused it, in which case
- * the InternalError reaches the caller as it is.
+ * {@link InternalError}) throws it with {@link Errno#EIO} and turns the file system read-only.
+ * The bulk copies and every access that faults a page in always report it so; a single load or
+ * store through a window already installed does when run by the interpreter, but compiled code
+ * may raise the InternalError a little later, at the caller's next safepoint poll (the faulting
+ * access skipped), and then it reaches the caller as it is and the file system stays writable.
  *
  * <h2>Durability</h2>
  * Stores are made durable by {@link #msync} or the file's fsync; with
@@ -203,23 +206,26 @@ public final class DaxMapping implements AutoCloseable {
     public void copyTo(long off, MemorySegment dst) {
         long n = dst.byteSize();
         position(off, n);
-        long done = 0;
-        while (done < n) {
-            long pos = start + off + done;
-            MemorySegment w = table.readWindow(pos);
-            if (w == null) {
-                w = fault(pos, false);
+        try {
+            long done = 0;
+            while (done < n) {
+                long pos = start + off + done;
+                MemorySegment w = table.readWindow(pos);
+                if (w == null) {
+                    w = fault(pos, false);
+                }
+                long o = pos & (w.byteSize() - 1);
+                long c = Math.min(n - done, w.byteSize() - o);
+                try {
+                    MemorySegment.copy(w, o, dst, done, c);
+                    done += c;
+                } catch (IllegalStateException e) {
+                    rethrowUnlessRevoked(w, e);
+                }
             }
-            long o = pos & (w.byteSize() - 1);
-            long c = Math.min(n - done, w.byteSize() - o);
-            try {
-                MemorySegment.copy(w, o, dst, done, c);
-                done += c;
-            } catch (IllegalStateException e) {
-                rethrowUnlessRevoked(w, e);
-            } catch (InternalError e) {
-                throw mediaError(e);
-            }
+            MediaErrors.raisePending();
+        } catch (InternalError e) {
+            throw mediaError(e);
         }
     }
 
@@ -227,23 +233,26 @@ public final class DaxMapping implements AutoCloseable {
     public void copyFrom(MemorySegment src, long off) {
         long n = src.byteSize();
         position(off, n);
-        long done = 0;
-        while (done < n) {
-            long pos = start + off + done;
-            MemorySegment w = table.writeWindow(pos);
-            if (w == null) {
-                w = fault(pos, true);
+        try {
+            long done = 0;
+            while (done < n) {
+                long pos = start + off + done;
+                MemorySegment w = table.writeWindow(pos);
+                if (w == null) {
+                    w = fault(pos, true);
+                }
+                long o = pos & (w.byteSize() - 1);
+                long c = Math.min(n - done, w.byteSize() - o);
+                try {
+                    MemorySegment.copy(src, done, w, o, c);
+                    done += c;
+                } catch (IllegalStateException e) {
+                    rethrowUnlessRevoked(w, e);
+                }
             }
-            long o = pos & (w.byteSize() - 1);
-            long c = Math.min(n - done, w.byteSize() - o);
-            try {
-                MemorySegment.copy(src, done, w, o, c);
-                done += c;
-            } catch (IllegalStateException e) {
-                rethrowUnlessRevoked(w, e);
-            } catch (InternalError e) {
-                throw mediaError(e);
-            }
+            MediaErrors.raisePending();
+        } catch (InternalError e) {
+            throw mediaError(e);
         }
     }
 

@@ -342,7 +342,9 @@ public final class Volume {
     /** Runs {@code body}; an unexpected failure aborts the journal and becomes EIO (see {@link #failure}). */
     <T> T guarded(String op, Operation<T> body) throws DaxException {
         try {
-            return body.run();
+            T result = body.run();
+            MediaErrors.raisePending(); // a fault compiled code deferred belongs to this operation
+            return result;
         } catch (RuntimeException | Error e) {
             throw failure(op, e);
         }
@@ -363,7 +365,9 @@ public final class Volume {
      */
     <T> T onDevice(String op, Operation<T> body) throws DaxException {
         try {
-            return body.run();
+            T result = body.run();
+            MediaErrors.raisePending();
+            return result;
         } catch (RuntimeException | Error e) {
             throw deviceFailure(op, e);
         }

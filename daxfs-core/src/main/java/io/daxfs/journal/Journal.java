@@ -441,6 +441,8 @@ public final class Journal implements AutoCloseable {
         }
         persistRing(start, total - 1);
         device.fence();
+        // A store to the ring that faulted must stop the commit before its commit block.
+        MediaErrors.raisePending();
         // An operation that failed inside a handle aborts only after its handle closed, so this
         // commit may have collected its half-done state: the abort must win (a last look here,
         // after two persists, leaves the failing thread all that time to get there).
@@ -458,6 +460,8 @@ public final class Journal implements AutoCloseable {
             MemorySegment.copy(e.getValue(), 0, seg, e.getKey() << Geometry.BLOCK_SHIFT, Geometry.BLOCK_SIZE);
             homeUnpersisted.add(e.getKey());
         }
+        // A home copy that faulted must abort the journal before any checkpoint trusts the homes.
+        MediaErrors.raisePending();
     }
 
     private long put(long pos, MemorySegment block, CRC32C crc) {

@@ -18,7 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The poison is real: an access to a poisoned page raises SIGBUS, and the JVM reports it as an
  * InternalError from the memory-segment access, for every kind of access the file system makes
  * (loads, stores, bulk copies both ways, fills), interpreted and compiled, without crashing.
- * Healing brings back what the image held; a store that faulted never reached it.
+ * Healing brings back what the image held; a store that faulted never reached it. Compiled code
+ * may throw the error late (at its next safepoint poll, having skipped the faulting accesses);
+ * {@code MediaErrors.raisePending} makes it throw right away.
  */
 class PoisonableDeviceTest {
     private static final long PAGE = 4096;
@@ -78,6 +80,29 @@ class PoisonableDeviceTest {
             d.heal();
             store(s, 16 * PAGE, 3);
             assertEquals(3L, s.get(JAVA_LONG, 16 * PAGE));
+        }
+    }
+
+    @Test
+    void raisePendingThrowsAFaultThatCompiledCodeDeferredRightWhereItIsCalled() throws Exception {
+        try (PoisonableDevice d = PoisonableDevice.create(dir.resolve("r.img"), 64 * PAGE)) {
+            MemorySegment s = d.segment();
+            long[] stores = new long[1];
+            for (int i = 0; i < 20_000; i++) {
+                storeEachThenRaise(s, 0, PAGE, stores); // compiled by C2, its loop strip-mined
+            }
+            d.poison(PAGE, PAGE);
+            stores[0] = 0;
+            assertFaults(() -> storeEachThenRaise(s, 0, 3 * PAGE, stores));
+            assertEquals(PAGE / 8, stores[0], "no store counted after the first one that faulted");
+        }
+    }
+
+    private static void storeEachThenRaise(MemorySegment s, long from, long to, long[] stores) {
+        for (long o = from; o < to; o += 8) {
+            s.set(JAVA_LONG, o, o);
+            io.daxfs.device.MediaErrors.raisePending();
+            stores[0]++;
         }
     }
 

@@ -21,12 +21,20 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * `daxfs mkfs`: creates a file system in an image file (created sparse) or on a device-DAX
- * device. It will not destroy data by accident: a non-empty file or any device needs --force.
+ * `daxfs mkfs`: creates a file system in an image file or on a device-DAX device. A new image
+ * file has its space reserved on the host (so a host disk too small for it fails here, with
+ * ENOSPC, not later as I/O errors of a mounted image); --sparse leaves it sparse. It will not
+ * destroy data by accident: a non-empty file or any device needs --force.
  */
 @Command(name = "mkfs", sortOptions = false,
         description = "Create a daxfs file system in an image file (or on a /dev/daxX.Y device).",
-        footer = {"", "Examples:", "  daxfs mkfs demo.img --size 64M", "  daxfs mkfs big.img --size 4G --inodes 100000 --journal 64M"})
+        footer = {"", "A new image file has all its space reserved on the host file system at once, so",
+                "a host without room for it fails now, not later while the image is in use.",
+                "--sparse instead takes host space only as the image is written: quick and small,",
+                "but a host file system that fills up then turns the image read-only (I/O errors).",
+                "", "Examples:", "  daxfs mkfs demo.img --size 64M",
+                "  daxfs mkfs big.img --size 4G --inodes 100000 --journal 64M",
+                "  daxfs mkfs scratch.img --size 1T --sparse"})
 final class MkfsCommand implements Callable<Integer> {
     private final CliEnv env;
 
@@ -46,6 +54,9 @@ final class MkfsCommand implements Callable<Integer> {
     @Option(names = "--journal", paramLabel = "SIZE", converter = SizeConverter.class,
             description = "Journal size (default: 1/64 of the image, 1M to 256M).")
     long journal;
+
+    @Option(names = "--sparse", description = "Leave a new image file sparse instead of reserving its space.")
+    boolean sparse;
 
     @Option(names = {"-f", "--force"}, description = "Overwrite a non-empty file or a device.")
     boolean force;
@@ -67,6 +78,9 @@ final class MkfsCommand implements Callable<Integer> {
         if (device && size != null) {
             throw new ParameterException(spec.commandLine(), "--size is for image files; a device is formatted whole");
         }
+        if (device && sparse) {
+            throw new ParameterException(spec.commandLine(), "--sparse is for image files; a device has no holes");
+        }
         if (!device && size == null) {
             throw new ParameterException(spec.commandLine(), "Missing required option: '--size=SIZE'");
         }
@@ -77,7 +91,7 @@ final class MkfsCommand implements Callable<Integer> {
         FsStat st;
         try (TerminalProgress progress = TerminalProgress.items(env, "mkfs");
              DaxFileSystem fs = format(FormatOptions.DEFAULT.withInodes(inodes).withJournalSize(journal)
-                     .withProgress(progress), attrs == null)) {
+                     .withProgress(progress).withSparse(sparse), attrs == null)) {
             st = fs.statfs();
         }
         spec.commandLine().getOut().printf("%s: %s, %d blocks of %d bytes, %d inodes, uuid %s%n",
@@ -92,16 +106,27 @@ final class MkfsCommand implements Callable<Integer> {
         }
         try {
             return DaxFileSystem.format(image, size, options);
-        } catch (DaxException | RuntimeException e) {
-            if (created) {
-                // A half-made image is worth nothing and would need --force next time.
-                try {
-                    Files.deleteIfExists(image);
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
+        } catch (DaxException e) {
+            deleteIfCreated(created, e);
+            if (e.errno() == Errno.ENOSPC && !options.sparse()) {
+                // Preallocation left no image behind; say what would make one anyway.
+                throw new DaxException(Errno.ENOSPC, e.detail() + " (--sparse creates it without reserving)", e);
             }
             throw e;
+        } catch (RuntimeException e) {
+            deleteIfCreated(created, e);
+            throw e;
+        }
+    }
+
+    /** A half-made image is worth nothing and would need --force next time. */
+    private void deleteIfCreated(boolean created, Exception e) {
+        if (created) {
+            try {
+                Files.deleteIfExists(image);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
         }
     }
 

@@ -68,13 +68,21 @@ public final class DaxFileSystem implements AutoCloseable {
         return inodes;
     }
 
-    /** Creates (or overwrites) a sparse image file of {@code size} bytes, formats it and mounts it. */
+    /**
+     * Creates (or overwrites) an image file of {@code size} bytes, its space reserved on the host,
+     * formats it and mounts it.
+     */
     public static DaxFileSystem format(Path image, long size) throws DaxException {
         return format(image, size, FormatOptions.DEFAULT);
     }
 
+    /**
+     * As {@link #format(Path, long)}; the image is sparse when {@link FormatOptions#sparse()}.
+     * Preallocation that finds too little space on the host fails with ENOSPC and leaves no
+     * image behind.
+     */
     public static DaxFileSystem format(Path image, long size, FormatOptions options) throws DaxException {
-        Device device = ImageFileDevice.create(image, size);
+        Device device = ImageFileDevice.create(image, size, options.sparse());
         return formatOwned(device, options);
     }
 

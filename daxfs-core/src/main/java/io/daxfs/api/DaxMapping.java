@@ -6,6 +6,7 @@ import io.daxfs.types.DaxMapMode;
 import io.daxfs.types.Errno;
 
 import io.daxfs.dax.Vma;
+import io.daxfs.device.MediaErrors;
 import io.daxfs.mm.PageTable;
 
 import java.lang.foreign.MemorySegment;
@@ -27,7 +28,13 @@ import java.lang.foreign.ValueLayout;
  * An access outside {@code [0, length())} throws {@link IndexOutOfBoundsException}. An access
  * to a page wholly beyond end of file throws {@link DaxFaultException} with {@link Errno#SIGBUS}
  * (the tail of the page holding the end of file reads as zeros, as with mmap). Stores to a
- * {@link DaxMapMode#READ_ONLY} mapping throw it with {@link Errno#EACCES}.
+ * {@link DaxMapMode#READ_ONLY} mapping throw it with {@link Errno#EACCES}. An access the device
+ * cannot serve (a media error: SIGBUS on the device mapping, which the JDK reports as an
+ * {@link InternalError}) throws it with {@link Errno#EIO} and turns the file system read-only.
+ * The bulk copies and every access that faults a page in always report it so; a single load or
+ * store through a window already installed does when run by the interpreter, but compiled code
+ * may raise the InternalError a little later, at the caller's next safepoint poll (the faulting
+ * access skipped), and then it reaches the caller as it is and the file system stays writable.
  *
  * <h2>Durability</h2>
  * Stores are made durable by {@link #msync} or the file's fsync; with
@@ -75,8 +82,8 @@ public final class DaxMapping implements AutoCloseable {
         if (w != null) {
             try {
                 return w.get(BYTE, pos & (w.byteSize() - 1));
-            } catch (IllegalStateException revoked) {
-                afterRevocation();
+            } catch (IllegalStateException | InternalError e) {
+                afterFailedAccess(e);
             }
         }
         return (byte) readSlow(off, 1);
@@ -90,8 +97,8 @@ public final class DaxMapping implements AutoCloseable {
             if (o <= w.byteSize() - 4) {
                 try {
                     return w.get(INT, o);
-                } catch (IllegalStateException revoked) {
-                    afterRevocation();
+                } catch (IllegalStateException | InternalError e) {
+                    afterFailedAccess(e);
                 }
             }
         }
@@ -107,8 +114,8 @@ public final class DaxMapping implements AutoCloseable {
         if (h != null && o <= HUGE_MASK - 7) {
             try {
                 return h.get(LONG, o);
-            } catch (IllegalStateException revoked) {
-                afterRevocation();
+            } catch (IllegalStateException | InternalError e) {
+                afterFailedAccess(e);
             }
         }
         return getLongSmall(off, pos);
@@ -121,8 +128,8 @@ public final class DaxMapping implements AutoCloseable {
             if (o <= w.byteSize() - 8) {
                 try {
                     return w.get(LONG, o);
-                } catch (IllegalStateException revoked) {
-                    afterRevocation();
+                } catch (IllegalStateException | InternalError e) {
+                    afterFailedAccess(e);
                 }
             }
         }
@@ -138,8 +145,8 @@ public final class DaxMapping implements AutoCloseable {
             try {
                 w.set(BYTE, pos & (w.byteSize() - 1), v);
                 return;
-            } catch (IllegalStateException revoked) {
-                afterRevocation();
+            } catch (IllegalStateException | InternalError e) {
+                afterFailedAccess(e);
             }
         }
         writeSlow(off, 1, v);
@@ -154,8 +161,8 @@ public final class DaxMapping implements AutoCloseable {
                 try {
                     w.set(INT, o, v);
                     return;
-                } catch (IllegalStateException revoked) {
-                    afterRevocation();
+                } catch (IllegalStateException | InternalError e) {
+                    afterFailedAccess(e);
                 }
             }
         }
@@ -170,8 +177,8 @@ public final class DaxMapping implements AutoCloseable {
             try {
                 h.set(LONG, o, v);
                 return;
-            } catch (IllegalStateException revoked) {
-                afterRevocation();
+            } catch (IllegalStateException | InternalError e) {
+                afterFailedAccess(e);
             }
         }
         setLongSmall(off, pos, v);
@@ -185,8 +192,8 @@ public final class DaxMapping implements AutoCloseable {
                 try {
                     w.set(LONG, o, v);
                     return;
-                } catch (IllegalStateException revoked) {
-                    afterRevocation();
+                } catch (IllegalStateException | InternalError e) {
+                    afterFailedAccess(e);
                 }
             }
         }
@@ -199,21 +206,26 @@ public final class DaxMapping implements AutoCloseable {
     public void copyTo(long off, MemorySegment dst) {
         long n = dst.byteSize();
         position(off, n);
-        long done = 0;
-        while (done < n) {
-            long pos = start + off + done;
-            MemorySegment w = table.readWindow(pos);
-            if (w == null) {
-                w = fault(pos, false);
+        try {
+            long done = 0;
+            while (done < n) {
+                long pos = start + off + done;
+                MemorySegment w = table.readWindow(pos);
+                if (w == null) {
+                    w = fault(pos, false);
+                }
+                long o = pos & (w.byteSize() - 1);
+                long c = Math.min(n - done, w.byteSize() - o);
+                try {
+                    MemorySegment.copy(w, o, dst, done, c);
+                    done += c;
+                } catch (IllegalStateException e) {
+                    rethrowUnlessRevoked(w, e);
+                }
             }
-            long o = pos & (w.byteSize() - 1);
-            long c = Math.min(n - done, w.byteSize() - o);
-            try {
-                MemorySegment.copy(w, o, dst, done, c);
-                done += c;
-            } catch (IllegalStateException e) {
-                rethrowUnlessRevoked(w, e);
-            }
+            MediaErrors.raisePending();
+        } catch (InternalError e) {
+            throw mediaError(e);
         }
     }
 
@@ -221,21 +233,26 @@ public final class DaxMapping implements AutoCloseable {
     public void copyFrom(MemorySegment src, long off) {
         long n = src.byteSize();
         position(off, n);
-        long done = 0;
-        while (done < n) {
-            long pos = start + off + done;
-            MemorySegment w = table.writeWindow(pos);
-            if (w == null) {
-                w = fault(pos, true);
+        try {
+            long done = 0;
+            while (done < n) {
+                long pos = start + off + done;
+                MemorySegment w = table.writeWindow(pos);
+                if (w == null) {
+                    w = fault(pos, true);
+                }
+                long o = pos & (w.byteSize() - 1);
+                long c = Math.min(n - done, w.byteSize() - o);
+                try {
+                    MemorySegment.copy(src, done, w, o, c);
+                    done += c;
+                } catch (IllegalStateException e) {
+                    rethrowUnlessRevoked(w, e);
+                }
             }
-            long o = pos & (w.byteSize() - 1);
-            long c = Math.min(n - done, w.byteSize() - o);
-            try {
-                MemorySegment.copy(src, done, w, o, c);
-                done += c;
-            } catch (IllegalStateException e) {
-                rethrowUnlessRevoked(w, e);
-            }
+            MediaErrors.raisePending();
+        } catch (InternalError e) {
+            throw mediaError(e);
         }
     }
 
@@ -328,6 +345,22 @@ public final class DaxMapping implements AutoCloseable {
             throw e;
         }
         afterRevocation();
+    }
+
+    /**
+     * A load or store through a window failed: the window was being revoked (retried by the
+     * caller), or the device memory behind it faulted, a media error that fails the access with
+     * EIO and turns the file system read-only.
+     */
+    private void afterFailedAccess(Throwable e) {
+        if (e instanceof InternalError) {
+            throw mediaError(e);
+        }
+        afterRevocation();
+    }
+
+    private DaxFaultException mediaError(Throwable e) {
+        return new DaxFaultException(vma.accessFailed(e));
     }
 
     /**

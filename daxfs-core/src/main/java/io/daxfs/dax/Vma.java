@@ -56,12 +56,22 @@ public final class Vma {
             if (pageTable.isClosed()) {
                 throw new DaxException(Errno.EBADF, "mapping is closed");
             }
-            throw dax.blocks.internalError("fault", e);
+            throw dax.blocks.failure("fault", e);
         } catch (DaxException e) {
             throw e;
-        } catch (RuntimeException e) {
-            throw dax.blocks.internalError("fault", e);
+        } catch (RuntimeException | Error e) {
+            // A media error (zeroing new blocks, copying a page for a private mapping) or a bug.
+            throw dax.blocks.failure("fault", e);
         }
+    }
+
+    /**
+     * A load or store through one of this mapping's windows failed with {@code e}: a media error
+     * (see {@code io.daxfs.device.MediaErrors}) turns the volume read-only and is returned as the
+     * EIO to report; anything else is rethrown as it is.
+     */
+    public DaxException accessFailed(Throwable e) {
+        return dax.blocks.deviceFailure("mapped access", e);
     }
 
     /**
@@ -118,8 +128,12 @@ public final class Vma {
         if (!pageTable.isShared() || !pageTable.isWritable()) {
             return; // nothing this mapping wrote can be in the file
         }
-        dax.writeback(space.inode, firstPage, endPage);
-        dax.blocks.commitBlocksOf(space.inode);
+        try {
+            dax.writeback(space.inode, firstPage, endPage);
+            dax.blocks.commitBlocksOf(space.inode);
+        } catch (RuntimeException | Error e) {
+            throw dax.blocks.deviceFailure("msync", e); // a failed write-back is a media error
+        }
     }
 
     public boolean isClosed() {

@@ -41,6 +41,17 @@ public final class Devices {
         }
     }
 
+    /** {@code n} bytes for a message: "64 MiB", "1.5 GiB", "4096 bytes". */
+    static String bytes(long n) {
+        if (n >= 1L << 30) {
+            return n % (1L << 30) == 0 ? (n >> 30) + " GiB" : String.format(java.util.Locale.ROOT, "%.1f GiB", n / (double) (1L << 30));
+        }
+        if (n >= 1L << 20) {
+            return n % (1L << 20) == 0 ? (n >> 20) + " MiB" : String.format(java.util.Locale.ROOT, "%.1f MiB", n / (double) (1L << 20));
+        }
+        return n + " bytes";
+    }
+
     /** A range of a device, in bytes. */
     @FunctionalInterface
     interface Range {

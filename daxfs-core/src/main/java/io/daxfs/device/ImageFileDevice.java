@@ -25,10 +25,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #persist} is an {@code msync(MS_SYNC)} of the enclosing pages.
  *
  * <p>The image's length is the device size: a positive multiple of 4096, anything else is
- * EMEDIUMTYPE (most likely a truncated copy). The file is not resized by opening. Images may be
- * sparse and far larger than memory: only touched pages cost memory or disk. A write to a hole
- * when the host file system is full raises SIGBUS in the kernel, which the JDK reports as an
- * {@link InternalError} from the access.
+ * EMEDIUMTYPE (most likely a truncated copy). The file is not resized by opening. A new image is
+ * preallocated by default: its space is reserved on the host when it is created, so a host file
+ * system too small for it fails then, with ENOSPC. Images may instead be sparse and far larger
+ * than memory: only touched pages cost memory or disk, and a store to a hole when the host file
+ * system is full raises SIGBUS in the kernel, which the JDK reports as an {@link InternalError}
+ * from the access: a media error (see {@link MediaErrors}).
  *
  * <p>A read-only device maps with MapMode.READ_ONLY: stores throw, the file is never written, and
  * {@link #persist} does nothing. {@link #close()} unmaps (idempotent); the file descriptor is
@@ -51,11 +53,13 @@ public final class ImageFileDevice implements Device {
     }
 
     /**
-     * Creates (or replaces) a sparse image of {@code size} bytes and maps it read-write.
-     * Existing contents are discarded; the new image reads as zeros and occupies no blocks until
+     * Creates (or replaces) an image of {@code size} bytes and maps it read-write. Existing
+     * contents are discarded; the new image reads as zeros. Unless {@code sparse}, its space is
+     * reserved on the host file system first (posix_fallocate), and too little space there is a
+     * one-line ENOSPC that leaves no image behind; a sparse image occupies no blocks until
      * written.
      */
-    public static ImageFileDevice create(Path path, long size) throws DaxException {
+    public static ImageFileDevice create(Path path, long size, boolean sparse) throws DaxException {
         if (size <= 0 || (size & 4095) != 0) {
             throw new DaxException(Errno.EINVAL, "image size must be a positive multiple of 4096: " + size);
         }
@@ -66,14 +70,67 @@ public final class ImageFileDevice implements Device {
             // Create or truncate through NIO first: it reports a missing parent directory or a
             // permission problem as typed exceptions, which RandomAccessFile does not.
             Files.write(path, new byte[0]);
-            // Growing with ftruncate (setLength) allocates nothing: the whole image is one hole.
-            try (RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw")) {
-                f.setLength(size);
+            if (sparse) {
+                // Growing with ftruncate (setLength) allocates nothing: the whole image is one hole.
+                try (RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw")) {
+                    f.setLength(size);
+                }
             }
         } catch (IOException e) {
             throw Devices.ioError(path, e);
         }
+        if (!sparse) {
+            preallocate(path, size);
+        }
         return open(path, false);
+    }
+
+    /**
+     * Reserves {@code size} bytes for the empty image at {@code path}, growing it to that size;
+     * on failure deletes it.
+     */
+    private static void preallocate(Path path, long size) throws DaxException {
+        try {
+            reserve(path, size);
+        } catch (DaxException | RuntimeException | Error e) {
+            deleteHalfMade(path, e);
+            throw e;
+        } catch (IOException e) {
+            deleteHalfMade(path, e);
+            throw Devices.ioError(path, e);
+        }
+    }
+
+    /**
+     * A request beyond the host file system's usable space is refused before any block is
+     * taken, rather than filling the host disk only to give it all back.
+     */
+    private static void reserve(Path path, long size) throws DaxException, IOException {
+        long usable = Files.getFileStore(path).getUsableSpace();
+        if (size > usable) {
+            throw noSpace(path, size, Devices.bytes(usable) + " free there");
+        }
+        int fd = Libc.open(path, Libc.O_RDWR | Libc.O_CLOEXEC);
+        try {
+            Libc.fallocate(fd, 0, size, path.toString());
+        } catch (DaxException e) {
+            throw e.errno() == Errno.ENOSPC ? noSpace(path, size, "no space left on device") : e;
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    private static DaxException noSpace(Path path, long size, String why) {
+        return new DaxException(Errno.ENOSPC, path + ": cannot reserve " + Devices.bytes(size)
+                + " for the image on the host file system: " + why);
+    }
+
+    private static void deleteHalfMade(Path path, Throwable failure) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     /** Maps an existing image file. Its length must be a positive multiple of 4096. */

@@ -55,6 +55,9 @@ final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_OPTION);
     private static final MethodHandle MPROTECT = downcall("mprotect",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), ERRNO_OPTION);
+    // posix_fallocate reports its error as the return value, not in errno.
+    private static final MethodHandle POSIX_FALLOCATE = downcall("posix_fallocate",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
 
     private Libc() {
     }
@@ -144,8 +147,29 @@ final class Libc {
         }
     }
 
+    /**
+     * posix_fallocate(3): reserves the blocks of {@code [offset, offset + length)} of the file
+     * open as {@code fd}, growing it to cover them, so that later stores there cannot fail for
+     * lack of space. Where the file system has no fallocate, the C library reserves them by
+     * writing a byte into each block.
+     */
+    static void fallocate(int fd, long offset, long length, String what) throws DaxException {
+        int rc;
+        try {
+            rc = (int) POSIX_FALLOCATE.invokeExact(fd, offset, length);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (rc != 0) {
+            throw failure(rc, what + ": posix_fallocate of " + length + " bytes");
+        }
+    }
+
     private static DaxException failure(MemorySegment state, String what) {
-        int code = (int) ERRNO.get(state, 0L);
+        return failure((int) ERRNO.get(state, 0L), what);
+    }
+
+    private static DaxException failure(int code, String what) {
         Errno errno = Errno.ofCode(code);
         String reason = errno == null ? "errno " + code : errno.description();
         return new DaxException(errno == null ? Errno.EIO : errno, what + ": " + reason);

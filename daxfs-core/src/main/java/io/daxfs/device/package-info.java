@@ -14,6 +14,8 @@
  *     {@link io.daxfs.device.ImageLock} keeps two read-write mounts of one image apart;
  *     {@link io.daxfs.device.Libc} and {@link io.daxfs.device.CacheWriteback} are the few native
  *     calls (FFM) the JDK does not offer.</li>
+ * <li>{@link io.daxfs.device.MediaErrors} tells a media error (an access the medium could not
+ *     serve: SIGBUS on the mapping, a failed write-back) from other failures.</li>
  * </ul>
  *
  * <p>May use: types.

@@ -26,18 +26,18 @@ public final class Attributes {
     /** Status of the file at {@code path}; a final symlink is followed when {@code follow}. */
     public FileStat stat(String path, boolean follow) throws DaxException {
         v.checkOpen();
-        return v.lookup.resolve(path, follow).stat();
+        return v.onDevice("stat", () -> v.lookup.resolve(path, follow).stat()); // may load inodes
     }
 
     /** Status of the live inode {@code ino}. */
     public FileStat getattr(long ino) throws DaxException {
         v.checkOpen();
-        return v.lookup.byIno(ino).stat();
+        return v.onDevice("getattr", () -> v.lookup.byIno(ino).stat());
     }
 
     public int generation(long ino) throws DaxException {
         v.checkOpen();
-        Inode in = v.lookup.byIno(ino);
+        Inode in = v.onDevice("getattr", () -> v.lookup.byIno(ino));
         in.meta.lock();
         try {
             return in.generation;

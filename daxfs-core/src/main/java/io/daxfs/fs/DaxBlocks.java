@@ -67,9 +67,17 @@ public final class DaxBlocks {
         v.checkWritable();
     }
 
-    /** EIO for an unexpected runtime failure inside a fault, turning the volume read-only. */
-    public DaxException internalError(String op, RuntimeException e) {
-        return v.internalError(op, e);
+    /**
+     * EIO for an unexpected failure inside a fault or a mapped access (a media error, a runtime
+     * failure), turning the volume read-only; any other error is rethrown after that.
+     */
+    public DaxException failure(String op, Throwable e) {
+        return v.failure(op, e);
+    }
+
+    /** As {@link #failure} for a media error; anything else (unchecked) is rethrown as it is. */
+    public DaxException deviceFailure(String op, Throwable e) {
+        return v.deviceFailure(op, e);
     }
 
     static DaxException interrupted(String op) {

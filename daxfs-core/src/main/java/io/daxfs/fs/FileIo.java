@@ -1,5 +1,6 @@
 package io.daxfs.fs;
 
+import io.daxfs.device.MediaErrors;
 import io.daxfs.media.Extent;
 import io.daxfs.media.Geometry;
 import io.daxfs.types.DaxException;
@@ -110,6 +111,9 @@ final class FileIo {
                     markTo = blockEnd;
                 }
             }
+            // A store that faulted must fail the write here, before its blocks are recorded as
+            // written data: compiled code may have skipped it and deferred the fault.
+            MediaErrors.raisePending();
             if (persist) {
                 persistRange(in, markFrom, markTo - markFrom);
             }

@@ -1,6 +1,7 @@
 package io.daxfs.fs;
 
 import io.daxfs.device.Devices;
+import io.daxfs.device.MediaErrors;
 import io.daxfs.journal.Journal;
 import io.daxfs.media.Geometry;
 import io.daxfs.types.DaxException;
@@ -102,6 +103,7 @@ final class HoleFiller {
         }
         long bytes = m.length() << Geometry.BLOCK_SHIFT;
         Devices.zero(v.device.segment(), m.deviceBlock() << Geometry.BLOCK_SHIFT, bytes);
+        MediaErrors.raisePending(); // a deferred fault of the zeroing fails the fault before the blocks become data
         in.meta.lock();
         try {
             v.dirtyData.mark(in, fb << Geometry.BLOCK_SHIFT, bytes);

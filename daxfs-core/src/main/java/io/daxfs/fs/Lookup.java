@@ -34,31 +34,34 @@ public final class Lookup {
     // ---------------------------------------------------------------- the API's queries
 
     /** The status of the entry {@code name} of directory {@code dir}, symlinks not followed. */
+    // Each may load inodes and directories from the device: a media error there fails the
+    // query with EIO and turns the volume read-only (Volume#onDevice).
+
     public FileStat lookup(long dir, String name) throws DaxException {
         v.checkOpen();
         String what = at(dir, name);
         checkName(name, what);
-        return lookupAt(byIno(dir), name, what).stat();
+        return v.onDevice("lookup", () -> lookupAt(byIno(dir), name, what).stat());
     }
 
     public List<DirEntry> readdir(String path, long cookie, int max) throws DaxException {
         v.checkOpen();
-        return readdir(resolve(path, true), path, cookie, max);
+        return v.onDevice("readdir", () -> readdir(resolve(path, true), path, cookie, max));
     }
 
     public List<DirEntry> readdir(long dir, long cookie, int max) throws DaxException {
         v.checkOpen();
-        return readdir(byIno(dir), "directory inode " + dir, cookie, max);
+        return v.onDevice("readdir", () -> readdir(byIno(dir), "directory inode " + dir, cookie, max));
     }
 
     public String readlink(String path) throws DaxException {
         v.checkOpen();
-        return readlink(resolve(path, false), path);
+        return v.onDevice("readlink", () -> readlink(resolve(path, false), path));
     }
 
     public String readlink(long ino) throws DaxException {
         v.checkOpen();
-        return readlink(byIno(ino), "inode " + ino);
+        return v.onDevice("readlink", () -> readlink(byIno(ino), "inode " + ino));
     }
 
     private List<DirEntry> readdir(Inode d, String what, long cookie, int max) throws DaxException {

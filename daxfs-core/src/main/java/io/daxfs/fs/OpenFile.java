@@ -62,13 +62,16 @@ public final class OpenFile {
 
     public long read(long pos, MemorySegment dst) throws DaxException {
         check(readable, "read");
-        return v.fileIo.read(inode, pos, dst);
+        return v.onDevice("read", () -> v.fileIo.read(inode, pos, dst));
     }
 
-    /** Zero-copy read: see {@link io.daxfs.api.DaxFile#readInPlace}. */
+    /**
+     * Zero-copy read: see {@link io.daxfs.api.DaxFile#readInPlace}. A fault of the device while
+     * the sink reads its pieces is a media error like any other.
+     */
     public long readInPlace(long pos, long len, DaxReadSink sink) throws DaxException {
         check(readable, "read");
-        return v.fileIo.readInPlace(inode, pos, len, sink);
+        return v.onDevice("read", () -> v.fileIo.readInPlace(inode, pos, len, sink));
     }
 
     public long write(long pos, MemorySegment src) throws DaxException {
@@ -78,7 +81,7 @@ public final class OpenFile {
         if (durable) {
             // The bytes are persisted; commit only if the write changed what is needed to read
             // them (O_DSYNC) or any metadata (O_SYNC) and that is not durable yet.
-            v.journal.commitUpTo(inode.syncTid(sync == SyncWrites.DATA));
+            v.onDevice("write", () -> v.journal.commitUpTo(inode.syncTid(sync == SyncWrites.DATA)));
         }
         return n;
     }
@@ -134,7 +137,7 @@ public final class OpenFile {
     public void fsync(boolean dataOnly) throws DaxException {
         check(true, "fsync");
         if (!v.readOnly) {
-            v.dirtyData.fsync(inode, dataOnly);
+            v.onDevice("fsync", () -> v.dirtyData.fsync(inode, dataOnly));
         }
     }
 

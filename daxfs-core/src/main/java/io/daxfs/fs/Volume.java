@@ -3,6 +3,7 @@ package io.daxfs.fs;
 import io.daxfs.alloc.BlockAllocator;
 import io.daxfs.alloc.InodeAllocator;
 import io.daxfs.device.Device;
+import io.daxfs.device.MediaErrors;
 import io.daxfs.journal.Journal;
 import io.daxfs.media.Geometry;
 import io.daxfs.media.Superblock;
@@ -24,8 +25,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>The API reaches the namespace through {@link #lookup}, {@link #opener}, {@link #creator},
  * {@link #unlinker}, {@link #renamer} and {@link #attributes}, and file data through
  * {@link OpenFile}. Each operation runs through {@link #change} (or {@link #guarded} when it may
- * run on a read-only volume), the one place where an unexpected runtime failure becomes EIO and
- * turns the volume read-only.
+ * run on a read-only volume), the one place where an unexpected failure becomes EIO and turns
+ * the volume read-only; reads, queries and syncs, whose runtime exceptions may be the caller's,
+ * run through {@link #onDevice}, which does the same for media errors only.
+ *
+ * <h2>Media errors</h2>
+ * A device access the medium cannot serve ({@link MediaErrors}: SIGBUS on the mapping, a failed
+ * write-back) fails its operation with EIO and aborts the journal before anything else can be
+ * committed, so the device keeps its last committed state. From then on the volume is read-only
+ * (EROFS), and unmount writes nothing more to the device: no commit, no checkpoint, no clean
+ * superblock; it reports that the image was not closed cleanly.
  *
  * <p>Locks: none of its own. Unmount takes, per path, the locks docs/LOCKING.md lists for it.
  */
@@ -118,14 +127,15 @@ public final class Volume {
 
     /**
      * A failure of work no caller waits for: aborts the journal, so nothing half done is ever
-     * committed, and logs one line. Errors other than the JVM running out of something are
-     * media errors here too (a store to a poisoned or vanished page of the device).
+     * committed, and logs one line. The JVM's own errors (out of memory or stack) are rethrown
+     * after that; an InternalError is a media error (see {@link MediaErrors}).
      */
     void backgroundFailure(String what, Throwable e) {
         journal.abort(e); // a failed commit has aborted it already; then this changes nothing
         if (!closed) {
-            LOG.log(System.Logger.Level.ERROR, "daxfs: " + what + " failed; " + device.describe()
-                    + " is now read-only: " + e);
+            Throwable media = MediaErrors.find(e);
+            String cause = media != null ? MediaErrors.describe(device, media) : e.toString();
+            LOG.log(System.Logger.Level.ERROR, "daxfs: " + what + " failed, the file system is now read-only: " + cause);
         }
         if (e instanceof VirtualMachineError vme && !(e instanceof InternalError)) {
             throw vme;
@@ -224,8 +234,10 @@ public final class Volume {
         if (readOnly) {
             return;
         }
-        dirtyData.persistAll();
-        journal.commit();
+        onDevice("sync", () -> {
+            dirtyData.persistAll();
+            journal.commit();
+        });
     }
 
     public boolean isReadOnly() {
@@ -260,7 +272,9 @@ public final class Volume {
 
     /**
      * Unmounts: closes every open file (freeing unlinked ones), makes everything durable,
-     * checkpoints, marks the superblock clean and closes the device. Idempotent.
+     * checkpoints, marks the superblock clean and closes the device. Idempotent. After the
+     * journal was aborted (a media error, an internal error) it writes nothing more to the device
+     * and throws EROFS saying the image was not closed cleanly; the device is closed either way.
      */
     public synchronized void close() throws DaxException {
         if (closed) {
@@ -278,11 +292,17 @@ public final class Volume {
                 }
             }
             if (!readOnly) {
-                sync();
-                journal.closeClean();
+                if (!journal.isFailed()) {
+                    sync();
+                    journal.closeClean();
+                }
+                notClosedCleanly();
             }
         } catch (DaxException e) {
             failure = failure == null ? e : failure;
+        } catch (RuntimeException | Error e) {
+            DaxException f = deviceFailure("unmount", e); // rethrows what is not a media error
+            failure = failure == null ? f : failure;
         } finally {
             closed = true;
             if (committer != null) {
@@ -327,21 +347,26 @@ public final class Volume {
     }
 
     /**
-     * Runs {@code body}; an unexpected runtime failure becomes EIO (see {@link #internalError}).
-     * Then, holding no lock any more, frees the huge files the body left without a name and a
-     * handle ({@link Reaper#finishDeferred}).
+     * Runs {@code body}; an unexpected failure aborts the journal and becomes EIO (see
+     * {@link #failure}). Then, holding no lock any more, frees the huge files the body left
+     * without a name and a handle ({@link Reaper#finishDeferred}).
      */
     <T> T guarded(String op, Operation<T> body) throws DaxException {
         T result;
         try {
             result = body.run();
-        } catch (RuntimeException e) {
-            throw internalError(op, e);
+            MediaErrors.raisePending(); // a fault compiled code deferred belongs to this operation
+        } catch (RuntimeException | Error e) {
+            throw failure(op, e);
         } catch (DaxException e) {
             reaper.finishDeferredAfterFailure(e);
             throw e;
         }
-        reaper.finishDeferred();
+        try {
+            reaper.finishDeferred();
+        } catch (RuntimeException | Error e) {
+            throw failure(op, e);
+        }
         return result;
     }
 
@@ -354,16 +379,67 @@ public final class Volume {
     }
 
     /**
-     * Turns an unexpected runtime failure of an operation into EIO. The operation may have left
-     * in-memory metadata half changed, so the journal is aborted first: nothing more is
-     * committed, the device keeps its last committed (consistent) state, and the volume is
-     * read-only from now on.
+     * Runs {@code body}, whose runtime exceptions other than media errors belong to the caller
+     * (a read into a segment the caller closed, a sink that throws) and pass unchanged; a media
+     * error aborts the journal and becomes EIO, as in {@link #guarded}.
      */
-    DaxException internalError(String op, RuntimeException e) {
+    <T> T onDevice(String op, Operation<T> body) throws DaxException {
+        try {
+            T result = body.run();
+            MediaErrors.raisePending();
+            return result;
+        } catch (RuntimeException | Error e) {
+            throw deviceFailure(op, e);
+        }
+    }
+
+    /** As {@link #onDevice(String, Operation)}, for a body that returns nothing. */
+    void onDevice(String op, Action body) throws DaxException {
+        onDevice(op, () -> {
+            body.run();
+            return null;
+        });
+    }
+
+    /**
+     * The failure of operation {@code op}: the operation may have left in-memory metadata half
+     * changed, or the device failed under it, so the journal is aborted first: nothing more is
+     * committed, the device keeps its last committed (consistent) state, and the volume is
+     * read-only from now on. Returns the EIO to throw for a media error or a runtime failure;
+     * any other error (the JVM out of memory or stack, a failed assertion) is rethrown itself.
+     */
+    DaxException failure(String op, Throwable e) {
         if (journal != null) {
             journal.abort(e);
         }
+        if (MediaErrors.isMediaError(e)) {
+            return MediaErrors.eio(op, device, e);
+        }
+        if (e instanceof Error err) {
+            throw err;
+        }
         return new DaxException(Errno.EIO, op + ": internal error (" + e + "); the file system is now read-only", e);
+    }
+
+    /** {@link #failure} for a media error; anything else (unchecked) is rethrown as it is. */
+    DaxException deviceFailure(String op, Throwable e) {
+        if (MediaErrors.isMediaError(e)) {
+            return failure(op, e);
+        }
+        if (e instanceof RuntimeException r) {
+            throw r;
+        }
+        throw (Error) e;
+    }
+
+    /** After an aborted journal: EROFS saying the device was left as last committed. */
+    private void notClosedCleanly() throws DaxException {
+        try {
+            journal.checkFailure();
+        } catch (DaxException e) {
+            throw new DaxException(Errno.EROFS, "unmount: " + device.describe() + " was not closed cleanly: "
+                    + e.detail() + "; it keeps its last committed state", e.getCause());
+        }
     }
 
     void checkOpen() throws DaxException {
@@ -377,8 +453,6 @@ public final class Volume {
         if (readOnly) {
             throw new DaxException(Errno.EROFS, "file system is mounted read-only");
         }
-        if (journal.isFailed()) {
-            throw new DaxException(Errno.EROFS, "file system went read-only after an internal error");
-        }
+        journal.checkFailure();
     }
 }

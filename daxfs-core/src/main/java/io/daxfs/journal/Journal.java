@@ -6,6 +6,7 @@ import io.daxfs.lock.OrderedRwLock;
 import io.daxfs.types.DaxException;
 import io.daxfs.types.Errno;
 import io.daxfs.device.Device;
+import io.daxfs.device.MediaErrors;
 import io.daxfs.media.BlockHeader;
 import io.daxfs.media.Geometry;
 import io.daxfs.media.Le;
@@ -333,9 +334,8 @@ public final class Journal implements AutoCloseable {
             if (used() > ring / 2) {
                 checkpointLocked();
             }
-        } catch (DaxException | RuntimeException e) {
-            fail(e);
-            throw e;
+        } catch (DaxException | RuntimeException | Error e) {
+            throw failed("journal commit", e);
         }
     }
 
@@ -344,19 +344,29 @@ public final class Journal implements AutoCloseable {
         commitMutex.lock();
         try {
             commitLocked();
-            checkpointLocked();
+            try {
+                checkpointLocked();
+            } catch (RuntimeException | Error e) {
+                throw failed("journal checkpoint", e);
+            }
         } finally {
             commitMutex.unlock();
         }
     }
 
-    /** Commits and checkpoints, then records the clean state in the superblock. */
+    /**
+     * Commits and checkpoints, then records the clean state in the superblock. An aborted
+     * journal writes nothing: the device keeps its last committed state, marked not clean.
+     */
     public void closeClean() throws DaxException {
         checkpoint();
         commitMutex.lock();
         try {
+            checkFailure();
             sb = sb.withState(Superblock.STATE_CLEAN).withGeneration(sb.generation() + 1);
             writeSuperblock(device, sb);
+        } catch (RuntimeException | Error e) {
+            throw failed("unmount", e);
         } finally {
             commitMutex.unlock();
         }
@@ -431,6 +441,12 @@ public final class Journal implements AutoCloseable {
         }
         persistRing(start, total - 1);
         device.fence();
+        // A store to the ring that faulted must stop the commit before its commit block.
+        MediaErrors.raisePending();
+        // An operation that failed inside a handle aborts only after its handle closed, so this
+        // commit may have collected its half-done state: the abort must win (a last look here,
+        // after two persists, leaves the failing thread all that time to get there).
+        checkFailure();
         MemorySegment commit = Arena.ofAuto().allocate(Geometry.BLOCK_SIZE, 8);
         BlockHeader.init(commit, BlockHeader.JOURNAL_COMMIT, seq, total - 1, crc.getValue() & 0xFFFF_FFFFL);
         BlockHeader.seal(commit);
@@ -444,6 +460,8 @@ public final class Journal implements AutoCloseable {
             MemorySegment.copy(e.getValue(), 0, seg, e.getKey() << Geometry.BLOCK_SHIFT, Geometry.BLOCK_SIZE);
             homeUnpersisted.add(e.getKey());
         }
+        // A home copy that faulted must abort the journal before any checkpoint trusts the homes.
+        MediaErrors.raisePending();
     }
 
     private long put(long pos, MemorySegment block, CRC32C crc) {
@@ -498,9 +516,10 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * Stops all further commits: called when in-memory metadata may be inconsistent (an
-     * unexpected failure in the middle of a change). The device keeps the last committed state,
-     * which is consistent; every later change fails with EROFS.
+     * Stops all further commits and checkpoints: called when in-memory metadata may be
+     * inconsistent (an unexpected failure in the middle of a change) or the device failed under
+     * it (a media error). The device keeps the last committed state, which is consistent; every
+     * later change fails with EROFS. The first cause is kept; later ones change nothing.
      */
     public void abort(Throwable cause) {
         fail(cause);
@@ -511,16 +530,39 @@ public final class Journal implements AutoCloseable {
         return failure != null;
     }
 
-    private void fail(Throwable e) {
-        if (failure == null) {
-            failure = new DaxException(Errno.EIO, "journal commit failed; the file system is now read-only: " + e.getMessage(), e);
+    /** EROFS, naming what made the journal stop, once it has; nothing otherwise. */
+    public void checkFailure() throws DaxException {
+        DaxException f = failure;
+        if (f != null) {
+            throw new DaxException(Errno.EROFS, f.detail(), f.getCause());
         }
     }
 
-    private void checkFailure() throws DaxException {
-        DaxException f = failure;
-        if (f != null) {
-            throw new DaxException(Errno.EROFS, f.getMessage());
+    /**
+     * Aborts after a failure of the journal's own work ({@code op}); returns what the caller
+     * throws: a DaxException as it is, EIO for a media error. Other runtime failures and
+     * errors are rethrown as they are (the JVM's own errors are never swallowed).
+     */
+    private DaxException failed(String op, Throwable e) {
+        fail(e);
+        if (e instanceof DaxException d) {
+            return d;
+        }
+        if (MediaErrors.isMediaError(e)) {
+            return MediaErrors.eio(op, device, e);
+        }
+        if (e instanceof RuntimeException r) {
+            throw r;
+        }
+        throw (Error) e;
+    }
+
+    private synchronized void fail(Throwable e) {
+        if (failure == null) {
+            String why = e instanceof DaxException d ? "a failed journal commit (" + d.getMessage() + ")"
+                    : MediaErrors.isMediaError(e) ? "a " + MediaErrors.describe(device, e)
+                    : "an internal error (" + e + ")";
+            failure = new DaxException(Errno.EIO, "the file system went read-only after " + why, e);
         }
     }
 }

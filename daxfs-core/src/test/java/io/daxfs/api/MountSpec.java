@@ -108,7 +108,7 @@ class MountSpec extends FsSpec {
 
         @Test
         void aFreshImageIsSparseAndEmpty() throws Exception {
-            try (DaxFileSystem a = DaxFileSystem.format(image, 1L << 30)) {
+            try (DaxFileSystem a = DaxFileSystem.format(image, 1L << 30, FormatOptions.DEFAULT.withSparse(true))) {
                 assertEquals(List.of(), a.readdir("/"));
             }
             assertEquals(1L << 30, Files.size(image));
@@ -116,6 +116,34 @@ class MountSpec extends FsSpec {
                 assertEquals(List.of(), m.readdir("/"));
                 assertEquals((1L << 30) / 4096, m.statfs().totalBlocks());
             }
+        }
+
+        @Test
+        void aFreshImageHasItsSpaceReservedOnTheHostUnlessSparse() throws Exception {
+            DaxFileSystem.format(image, IMAGE).close();
+            assertTrue(allocatedBytes(image) >= IMAGE, "reserved: " + allocatedBytes(image));
+            Path sparse = dir.resolve("sparse.img");
+            DaxFileSystem.format(sparse, IMAGE, FormatOptions.DEFAULT.withSparse(true)).close();
+            assertTrue(allocatedBytes(sparse) < IMAGE / 2, "only what format wrote: " + allocatedBytes(sparse));
+            try (DaxFileSystem m = DaxFileSystem.mount(image)) {
+                assertEquals(List.of(), m.readdir("/"));
+            }
+        }
+
+        @Test
+        void anImageTheHostHasNoRoomForIsENOSPCAndNotLeftBehind() throws Exception {
+            long tooBig = ((Files.getFileStore(dir).getUsableSpace() >> 20) + 1024) << 20;
+            DaxException e = fails(Errno.ENOSPC, () -> DaxFileSystem.format(image, tooBig));
+            assertTrue(e.getMessage().contains("cannot reserve"), e.getMessage());
+            assertFalse(Files.exists(image), "no half-made image");
+        }
+
+        /** Bytes the host file system allocated to {@code file} (st_blocks; the JDK does not expose it). */
+        static long allocatedBytes(Path file) throws Exception {
+            Process p = new ProcessBuilder("stat", "-c", "%b", file.toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim();
+            assertEquals(0, p.waitFor(), "stat failed: " + out);
+            return Long.parseLong(out) * 512;
         }
 
         @Test

@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Image-file devices: the device contract, and what only a mapped file does (sparse creation,
- * contents across close and reopen, huge images, the silent MAP_SYNC fallback, errno).
+ * preallocated creation and ENOSPC, contents across close and reopen, huge images, the silent
+ * MAP_SYNC fallback, errno).
  */
 class ImageFileDeviceTest extends DeviceContract {
     private static final long MIB = 1 << 20;
@@ -42,7 +43,7 @@ class ImageFileDeviceTest extends DeviceContract {
 
     @Override
     protected Device create(long size) throws DaxException {
-        return ImageFileDevice.create(dir.resolve("contract-" + images++ + ".img"), size);
+        return ImageFileDevice.create(dir.resolve("contract-" + images++ + ".img"), size, false);
     }
 
     @Override
@@ -68,7 +69,7 @@ class ImageFileDeviceTest extends DeviceContract {
     @Test
     void createMakesASparseZeroImageOfExactlyTheSize() throws Exception {
         Path img = dir.resolve("a.img");
-        try (ImageFileDevice d = ImageFileDevice.create(img, 64 * MIB)) {
+        try (ImageFileDevice d = ImageFileDevice.create(img, 64 * MIB, true)) {
             assertEquals(64 * MIB, d.size());
             assertEquals(64 * MIB, Files.size(img));
             assertFalse(d.isReadOnly());
@@ -86,7 +87,7 @@ class ImageFileDeviceTest extends DeviceContract {
         byte[] junk = new byte[3 * 4096];
         Arrays.fill(junk, (byte) 0x5A);
         Files.write(img, junk);
-        try (ImageFileDevice d = ImageFileDevice.create(img, 8192)) {
+        try (ImageFileDevice d = ImageFileDevice.create(img, 8192, false)) {
             assertEquals(8192, d.size());
             assertEquals(-1, d.segment().mismatch(MemorySegment.ofArray(new byte[8192])));
         }
@@ -94,11 +95,37 @@ class ImageFileDeviceTest extends DeviceContract {
     }
 
     @Test
+    void createPreallocatesTheWholeImageUnlessSparse() throws Exception {
+        Path img = dir.resolve("full.img");
+        try (ImageFileDevice d = ImageFileDevice.create(img, 16 * MIB, false)) {
+            assertEquals(16 * MIB, d.size());
+            assertEquals(16 * MIB, Files.size(img));
+            assertTrue(allocatedBlocks(img) >= 16 * MIB / 512, "every block reserved: " + allocatedBlocks(img));
+            assertEquals(-1, d.segment().mismatch(MemorySegment.ofArray(new byte[(int) (16 * MIB)])), "and reads as zeros");
+        }
+    }
+
+    @Test
+    void aPreallocationBeyondTheHostsSpaceIsENOSPCAndLeavesNoImage() throws Exception {
+        Path img = dir.resolve("toobig.img");
+        Files.write(img, new byte[4096]); // an old file it replaces
+        long usable = Files.getFileStore(dir).getUsableSpace();
+        long size = ((usable >> 20) + 1024) << 20; // a GiB more than there is
+        DaxException e = assertThrows(DaxException.class, () -> ImageFileDevice.create(img, size, false));
+        assertEquals(Errno.ENOSPC, e.errno());
+        assertTrue(e.getMessage().startsWith("ENOSPC: " + img + ": cannot reserve "), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+        assertFalse(Files.exists(img), "no half-made image is left");
+        assertEquals(Errno.ENOSPC, errnoOf(() -> ImageFileDevice.create(dir.resolve("other.img"), size, false)));
+        assertFalse(Files.exists(dir.resolve("other.img")));
+    }
+
+    @Test
     void contentsSurvivePersistCloseAndReopen() throws Exception {
         Path img = dir.resolve("b.img");
         byte[] pattern = new byte[10_000];
         new Random(7).nextBytes(pattern);
-        try (ImageFileDevice d = ImageFileDevice.create(img, MIB)) {
+        try (ImageFileDevice d = ImageFileDevice.create(img, MIB, false)) {
             MemorySegment.copy(pattern, 0, d.segment(), JAVA_BYTE, 123_456, pattern.length);
             d.segment().set(JAVA_LONG, MIB - 8, 0x1122334455667788L);
             d.persist(123_456, pattern.length);
@@ -147,7 +174,7 @@ class ImageFileDeviceTest extends DeviceContract {
     void mapsAHugeSparseImage() throws Exception {
         Path img = dir.resolve("huge.img");
         long size = 16L << 30; // beyond any int offset, and far beyond the test heap
-        try (ImageFileDevice d = ImageFileDevice.create(img, size)) {
+        try (ImageFileDevice d = ImageFileDevice.create(img, size, true)) {
             assertEquals(size, d.size());
             d.segment().set(JAVA_LONG, 0, 11L);
             d.segment().set(JAVA_LONG, size / 2 + 4096, 22L);
@@ -223,12 +250,12 @@ class ImageFileDeviceTest extends DeviceContract {
     void errorsCarryTheRightErrno() throws Exception {
         assertEquals(Errno.ENOENT, errnoOf(() -> ImageFileDevice.open(dir.resolve("missing.img"), false)));
         assertEquals(Errno.ENOENT, errnoOf(() -> ImageFileDevice.open(dir.resolve("missing.img"), true)));
-        assertEquals(Errno.ENOENT, errnoOf(() -> ImageFileDevice.create(dir.resolve("no/such/dir/x.img"), 4096)));
+        assertEquals(Errno.ENOENT, errnoOf(() -> ImageFileDevice.create(dir.resolve("no/such/dir/x.img"), 4096, false)));
         assertEquals(Errno.EISDIR, errnoOf(() -> ImageFileDevice.open(dir, false)));
         assertEquals(Errno.EISDIR, errnoOf(() -> ImageFileDevice.open(dir, true)));
-        assertEquals(Errno.EISDIR, errnoOf(() -> ImageFileDevice.create(dir, 4096)));
-        assertEquals(Errno.EINVAL, errnoOf(() -> ImageFileDevice.create(dir.resolve("odd.img"), 4095)));
-        assertEquals(Errno.EINVAL, errnoOf(() -> ImageFileDevice.create(dir.resolve("zero.img"), 0)));
+        assertEquals(Errno.EISDIR, errnoOf(() -> ImageFileDevice.create(dir, 4096, false)));
+        assertEquals(Errno.EINVAL, errnoOf(() -> ImageFileDevice.create(dir.resolve("odd.img"), 4095, false)));
+        assertEquals(Errno.EINVAL, errnoOf(() -> ImageFileDevice.create(dir.resolve("zero.img"), 0, false)));
         assertEquals(Errno.EINVAL, errnoOf(() -> ImageFileDevice.open(Path.of("/dev/zero"), true)));
 
         Path truncated = dir.resolve("truncated.img");
@@ -246,7 +273,7 @@ class ImageFileDeviceTest extends DeviceContract {
     @Test
     void devicesOpenRoutesFilesToImages() throws Exception {
         Path img = dir.resolve("dax0.0"); // named like a device, but a regular file outside /dev
-        ImageFileDevice.create(img, 4096).close();
+        ImageFileDevice.create(img, 4096, false).close();
         try (Device d = Devices.open(img, true)) {
             assertInstanceOf(ImageFileDevice.class, d);
         }

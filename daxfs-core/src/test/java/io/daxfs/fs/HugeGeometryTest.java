@@ -55,7 +55,7 @@ class HugeGeometryTest {
     private static void run(Path image, long size) throws Exception {
         FormatOptions options = FormatOptions.DEFAULT.withInodes(1 << 16);
         long t0 = System.nanoTime();
-        try (DaxFileSystem fs = Internals.format(ImageFileDevice.create(image, size), options)) {
+        try (DaxFileSystem fs = Internals.format(ImageFileDevice.create(image, size, true), options)) {
             fs.open("/big", CREATE, WRITE).close(); // the root directory gets its first block
             long free0 = fs.statfs().freeBlocks();
             try (DaxFile f = fs.open("/big", READ, WRITE)) {

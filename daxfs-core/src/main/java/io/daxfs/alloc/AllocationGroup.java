@@ -12,7 +12,8 @@ import java.util.List;
  * different groups never meet; the block bitmap is shared, but a group's blocks are whole
  * 64-bit words of it, changed only under this group's lock.
  *
- * <p>State guarded by {@link #lock}: {@link #runs}, {@link #pending}, {@link #heldBack}.
+ * <p>State guarded by {@link #lock}: {@link #runs}, {@link #pending}, {@link #heldBack},
+ * {@link #toDiscard}.
  * Invariants: every run is clear in the bitmap and inside {@code [start, end)}; pending blocks
  * are clear in the bitmap and in no run; held-back blocks are pending.
  */
@@ -28,6 +29,8 @@ final class AllocationGroup {
     long pending;
     /** Pending blocks whose release found them still referenced (see {@link BlockAllocator#reuseOnlyWhenIdle}). */
     final List<Long> heldBack = new ArrayList<>();
+    /** Released runs waiting to be punched out of a sparse image before reuse ({@link Discarder}); pending. */
+    final List<long[]> toDiscard = new ArrayList<>();
     /** Free blocks in {@link #runs}, readable without the lock (a hint for choosing a group). */
     volatile long freeHint;
     /** Whole aligned 2 MiB pieces in {@link #runs}, readable without the lock (a hint). */

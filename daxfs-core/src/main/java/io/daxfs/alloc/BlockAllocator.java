@@ -62,6 +62,7 @@ public final class BlockAllocator implements DirtySource {
     static final long TARGET_GROUPS = 1024;
 
     private final Geometry geometry;
+    private final Discarder discarder;
     private final long reserve;
     private final BitmapImage bitmap;
     private final int groupShift;
@@ -72,7 +73,7 @@ public final class BlockAllocator implements DirtySource {
     /** Answers the first block of a range still referenced by a page (or -1): see {@link #reuseOnlyWhenIdle}. */
     private volatile LongBinaryOperator firstReferenced = (from, to) -> -1;
 
-    private BlockAllocator(Geometry geometry, BitmapImage bitmap) {
+    private BlockAllocator(Device device, Geometry geometry, BitmapImage bitmap) {
         this.geometry = geometry;
         this.bitmap = bitmap;
         this.reserve = Math.min(256, Math.max(16, geometry.dataBlocks() / 256));
@@ -95,6 +96,7 @@ public final class BlockAllocator implements DirtySource {
             g.updateHints();
             allocatable.addAndGet(g.runs.free());
         }
+        this.discarder = device.discardsFreedSpace() ? new Discarder(device, groups, this::releaseDiscarded) : null;
     }
 
     /** Loads the block bitmap of a mounted device. EUCLEAN if a bitmap block is damaged. */
@@ -105,7 +107,7 @@ public final class BlockAllocator implements DirtySource {
         if (clear >= 0 && clear < g.dataStart()) {
             throw new DaxException(Errno.EUCLEAN, "block bitmap: metadata block " + clear + " is marked free");
         }
-        return new BlockAllocator(g, img);
+        return new BlockAllocator(device, g, img);
     }
 
     /** Writes the initial block bitmap (metadata area in use) straight to the device, for format. */
@@ -246,6 +248,23 @@ public final class BlockAllocator implements DirtySource {
         return heldBackTotal.get();
     }
 
+    /**
+     * Waits until freed blocks on their way back to a sparse image's host are allocatable again:
+     * for a caller short of space, after the checkpoint that released them.
+     */
+    public void awaitDiscards() {
+        if (discarder != null) {
+            discarder.awaitIdle();
+        }
+    }
+
+    /** Stops giving space back to the host (unmount, before the device closes). */
+    public void close() {
+        if (discarder != null) {
+            discarder.close();
+        }
+    }
+
     // ---------------------------------------------------------------- taking
 
     /** Takes a run of at most {@code want} blocks, leaving {@code keep} blocks free; null when there is none. */
@@ -372,6 +391,7 @@ public final class BlockAllocator implements DirtySource {
     private void releaseInGroup(AllocationGroup g, long start, long count) {
         long released = 0;
         long held = 0;
+        boolean discard = false;
         g.lock.lock();
         try {
             for (int i = g.heldBack.size() - 1; i >= 0; i--) {
@@ -384,10 +404,13 @@ public final class BlockAllocator implements DirtySource {
                 }
             }
             long end = start + count;
+            discard = discarder != null && discarder.enabled();
             for (long s = start; s < end; ) {
                 long busy = firstReferenced.applyAsLong(s, end);
                 long stop = busy < 0 ? end : busy;
-                if (stop > s) {
+                if (stop > s && discard) {
+                    g.toDiscard.add(new long[]{s, stop - s}); // stays pending until punched
+                } else if (stop > s) {
                     g.runs.add(s, stop - s);
                     released += stop - s;
                 }
@@ -406,5 +429,26 @@ public final class BlockAllocator implements DirtySource {
         pendingTotal.addAndGet(-released);
         allocatable.addAndGet(released);
         heldBackTotal.addAndGet(held);
+        if (discard) {
+            discarder.wake();
+        }
+    }
+
+    /** The discarder punched {@code runs} out of the image: they become allocatable. */
+    private void releaseDiscarded(AllocationGroup g, java.util.List<long[]> runs) {
+        long n = 0;
+        g.lock.lock();
+        try {
+            for (long[] r : runs) {
+                g.runs.add(r[0], r[1]);
+                n += r[1];
+            }
+            g.pending -= n;
+            g.updateHints();
+        } finally {
+            g.lock.unlock();
+        }
+        pendingTotal.addAndGet(-n);
+        allocatable.addAndGet(n);
     }
 }

@@ -1,5 +1,7 @@
 package io.daxfs.device;
 
+import io.daxfs.types.DaxException;
+
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -40,6 +42,22 @@ public interface Device extends AutoCloseable {
 
     /** True when stores reach the medium through the CPU cache alone (MAP_SYNC / device-DAX). */
     boolean isSynchronous();
+
+    /**
+     * True when {@link #discard} gives space back to something that can use it: a sparse image
+     * file returns freed blocks to its host file system.
+     */
+    default boolean discardsFreedSpace() {
+        return false;
+    }
+
+    /**
+     * Tells the medium that {@code [offset, offset + length)} holds nothing worth keeping (blocks
+     * the file system freed and nobody references); afterwards it reads as zeros. Only meaningful
+     * when {@link #discardsFreedSpace}; a no-op otherwise.
+     */
+    default void discard(long offset, long length) throws DaxException {
+    }
 
     /** One line for humans: backend and location. */
     String describe();

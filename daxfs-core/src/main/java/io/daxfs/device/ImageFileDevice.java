@@ -44,12 +44,48 @@ public final class ImageFileDevice implements Device {
     private final boolean sync;
     private final AtomicBoolean closed = new AtomicBoolean();
 
+    /** A descriptor to punch holes with, for a writable sparse image; -1 otherwise. */
+    private final int punchFd;
+
     private ImageFileDevice(Path path, Arena arena, MemorySegment segment, boolean readOnly, boolean sync) {
         this.path = path;
         this.arena = arena;
         this.segment = segment;
         this.readOnly = readOnly;
         this.sync = sync;
+        this.punchFd = readOnly ? -1 : sparseFd(path, segment.byteSize());
+    }
+
+    /**
+     * A descriptor of {@code path} when the image is sparse (the host holds less of it than its
+     * size: it was made with --sparse), so that freed blocks go back to the host too; -1 for a
+     * preallocated image, whose space stays reserved as its owner asked. (Not SEEK_HOLE: the host
+     * may report preallocated but unwritten space as a hole.)
+     */
+    private static int sparseFd(Path path, long size) {
+        try {
+            int fd = Libc.open(path, Libc.O_RDWR | Libc.O_CLOEXEC);
+            if (Libc.allocatedBytes(fd, path.toString()) < size) {
+                return fd;
+            }
+            Libc.close(fd);
+        } catch (DaxException e) {
+            // Discarding is a courtesy to the host: without it the image only stays as large.
+        }
+        return -1;
+    }
+
+    @Override
+    public boolean discardsFreedSpace() {
+        return punchFd >= 0;
+    }
+
+    @Override
+    public void discard(long offset, long length) throws DaxException {
+        Devices.checkRange(this, offset, length);
+        if (punchFd >= 0 && length > 0) {
+            Libc.punchHole(punchFd, offset, length, path.toString());
+        }
     }
 
     /**
@@ -264,7 +300,13 @@ public final class ImageFileDevice implements Device {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            arena.close();
+            try {
+                arena.close();
+            } finally {
+                if (punchFd >= 0) {
+                    Libc.close(punchFd);
+                }
+            }
         }
     }
 }

@@ -58,6 +58,16 @@ final class Libc {
     // posix_fallocate reports its error as the return value, not in errno.
     private static final MethodHandle POSIX_FALLOCATE = downcall("posix_fallocate",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle FALLOCATE = downcall("fallocate",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_OPTION);
+    private static final MethodHandle FSTAT = downcall("fstat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), ERRNO_OPTION);
+    /** struct stat is 144 bytes on x86-64 and 128 on arm64; st_blocks is at 64 on both. */
+    private static final long STAT_SIZE = 144;
+    private static final long ST_BLOCKS = 64;
+    private static final int FALLOC_FL_KEEP_SIZE = 1;
+    private static final int FALLOC_FL_PUNCH_HOLE = 2;
+
 
     private Libc() {
     }
@@ -162,6 +172,42 @@ final class Libc {
         }
         if (rc != 0) {
             throw failure(rc, what + ": posix_fallocate of " + length + " bytes");
+        }
+    }
+
+    /**
+     * fallocate(2) with PUNCH_HOLE | KEEP_SIZE: gives the blocks of {@code [offset, offset +
+     * length)} of the file open as {@code fd} back to its file system; the range reads as zeros
+     * afterwards (in every mapping of it too) and the file keeps its size.
+     */
+    static void punchHole(int fd, long offset, long length, String what) throws DaxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(CAPTURE);
+            int rc = (int) FALLOCATE.invokeExact(state, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length);
+            if (rc != 0) {
+                throw failure(state, what + ": punching a hole of " + length + " bytes at " + offset);
+            }
+        } catch (DaxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** fstat(2)'s st_blocks: the 512-byte units the host really holds of the file open as {@code fd}. */
+    static long allocatedBytes(int fd, String what) throws DaxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(CAPTURE);
+            MemorySegment st = a.allocate(STAT_SIZE, 8);
+            int rc = (int) FSTAT.invokeExact(state, fd, st);
+            if (rc != 0) {
+                throw failure(state, what + ": fstat");
+            }
+            return st.get(JAVA_LONG, ST_BLOCKS) * 512;
+        } catch (DaxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
         }
     }
 

@@ -120,7 +120,7 @@ public final class Creator {
             throw new DaxException(Errno.EMLINK, "too many subdirectories");
         }
         if (!v.inodes.hasAvailable() || v.blocks.availableForData() == 0 && v.blocks.pendingBlocks() > 0) {
-            v.journal.checkpoint(); // numbers and blocks freed by recent transactions become reusable
+            v.reclaimFreedSpace(); // numbers and blocks freed by recent transactions become reusable
         }
         try (Journal.Handle h = v.journal.begin()) {
             // Room for the entry first: if that fails with ENOSPC nothing else has changed.

@@ -135,7 +135,7 @@ final class HoleFiller {
                 throw e;
             }
         }
-        v.journal.checkpoint();
+        v.reclaimFreedSpace();
         try (Journal.Handle h = v.journal.begin()) {
             return change.run(h);
         }
@@ -144,7 +144,7 @@ final class HoleFiller {
     /** Blocks freed by recent transactions become reusable at a checkpoint: take one when they are needed. */
     private void reclaimIfShort(long need) throws DaxException {
         if (v.blocks.availableForData() < need && v.blocks.pendingBlocks() > 0) {
-            v.journal.checkpoint();
+            v.reclaimFreedSpace();
         }
     }
 }

@@ -261,6 +261,16 @@ public final class Volume {
         return journal;
     }
 
+    /**
+     * Makes blocks freed by recent transactions allocatable: a checkpoint releases them, and on a
+     * sparse image they come back once punched out of it. For a caller short of space, holding
+     * no journal handle.
+     */
+    void reclaimFreedSpace() throws DaxException {
+        journal.checkpoint();
+        blocks.awaitDiscards();
+    }
+
     /** Journal commits since mount. */
     public long commitCount() {
         return journal == null ? 0 : journal.commitCount();
@@ -312,6 +322,9 @@ public final class Volume {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
+            }
+            if (blocks != null) {
+                blocks.close(); // the last punches of a sparse image, while the device is open
             }
             device.close();
         }

@@ -8,6 +8,6 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "bench", description = "Measure daxfs performance.",
         subcommands = {BenchIoCommand.class, BenchMapCommand.class, BenchFuseCommand.class, BenchSyncCommand.class,
-                BenchStallCommand.class})
+                BenchStallCommand.class, BenchAllocCommand.class})
 public final class BenchCommand {
 }

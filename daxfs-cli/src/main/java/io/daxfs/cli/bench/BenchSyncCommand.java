@@ -33,8 +33,9 @@ import static io.daxfs.cli.bench.BenchFormat.seconds;
                 + "written file, then fdatasync / force(false)).",
         footer = {"", "An op is one write and its sync; its latency percentiles come from every op of",
                 "every thread. An appending thread that reaches --file-size truncates its file and",
-                "starts over (not counted in the op, counted in the run's time). With the default DIR",
-                "(tmpfs) the FileChannel sync reaches no disk either."})
+                "starts over (not counted in the op, counted in the run's time). The daxfs path is",
+                "deep: without the --jit-warmup ops its first thousands of ops run cold and slow. With",
+                "the default DIR (tmpfs) the FileChannel sync reaches no disk either."})
 final class BenchSyncCommand implements Callable<Integer> {
     private static final String ROW = "%-12s  %-20s %7s %10s %10s %9s %9s %8s %8s%n";
 
@@ -53,6 +54,11 @@ final class BenchSyncCommand implements Callable<Integer> {
             description = "Unmeasured time before each measurement (default: ${DEFAULT-VALUE}).")
     double warmup;
 
+    @Option(names = "--jit-warmup", paramLabel = "OPS", defaultValue = "30000",
+            description = "Ops one thread runs untimed before the first measurement of each device and workload, "
+                    + "so the JIT has compiled the whole path (at most 10 s; 0: none; default: ${DEFAULT-VALUE}).")
+    long jitWarmup;
+
     @Option(names = "--file-size", paramLabel = "SIZE", defaultValue = "64M",
             description = "Each thread's file: the overwritten range, and where appends start over "
                     + "(a power of two, at least 64K; default: ${DEFAULT-VALUE}).")
@@ -67,7 +73,7 @@ final class BenchSyncCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         SyncBench.Options options;
         try {
-            options = new SyncBench.Options(Sizes.parse(fileSize), seconds(warmup), seconds(seconds),
+            options = new SyncBench.Options(Sizes.parse(fileSize), jitWarmup, seconds(warmup), seconds(seconds),
                     Arrays.stream(threads).boxed().toList(), dir);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
@@ -78,11 +84,11 @@ final class BenchSyncCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         int fewest = options.threads().getFirst();
-        out.printf("daxfs bench sync: 4 KiB ops, %s files, threads %s, %s s per measurement after %s s warm-up; "
-                        + "image and FileChannel files in %s%n%n",
+        out.printf("daxfs bench sync: 4 KiB ops, %s files, threads %s, %s s per measurement after %s s warm-up "
+                        + "(and %d untimed ops first per device and workload); image and FileChannel files in %s%n%n",
                 Sizes.format(options.fileSize()),
                 options.threads().stream().map(String::valueOf).collect(Collectors.joining(",")),
-                plain(seconds), plain(warmup), dir);
+                plain(seconds), plain(warmup), options.jitWarmupOps(), dir);
         out.printf(ROW, "device", "workload", "threads", "ops/s", "commits/s", "p50 us", "p99 us", "speed-up", "vs FC");
         out.flush();
         boolean[] commitsUnknown = {false};

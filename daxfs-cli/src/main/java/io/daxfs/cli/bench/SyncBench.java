@@ -45,6 +45,8 @@ import static java.nio.file.StandardOpenOption.WRITE;
 public final class SyncBench {
     static final int BLOCK = 4096;
     private static final int FILL_CHUNK = 1 << 20;
+    /** The JIT warm-up stops here even when it has not done its ops (a very slow path). */
+    private static final Duration JIT_WARMUP_LIMIT = Duration.ofSeconds(10);
 
     /** What each thread does in a loop. */
     public enum Workload {
@@ -86,15 +88,21 @@ public final class SyncBench {
     /**
      * What to measure.
      *
-     * @param fileSize each thread's file: the overwrite range, and the length an appending thread
-     *                 reaches before it starts over; a power of two, at least 64 KiB
-     * @param warmup   time each measurement runs unmeasured first
-     * @param duration time each measurement is measured
-     * @param threads  thread counts, each measured in turn (sorted, without repeats)
-     * @param dir      directory for the daxfs image and the FileChannel files
+     * @param fileSize     each thread's file: the overwrite range, and the length an appending thread
+     *                     reaches before it starts over; a power of two, at least 64 KiB
+     * @param jitWarmupOps ops one thread runs untimed before the first measurement of each side and
+     *                     workload, so that the JIT has compiled the whole path (at most 10 s; 0: none)
+     * @param warmup       time each measurement runs unmeasured first
+     * @param duration     time each measurement is measured
+     * @param threads      thread counts, each measured in turn (sorted, without repeats)
+     * @param dir          directory for the daxfs image and the FileChannel files
      */
-    public record Options(long fileSize, Duration warmup, Duration duration, List<Integer> threads, Path dir) {
+    public record Options(long fileSize, long jitWarmupOps, Duration warmup, Duration duration, List<Integer> threads,
+                          Path dir) {
         public Options {
+            if (jitWarmupOps < 0) {
+                throw new IllegalArgumentException("JIT warm-up ops must be 0 or more: " + jitWarmupOps);
+            }
             if (fileSize < 64 << 10 || Long.bitCount(fileSize) != 1) {
                 throw new IllegalArgumentException("file size must be a power of two of at least 64 KiB: " + fileSize);
             }
@@ -163,11 +171,17 @@ public final class SyncBench {
                 sides.put(Target.MEMORY, new DaxSide(memory));
                 sides.put(Target.IMAGE, new DaxSide(imageFs));
                 for (Workload w : Workload.values()) {
+                    if (o.jitWarmupOps() > 0) {
+                        for (Target t : Target.values()) {
+                            measure(sides.get(t), w, 1, o.fileSize(), 0, JIT_WARMUP_LIMIT.toNanos(), o.jitWarmupOps());
+                        }
+                    }
                     Map<Target, Double> base = new EnumMap<>(Target.class);
                     for (int threads : o.threads()) {
                         double channelRate = Double.NaN;
                         for (Target t : Target.values()) {
-                            Measured m = measure(sides.get(t), w, threads, o);
+                            Measured m = measure(sides.get(t), w, threads, o.fileSize(), o.warmup().toNanos(),
+                                    o.duration().toNanos(), Long.MAX_VALUE);
                             base.putIfAbsent(t, m.opsPerSecond);
                             if (t == Target.FILE_CHANNEL) {
                                 channelRate = m.opsPerSecond;
@@ -313,7 +327,9 @@ public final class SyncBench {
     private record ThreadResult(long ops, long nanos, LatencyHistogram latency) {
     }
 
-    private static Measured measure(Side side, Workload w, int threads, Options o) throws IOException {
+    /** Runs {@code threads} threads for a warm-up and then a measurement, which ends at its time or after {@code maxOps} ops per thread. */
+    private static Measured measure(Side side, Workload w, int threads, long fileSize, long warmupNanos,
+                                    long durationNanos, long maxOps) throws IOException {
         CountDownLatch ready = new CountDownLatch(threads);
         CountDownLatch go = new CountDownLatch(1);
         long[] deadlines = new long[2]; // end of warm-up, end of measurement; published by go
@@ -322,12 +338,12 @@ public final class SyncBench {
         try {
             for (int i = 0; i < threads; i++) {
                 int thread = i;
-                futures.add(pool.submit(() -> runThread(side, w, thread, o.fileSize(), ready, go, deadlines)));
+                futures.add(pool.submit(() -> runThread(side, w, thread, fileSize, maxOps, ready, go, deadlines)));
             }
             awaitOrFail(ready, futures);
             long start = System.nanoTime();
-            deadlines[0] = start + o.warmup().toNanos();
-            deadlines[1] = deadlines[0] + o.duration().toNanos();
+            deadlines[0] = start + warmupNanos;
+            deadlines[1] = deadlines[0] + durationNanos;
             go.countDown();
             sleepUntil(deadlines[0]);
             long commitsBefore = side.commits();
@@ -358,7 +374,7 @@ public final class SyncBench {
         }
     }
 
-    private static ThreadResult runThread(Side side, Workload w, int thread, long fileSize, CountDownLatch ready,
+    private static ThreadResult runThread(Side side, Workload w, int thread, long fileSize, long maxOps, CountDownLatch ready,
                                           CountDownLatch go, long[] deadlines) throws IOException, InterruptedException {
         boolean append = w == Workload.APPEND_FSYNC;
         long mask = fileSize / BLOCK - 1;
@@ -376,25 +392,25 @@ public final class SyncBench {
             long[] pos = {0};
             ready.countDown();
             go.await();
-            loop(f, buf, append, mask, fileSize, random, latency, pos, deadlines[0]);
+            loop(f, buf, append, mask, fileSize, random, latency, pos, deadlines[0], Long.MAX_VALUE);
             latency.reset();
             long start = System.nanoTime();
-            long ops = loop(f, buf, append, mask, fileSize, random, latency, pos, deadlines[1]);
+            long ops = loop(f, buf, append, mask, fileSize, random, latency, pos, deadlines[1], maxOps);
             return new ThreadResult(ops, System.nanoTime() - start, latency);
         }
     }
 
     /**
-     * The timed loop: ops until {@code deadline}, each timed into {@code latency}. {@code pos}
+     * The timed loop: ops until {@code deadline} or {@code maxOps}, each timed into {@code latency}. {@code pos}
      * carries an appending thread's end of file from the warm-up into the measurement.
      */
     private static long loop(SyncFile f, BenchFile.Buffer buf, boolean append, long mask, long fileSize,
-                             SplittableRandom random, LatencyHistogram latency, long[] pos, long deadline)
+                             SplittableRandom random, LatencyHistogram latency, long[] pos, long deadline, long maxOps)
             throws IOException {
         long ops = 0;
         long end = pos[0];
         long now = System.nanoTime();
-        while (now < deadline) {
+        while (now < deadline && ops < maxOps) {
             long at;
             if (append) {
                 if (end == fileSize) {

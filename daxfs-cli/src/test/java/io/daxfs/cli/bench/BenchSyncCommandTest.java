@@ -23,7 +23,7 @@ class BenchSyncCommandTest {
 
     @Test
     void printsARowPerDeviceWorkloadAndThreadCountAndCleansUp() throws IOException {
-        BenchRun run = BenchRun.of("bench", "sync", "--threads", "2,1", "--seconds", "0.05", "--warmup", "0",
+        BenchRun run = BenchRun.of("bench", "sync", "--threads", "2,1", "--seconds", "0.05", "--warmup", "0", "--jit-warmup", "200",
                 "--file-size", "64K", "--dir", dir.toString());
         assertEquals(0, run.exitCode(), run::toString);
         assertEquals(1, run.lines("device +workload +threads +ops/s +commits/s +p50 us +p99 us +speed-up +vs FC").size(),
@@ -73,10 +73,11 @@ class BenchSyncCommandTest {
     @Test
     void optionsAreValidatedAndSorted() {
         Duration s = Duration.ofMillis(10);
-        assertEquals(List.of(1, 2, 4), new SyncBench.Options(1 << 16, s, s, List.of(4, 1, 2, 4), dir).threads());
-        assertThrows(IllegalArgumentException.class, () -> new SyncBench.Options(1 << 15, s, s, List.of(1), dir));
-        assertThrows(IllegalArgumentException.class, () -> new SyncBench.Options(1 << 16, s, Duration.ZERO, List.of(1), dir));
-        assertThrows(IllegalArgumentException.class, () -> new SyncBench.Options(1 << 16, s, s, List.of(), dir));
+        assertEquals(List.of(1, 2, 4), new SyncBench.Options(1 << 16, 0, s, s, List.of(4, 1, 2, 4), dir).threads());
+        assertThrows(IllegalArgumentException.class, () -> new SyncBench.Options(1 << 15, 0, s, s, List.of(1), dir));
+        assertThrows(IllegalArgumentException.class, () -> new SyncBench.Options(1 << 16, 0, s, Duration.ZERO, List.of(1), dir));
+        assertThrows(IllegalArgumentException.class, () -> new SyncBench.Options(1 << 16, 0, s, s, List.of(), dir));
+        assertThrows(IllegalArgumentException.class, () -> new SyncBench.Options(1 << 16, -1, s, s, List.of(1), dir));
     }
 
     @Test

@@ -27,11 +27,14 @@ import static java.nio.file.StandardOpenOption.WRITE;
 /**
  * Block allocation on a fragmented device, through the public API only.
  *
- * <p><b>Fragmenting.</b> Files of 4 to 64 KiB are allocated one after another over
- * {@link #FRAGMENTED} of the device, then every other one is deleted: the free space is then a
- * large number of 4-64 KiB holes, each between two kept files, and the rest of the device, left
- * whole so that 2 MiB-aligned runs exist. Allocation (fallocate) writes no data block, so a
- * sparse image stays sparse.
+ * <p><b>Fragmenting.</b> Pieces of 4 to 64 KiB are allocated one after another over
+ * {@link #FRAGMENTED} of the device, in files of up to {@link #FRAGMENT_FILE} each, then every
+ * other piece is punched out: the free space is then a large number of 4-64 KiB holes, each
+ * between two kept pieces, and the rest of the device, left whole so that 2 MiB-aligned runs
+ * exist. A punched piece frees what deleting a small file of its size would, for the allocator
+ * the same free space, at a fraction of the cost of creating and deleting hundreds of thousands
+ * of files (and of inode numbers, which the lever below needs few of). Allocation (fallocate)
+ * writes no data block, so a sparse image stays sparse.
  *
  * <p><b>Making freed blocks reusable.</b> daxfs hands a freed block out again only after the
  * transaction that freed it is checkpointed, and the API has no call that checkpoints. Creating a
@@ -44,20 +47,22 @@ import static java.nio.file.StandardOpenOption.WRITE;
  *
  * <p><b>Measuring.</b> Each measurement runs in bursts: every thread allocates into its own file
  * at consecutive file offsets (2 MiB-aligned ones for 2 MiB allocations) up to its share of the
- * burst's budget, or until the measurement's time is up; between bursts, untimed, the files are
- * truncated and a checkpoint is forced, so every burst starts from the same fragmented layout.
- * The 2 MiB budget is half the unfragmented space, so an aligned run is always left. The rate is
- * allocations over the time spent in bursts.
+ * burst's budget, or for at most a quarter of the measurement's time; between bursts, untimed,
+ * the files are truncated and a checkpoint is forced, so every burst starts from the same
+ * fragmented layout. The 2 MiB budget is half the unfragmented space, so an aligned run is always
+ * left. One-thread and two-thread bursts alternate, so the ratio between them is not a drift of
+ * the machine. The rate is allocations over the time spent in bursts.
  */
 public final class AllocBench {
     static final int BLOCK = 4096;
     static final long HUGE = 2L << 20;
-    /** Share of the device filled with small files before every other one is deleted. */
+    /** Share of the device filled with pieces before every other one is punched out. */
     static final double FRAGMENTED = 0.75;
-    /** Small files are 1 to this many blocks (4-64 KiB). */
-    private static final int MAX_FILE_BLOCKS = 16;
-    private static final int FILES_PER_DIR = 1024;
-    /** Spare inode numbers for directories, the burst files and the lever files. */
+    /** Pieces are 1 to this many blocks (4-64 KiB). */
+    private static final int MAX_PIECE_BLOCKS = 16;
+    /** The pieces are laid out in files of at most this many bytes. */
+    static final long FRAGMENT_FILE = 256L << 20;
+    /** Inode numbers beyond the fragment files: directories, the burst files and the lever files. */
     private static final int SPARE_INODES = 64;
     /** One file per allocating thread; up to two threads. */
     private static final int BURST_FILES = 2;
@@ -89,13 +94,14 @@ public final class AllocBench {
     /**
      * What fragmenting made.
      *
-     * @param files            small files allocated
-     * @param holes            files deleted, each leaving a free run of 4-64 KiB between two kept files
+     * @param pieces           pieces of 4-64 KiB allocated
+     * @param files            files they were allocated in
+     * @param holes            pieces punched out, each leaving a free run of 4-64 KiB between two kept ones
      * @param holeBytes        bytes in those runs
      * @param unfragmentedBytes free bytes outside the fragmented part (whole, at the end of the device)
      * @param setupNanos       time formatting and fragmenting took
      */
-    public record Layout(long files, long holes, long holeBytes, long unfragmentedBytes, long setupNanos) {
+    public record Layout(long pieces, long files, long holes, long holeBytes, long unfragmentedBytes, long setupNanos) {
         /** 2 MiB-aligned runs in the unfragmented part (at most one partial run lost at each end). */
         public long hugeRuns() {
             return Math.max(0, unfragmentedBytes / HUGE - 1);
@@ -139,9 +145,8 @@ public final class AllocBench {
      * each result as soon as it is measured.
      */
     public static List<Result> run(Options o, Consumer<Layout> onLayout, Consumer<Result> onResult) throws IOException {
-        int[] fileBlocks = plan(o.deviceSize());
-        FormatOptions format = FormatOptions.DEFAULT.withInodes(fileBlocks.length
-                + fileBlocks.length / FILES_PER_DIR + SPARE_INODES);
+        int[] pieces = plan(o.deviceSize());
+        FormatOptions format = FormatOptions.DEFAULT.withInodes(o.deviceSize() / FRAGMENT_FILE + SPARE_INODES);
         Path work = null;
         Path image = null;
         if (o.dir() != null) {
@@ -153,7 +158,7 @@ public final class AllocBench {
             long start = System.nanoTime();
             try (DaxFileSystem fs = image == null ? DaxFileSystem.formatMemory(o.deviceSize(), format)
                     : DaxFileSystem.format(image, o.deviceSize(), format)) {
-                return measure(fs, fileBlocks, start, o, onLayout, onResult);
+                return measure(fs, pieces, start, o, onLayout, onResult);
             }
         } finally {
             if (work != null) {
@@ -162,26 +167,26 @@ public final class AllocBench {
         }
     }
 
-    /** Sizes in blocks of the small files that cover {@link #FRAGMENTED} of the device, in allocation order. */
+    /** Sizes in blocks of the pieces that cover {@link #FRAGMENTED} of the device, in allocation order. */
     static int[] plan(long deviceSize) {
         long target = (long) (deviceSize * FRAGMENTED) / BLOCK;
         SplittableRandom random = new SplittableRandom(0x5eed);
-        int[] blocks = new int[(int) (target / (MAX_FILE_BLOCKS / 2) + 16)];
+        int[] blocks = new int[(int) (target / (MAX_PIECE_BLOCKS / 2) + 16)];
         int n = 0;
         for (long sum = 0; sum < target; n++) {
             if (n == blocks.length) {
                 blocks = java.util.Arrays.copyOf(blocks, n * 2);
             }
-            blocks[n] = 1 + random.nextInt(MAX_FILE_BLOCKS);
+            blocks[n] = 1 + random.nextInt(MAX_PIECE_BLOCKS);
             sum += blocks[n];
         }
         return java.util.Arrays.copyOf(blocks, n);
     }
 
-    private static List<Result> measure(DaxFileSystem fs, int[] fileBlocks, long start, Options o,
+    private static List<Result> measure(DaxFileSystem fs, int[] pieces, long start, Options o,
                                         Consumer<Layout> onLayout, Consumer<Result> onResult) throws IOException {
         Lever lever = new Lever(fs);
-        Layout layout = fragment(fs, fileBlocks, lever, start);
+        Layout layout = fragment(fs, pieces, lever, start);
         onLayout.accept(layout);
         if (layout.unfragmentedBytes() < 4 * HUGE) {
             throw new DaxException(Errno.ENOSPC, "the device is too small: " + layout.unfragmentedBytes()
@@ -198,16 +203,16 @@ public final class AllocBench {
             long smallBudget = Math.max(2, Math.min(MAX_SMALL_BURST, layout.holeBytes() / 2 / BLOCK));
             for (long bytes : new long[] {HUGE, BLOCK}) {
                 long budget = bytes == HUGE ? hugeBudget : smallBudget;
-                double one = Double.NaN;
+                List<Bursts> kinds = new ArrayList<>();
                 for (int threads = 1; threads <= BURST_FILES; threads++) {
-                    Bursts b = new Bursts(pool, files, threads, bytes, budget, lever);
-                    b.run(o.warmup(), false);
-                    b.run(o.duration(), true);
-                    double rate = b.allocations * 1e9 / Math.max(1, b.nanos);
-                    if (threads == 1) {
-                        one = rate;
-                    }
-                    Result r = new Result(bytes, threads, b.allocations, b.bursts, rate, rate / one);
+                    kinds.add(new Bursts(pool, files, threads, bytes, budget, lever));
+                }
+                // Each kind gets --seconds of bursts, taken in turns.
+                alternate(kinds, o.warmup(), false, o.duration().toNanos() / 4);
+                alternate(kinds, o.duration().multipliedBy(kinds.size()), true, o.duration().toNanos() / 4);
+                double one = kinds.getFirst().rate();
+                for (Bursts b : kinds) {
+                    Result r = new Result(bytes, b.threads, b.allocations, b.bursts, b.rate(), b.rate() / one);
                     results.add(r);
                     onResult.accept(r);
                 }
@@ -225,24 +230,29 @@ public final class AllocBench {
     }
 
     /**
-     * Allocates the planned small files, deletes every other one and arms the lever, whose
-     * first checkpoint makes the deleted files' blocks reusable.
+     * Allocates the planned pieces in files of at most {@link #FRAGMENT_FILE}, punches out every
+     * other one and arms the lever, whose first checkpoint makes the punched blocks reusable.
      */
-    private static Layout fragment(DaxFileSystem fs, int[] fileBlocks, Lever lever, long start) throws IOException {
+    private static Layout fragment(DaxFileSystem fs, int[] pieces, Lever lever, long start) throws IOException {
         fs.mkdir("/frag");
-        for (int i = 0; i < fileBlocks.length; i++) {
-            if (i % FILES_PER_DIR == 0) {
-                fs.mkdir(dir(i));
+        List<int[]> files = new ArrayList<>(); // first and end piece of each file
+        for (int first = 0; first < pieces.length; ) {
+            int end = first;
+            long length = 0;
+            while (end < pieces.length && (end == first || length + (long) pieces[end] * BLOCK <= FRAGMENT_FILE)) {
+                length += (long) pieces[end++] * BLOCK;
             }
-            try (DaxFile f = fs.open(path(i), CREATE_NEW, WRITE)) {
-                f.allocate(0, (long) fileBlocks[i] * BLOCK, false);
+            try (DaxFile f = fs.open(fragmentFile(files.size()), CREATE_NEW, WRITE)) {
+                f.allocate(0, length, false);
             } catch (DaxException e) {
                 if (e.errno() == Errno.ENOSPC) {
-                    throw new DaxException(Errno.ENOSPC, "the device filled up while fragmenting it, at file " + i
-                            + " of " + fileBlocks.length + ": " + e.detail());
+                    throw new DaxException(Errno.ENOSPC, "the device filled up while fragmenting it, at piece " + first
+                            + " of " + pieces.length + ": " + e.detail());
                 }
                 throw e;
             }
+            files.add(new int[] {first, end});
+            first = end;
         }
         for (int i = 0; i < BURST_FILES; i++) {
             fs.open(burstFile(i), CREATE_NEW, WRITE).close();
@@ -251,13 +261,22 @@ public final class AllocBench {
         long unfragmented = stat.freeBlocks() * stat.blockSize();
         long holes = 0;
         long holeBytes = 0;
-        for (int i = 1; i < fileBlocks.length; i += 2) {
-            fs.unlink(path(i));
-            holes++;
-            holeBytes += (long) fileBlocks[i] * BLOCK;
+        for (int k = 0; k < files.size(); k++) {
+            try (DaxFile f = fs.open(fragmentFile(k), READ, WRITE)) {
+                long pos = 0;
+                for (int i = files.get(k)[0]; i < files.get(k)[1]; i++) {
+                    long bytes = (long) pieces[i] * BLOCK;
+                    if (i % 2 == 1) {
+                        f.punchHole(pos, bytes);
+                        holes++;
+                        holeBytes += bytes;
+                    }
+                    pos += bytes;
+                }
+            }
         }
         lever.arm();
-        return new Layout(fileBlocks.length, holes, holeBytes, unfragmented, System.nanoTime() - start);
+        return new Layout(pieces.length, files.size(), holes, holeBytes, unfragmented, System.nanoTime() - start);
     }
 
     /** The file thread {@code i} allocates into. */
@@ -265,12 +284,8 @@ public final class AllocBench {
         return "/alloc-" + i;
     }
 
-    private static String dir(int file) {
-        return "/frag/" + file / FILES_PER_DIR;
-    }
-
-    private static String path(int file) {
-        return dir(file) + "/" + file % FILES_PER_DIR;
+    private static String fragmentFile(int k) {
+        return "/frag/" + k;
     }
 
     /** Forces a checkpoint through the public API: see the class comment. */
@@ -284,10 +299,10 @@ public final class AllocBench {
         }
 
         /**
-         * Creates empty lever files until no inode number is left, not even one being freed:
-         * when only numbers being freed are left, a create checkpoints, which makes them (and
-         * every block freed so far) reusable, and the loop takes those too. Called once, when
-         * every other file exists; from then on every number is in use and nothing is pending.
+         * Creates empty lever files until no inode number is left. The create that finds none
+         * checkpoints before it fails, which makes every block freed so far reusable (and any
+         * number being freed, which the loop then takes too). Called once, when every other file
+         * exists; from then on every number is in use and nothing is pending.
          */
         void arm() throws IOException {
             fs.mkdir(DIR);
@@ -323,11 +338,27 @@ public final class AllocBench {
         }
     }
 
+    /**
+     * Runs a burst of each kind in turn until {@code time} has passed (when {@code measured}, at
+     * least one of each), so that a drift of the machine or of the JIT touches every kind alike.
+     * A burst stops after {@code slice} however far it got, so a slow allocator cannot stretch the run.
+     */
+    private static void alternate(List<Bursts> kinds, Duration time, boolean measured, long slice) throws IOException {
+        long end = System.nanoTime() + time.toNanos();
+        boolean first = true;
+        while (System.nanoTime() < end || measured && first) {
+            first = false;
+            for (Bursts b : kinds) {
+                b.once(System.nanoTime() + Math.max(slice, 1_000_000L), measured);
+            }
+        }
+    }
+
     /** The bursts of one measurement: size, thread count and per-burst budget fixed. */
     private static final class Bursts {
         private final ExecutorService pool;
         private final DaxFile[] files;
-        private final int threads;
+        final int threads;
         private final long bytes;
         private final long perThread;
         private final Lever lever;
@@ -344,24 +375,20 @@ public final class AllocBench {
             this.lever = lever;
         }
 
-        /**
-         * Bursts until {@code time} has passed, counted when {@code measured} (then at least one
-         * allocation per thread). A burst still running at the end stops there, so a slow
-         * allocator cannot stretch the run.
-         */
-        void run(Duration time, boolean measured) throws IOException {
-            long end = System.nanoTime() + time.toNanos();
-            boolean first = true;
-            while (System.nanoTime() < end || measured && first) {
-                first = false;
-                long[] done = burst(end);
-                reclaim();
-                if (measured) {
-                    allocations += done[0];
-                    nanos += done[1];
-                    bursts++;
-                }
+        /** One burst and the reclaim after it; counted when {@code measured}. */
+        void once(long deadline, boolean measured) throws IOException {
+            long[] done = burst(deadline);
+            reclaim();
+            if (measured) {
+                allocations += done[0];
+                nanos += done[1];
+                bursts++;
             }
+        }
+
+        /** Allocations per second of burst time. */
+        double rate() {
+            return allocations * 1e9 / Math.max(1, nanos);
         }
 
         /**

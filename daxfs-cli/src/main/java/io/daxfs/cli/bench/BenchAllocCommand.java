@@ -25,15 +25,17 @@ import static io.daxfs.cli.bench.BenchFormat.seconds;
 @Command(name = "alloc", sortOptions = false,
         description = "Measure block allocation on a fragmented device: fallocate of 2 MiB at 2 MiB-aligned "
                 + "file offsets, and of 4 KiB, with one thread and with two on different files.",
-        footer = {"", "Only 3/4 of the device is fragmented: files of 4-64 KiB are allocated over it and every",
-                "other one is deleted, leaving that many 4-64 KiB free runs; the last quarter stays whole",
-                "so that 2 MiB-aligned runs exist. Each measurement runs in bursts: each thread",
-                "allocates into its own file at consecutive offsets, up to half the unfragmented space",
-                "(2 MiB) or 64Ki allocations (4 KiB) per burst, and not past the measurement's time;",
-                "between bursts, untimed, the files are truncated and a checkpoint is forced so the",
-                "blocks are reusable (the file system gets just enough inode numbers, and creating a",
-                "file when none is free checkpoints). The rate is allocations over the time spent in",
-                "bursts. Goals: >= 100k 2 MiB allocations/s, and two threads >= 1.6x one."})
+        footer = {"", "Only 3/4 of the device is fragmented: pieces of 4-64 KiB are allocated over it (in files",
+                "of up to 256 MiB) and every other piece is punched out, leaving that many 4-64 KiB free",
+                "runs (the free space deleting that many small files would leave, set up in seconds);",
+                "the last quarter stays whole so that 2 MiB-aligned runs exist. Each measurement runs in",
+                "bursts: each thread allocates into its own file at consecutive offsets, up to half the",
+                "unfragmented space (2 MiB) or 64Ki allocations (4 KiB) per burst, for at most a quarter",
+                "of --seconds; between bursts, untimed, the files are truncated and a checkpoint is",
+                "forced so the blocks are reusable (the file system gets just enough inode numbers, and",
+                "creating a file when none is free checkpoints). One-thread and two-thread bursts take",
+                "turns, --seconds of bursts each. The rate is allocations over the time spent in bursts.",
+                "Goals: >= 100k 2 MiB allocations/s, and two threads >= 1.6x one."})
 final class BenchAllocCommand implements Callable<Integer> {
     private static final String ROW = "%-10s %7s %12s %8s %14s %11s %10s %6s%n";
 
@@ -45,11 +47,11 @@ final class BenchAllocCommand implements Callable<Integer> {
     String size;
 
     @Option(names = "--seconds", paramLabel = "S", defaultValue = "3",
-            description = "Time each measurement runs bursts, measured (default: ${DEFAULT-VALUE}).")
+            description = "Time of measured bursts per allocation size and thread count (default: ${DEFAULT-VALUE}).")
     double seconds;
 
     @Option(names = "--warmup", paramLabel = "S", defaultValue = "0.5",
-            description = "Time each measurement runs bursts unmeasured first (default: ${DEFAULT-VALUE}).")
+            description = "Time of unmeasured bursts per allocation size first (default: ${DEFAULT-VALUE}).")
     double warmup;
 
     @Option(names = "--dir", paramLabel = "DIR",
@@ -74,9 +76,11 @@ final class BenchAllocCommand implements Callable<Integer> {
                 plain(seconds), plain(warmup));
         out.flush();
         AllocBench.run(options, layout -> {
-            out.printf("fragmented %d%% of it: %d files of 4-64 KiB allocated, every other one deleted: about %d free runs "
-                            + "of 4-64 KiB (%s);%nunfragmented: %s, about %d 2 MiB-aligned runs; setup took %.1f s%n%n",
-                    Math.round(AllocBench.FRAGMENTED * 100), layout.files(), layout.holes(), Sizes.format(layout.holeBytes()),
+            out.printf("fragmented %d%% of it: %d pieces of 4-64 KiB allocated in %d files, every other one punched out: "
+                            + "about %d free runs of 4-64 KiB (%s);%nunfragmented: %s, about %d 2 MiB-aligned runs; "
+                            + "setup took %.1f s%n%n",
+                    Math.round(AllocBench.FRAGMENTED * 100), layout.pieces(), layout.files(), layout.holes(),
+                    Sizes.format(layout.holeBytes()),
                     Sizes.format(layout.unfragmentedBytes()), layout.hugeRuns(), layout.setupNanos() / 1e9);
             out.printf(ROW, "allocation", "threads", "allocations", "bursts", "allocations/s", "vs 1 thread", "goal", "result");
             out.flush();

@@ -32,8 +32,8 @@ class BenchAllocCommandTest {
 
     private static void check(BenchRun run) {
         assertEquals(0, run.exitCode(), run::toString);
-        assertEquals(1, run.lines("fragmented 75% of it: \\d+ files of 4-64 KiB allocated, every other one deleted: "
-                + "about \\d+ free runs of 4-64 KiB \\(.*\\);").size(), run::toString);
+        assertEquals(1, run.lines("fragmented 75% of it: \\d+ pieces of 4-64 KiB allocated in \\d+ files, every other one "
+                + "punched out: about \\d+ free runs of 4-64 KiB \\(.*\\);").size(), run::toString);
         assertEquals(1, run.lines("unfragmented: .*, about \\d+ 2 MiB-aligned runs; setup took \\d+\\.\\d s").size(), run::toString);
         assertEquals(1, run.lines("allocation +threads +allocations +bursts +allocations/s +vs 1 thread +goal +result").size(),
                 run::toString);
@@ -54,7 +54,7 @@ class BenchAllocCommandTest {
     }
 
     @Test
-    void planCoversThreeQuartersWithFilesOf4To64K() {
+    void planCoversThreeQuartersWithPiecesOf4To64K() {
         long size = 64L << 20;
         int[] blocks = AllocBench.plan(size);
         long sum = Arrays.stream(blocks).asLongStream().sum();

@@ -35,7 +35,10 @@ import static io.daxfs.cli.bench.BenchFormat.seconds;
                 "forced so the blocks are reusable (the file system gets just enough inode numbers, and",
                 "creating a file when none is free checkpoints). One-thread and two-thread bursts take",
                 "turns, --seconds of bursts each. The rate is allocations over the time spent in bursts.",
-                "Goals: >= 100k 2 MiB allocations/s, and two threads >= 1.6x one."})
+                "Goals: >= 100k 2 MiB allocations/s, and two threads >= 1.6x one.",
+                "", "A file system in process memory is zero-filled when it is formatted, which on a busy",
+                "machine takes a while for the default 8G; --dir /dev/shm (a sparse image, also in memory)",
+                "sets up in seconds."})
 final class BenchAllocCommand implements Callable<Integer> {
     private static final String ROW = "%-10s %7s %12s %8s %14s %11s %10s %6s%n";
 

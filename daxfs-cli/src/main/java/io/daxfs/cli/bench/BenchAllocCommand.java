@@ -25,20 +25,24 @@ import static io.daxfs.cli.bench.BenchFormat.seconds;
 @Command(name = "alloc", sortOptions = false,
         description = "Measure block allocation on a fragmented device: fallocate of 2 MiB at 2 MiB-aligned "
                 + "file offsets, and of 4 KiB, with one thread and with two on different files.",
-        footer = {"", "Only 3/4 of the device is fragmented: pieces of 4-64 KiB are allocated over it (in files",
-                "of up to 256 MiB) and every other piece is punched out, leaving that many 4-64 KiB free",
-                "runs (the free space deleting that many small files would leave, set up in seconds);",
-                "the last quarter stays whole so that 2 MiB-aligned runs exist. Each measurement runs in",
-                "bursts: each thread allocates into its own file at consecutive offsets, up to half the",
-                "unfragmented space (2 MiB) or 64Ki allocations (4 KiB) per burst, for at most a quarter",
-                "of --seconds; between bursts, untimed, the files are truncated and a checkpoint is",
-                "forced so the blocks are reusable (the file system gets just enough inode numbers, and",
-                "creating a file when none is free checkpoints). One-thread and two-thread bursts take",
-                "turns, --seconds of bursts each. The rate is allocations over the time spent in bursts.",
-                "Goals: >= 100k 2 MiB allocations/s, and two threads >= 1.6x one.",
-                "", "A file system in process memory is zero-filled when it is formatted, which on a busy",
-                "machine takes a while for the default 8G; --dir /dev/shm (a sparse image, also in memory)",
-                "sets up in seconds."})
+        footer = {"",
+                "Only 3/4 of the device is fragmented: pieces of 4-64 KiB are allocated over it",
+                "(in files of up to 256 MiB) and every other piece is punched out, leaving that",
+                "many 4-64 KiB free runs (the free space deleting that many small files would",
+                "leave, at a fraction of the cost); the last quarter stays whole so that 2 MiB-",
+                "aligned runs exist. Each measurement runs in bursts: each thread allocates",
+                "into its own file at consecutive offsets, up to half the unfragmented space (2",
+                "MiB) or 64Ki allocations (4 KiB) per burst, for at most a quarter of",
+                "--seconds; between bursts, untimed, the files are truncated and a checkpoint",
+                "is forced so the blocks are reusable (the file system gets just enough inode",
+                "numbers, and creating a file when none is free checkpoints). One-thread and",
+                "two-thread bursts take turns, --seconds of bursts each. The rate is",
+                "allocations over the time spent in bursts. Goals: >= 100k 2 MiB allocations/s,",
+                "and two threads >= 1.6x one.",
+                "",
+                "A file system in process memory is zero-filled when it is formatted, which on",
+                "a busy machine takes a while for the default 8G; --dir /dev/shm (a sparse",
+                "image, also in memory) sets up in seconds."})
 final class BenchAllocCommand implements Callable<Integer> {
     private static final String ROW = "%-10s %7s %12s %8s %14s %11s %10s %6s%n";
 

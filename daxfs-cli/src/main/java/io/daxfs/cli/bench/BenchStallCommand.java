@@ -26,11 +26,12 @@ import static io.daxfs.cli.bench.BenchFormat.seconds;
         description = "Measure how much one huge fallocate stalls other work: while one thread fallocates "
                 + "a large range on a sparse image, a second thread loops create, write 4 KiB, close and "
                 + "unlink of a small file in another directory and times each iteration.",
-        footer = {"", "The loop runs alone for the warm-up time unmeasured, then as long again measured",
-                "(the 'alone' row), then during the fallocate, then as long again after it. The",
-                "image is sparse and fallocate writes no data block, so DIR needs room only for the",
-                "image's bitmaps and journal (checked first). Goal: no iteration during or after the",
-                "fallocate over 50 ms."})
+        footer = {"",
+                "The loop runs alone for the warm-up time unmeasured, then as long again",
+                "measured (the 'alone' row), then during the fallocate, then as long again",
+                "after it. The image is sparse and fallocate writes no data block, so DIR needs",
+                "room only for the image's bitmaps and journal (checked first). Goal: no",
+                "iteration during or after the fallocate over 50 ms."})
 final class BenchStallCommand implements Callable<Integer> {
     private static final String ROW = "%-18s %10s %10s %10s %10s%n";
 

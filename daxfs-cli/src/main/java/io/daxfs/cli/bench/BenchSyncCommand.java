@@ -31,18 +31,20 @@ import static io.daxfs.cli.bench.BenchFormat.seconds;
                 + "FileChannel (force), for each thread count. Workloads: append+fsync (appends to the "
                 + "file, then fsync / force(true)) and overwrite+fdatasync (overwrites a random block of a "
                 + "written file, then fdatasync / force(false)).",
-        footer = {"", "An op is one write and its sync; its latency percentiles come from every op of",
-                "every thread. An appending thread that reaches --file-size truncates its file and",
-                "starts over (not counted in the op, counted in the run's time). The daxfs path is",
-                "deep: without the --jit-warmup ops its first thousands of ops run cold and slow. With",
-                "the default DIR (tmpfs) the FileChannel sync reaches no disk either."})
+        footer = {"",
+                "An op is one write and its sync; its latency percentiles come from every op of",
+                "every thread. An appending thread that reaches --file-size truncates its file",
+                "and starts over (not counted in the op, counted in the run's time). The daxfs",
+                "path is deep: without the --jit-warmup ops its first thousands of ops run cold",
+                "and slow. With the default DIR (tmpfs) the FileChannel sync reaches no disk",
+                "either."})
 final class BenchSyncCommand implements Callable<Integer> {
     private static final String ROW = "%-12s  %-20s %7s %10s %10s %9s %9s %8s %8s%n";
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--threads", paramLabel = "N,N...", split = ",", defaultValue = "1,2,4,8",
+    @Option(names = "--threads", paramLabel = "N", split = ",", defaultValue = "1,2,4,8",
             description = "Thread counts to measure, each in turn (default: ${DEFAULT-VALUE}).")
     int[] threads;
 

@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
  * measurement is a subcommand, so new ones are added to {@code subcommands} only.
  */
 @Command(name = "bench", description = "Measure daxfs performance.",
-        subcommands = {BenchIoCommand.class, BenchMapCommand.class, BenchFuseCommand.class})
+        subcommands = {BenchIoCommand.class, BenchMapCommand.class, BenchFuseCommand.class, BenchSyncCommand.class,
+                BenchStallCommand.class, BenchAllocCommand.class})
 public final class BenchCommand {
 }

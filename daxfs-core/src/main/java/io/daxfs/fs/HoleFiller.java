@@ -123,15 +123,20 @@ final class HoleFiller {
 
     /**
      * Runs {@code change} in a handle; on ENOSPC while blocks freed by recent transactions are
-     * pending, checkpoints (with no handle open, so they become reusable) and runs it once more.
+     * pending (or were released by a checkpoint that ran meanwhile), checkpoints (with no handle
+     * open, so they become reusable) and runs it once more.
      * A change that failed changed nothing it cannot redo: allocation keeps what it got, a
      * conversion reserves its extent blocks before it converts.
      */
     private <T> T inHandleReclaiming(InHandle<T> change) throws DaxException {
+        long checkpoints = v.journal.checkpointCount();
         try (Journal.Handle h = v.journal.begin()) {
             return change.run(h);
         } catch (DaxException e) {
-            if (e.errno() != Errno.ENOSPC || v.blocks.pendingBlocks() == 0) {
+            // Retry if space is on its way back, or came back since the attempt began: another
+            // thread's checkpoint may have released the pending blocks this attempt missed.
+            if (e.errno() != Errno.ENOSPC
+                    || v.blocks.pendingBlocks() == 0 && v.journal.checkpointCount() == checkpoints) {
                 throw e;
             }
         }

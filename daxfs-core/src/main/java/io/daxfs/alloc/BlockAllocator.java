@@ -327,7 +327,7 @@ public final class BlockAllocator implements DirtySource {
             for (int i = 0; i < groups.length; i++) {
                 AllocationGroup g = groups[(first + i) % groups.length];
                 if (g.freeHint > 0) {
-                    long[] r = inGroup(g, grp -> grp.runs.takeBestFit(budget));
+                    long[] r = inGroup(g, grp -> goal > 0 ? grp.runs.takeBestFit(budget) : grp.runs.takeForNewStream(budget));
                     if (r != null) {
                         return r;
                     }

@@ -113,6 +113,28 @@ final class FreeRuns {
         return new long[]{r.start(), len};
     }
 
+    /**
+     * For a request with no goal (a file's first blocks, or the first after a hole): as
+     * {@link #takeBestFit}, but when the only fitting run is far larger than the request, the
+     * blocks come from its middle, 2 MiB-aligned, not from its start. The file that allocated
+     * at the run's start keeps room to grow there, and the new one gets room of its own: files
+     * written at once by different threads grow side by side instead of taking turns block by
+     * block (which would leave every one of them in one-block extents).
+     */
+    long[] takeForNewStream(long want) {
+        Run r = byLength.ceiling(new Run(Long.MIN_VALUE, want, 0));
+        if (r == null || r.length() < 4 * (want + HUGE)) {
+            return takeBestFit(want);
+        }
+        long mid = (r.start() + r.length() / 2) & -HUGE;
+        long at = Math.max(mid, r.start());
+        if (at + want > r.start() + r.length()) {
+            at = r.start();
+        }
+        carve(r, at, want);
+        return new long[]{at, want};
+    }
+
     /** Removes {@code [at, at + len)} from run {@code r}, keeping the pieces on either side. */
     private void carve(Run r, long at, long len) {
         remove(r);

@@ -12,7 +12,6 @@ import io.daxfs.media.DirBlock;
 import io.daxfs.media.Extent;
 import io.daxfs.media.Geometry;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.function.LongFunction;
 import java.nio.charset.StandardCharsets;
@@ -72,7 +71,7 @@ final class Directory implements DirtySource {
                 throw new DaxException(Errno.EUCLEAN, what + ": belongs to inode " + BlockHeader.a(home) + " block " + BlockHeader.b(home));
             }
             DirBlock.verifyRecords(home, what);
-            MemorySegment img = Arena.ofAuto().allocate(Geometry.BLOCK_SIZE, 8);
+            MemorySegment img = CommitBuilder.newBlock();
             MemorySegment.copy(home, 0, img, 0, Geometry.BLOCK_SIZE);
             d.blocks.add(img);
             for (int off = DirBlock.FIRST; off < Geometry.BLOCK_SIZE; off += DirBlock.recLen(img, off)) {
@@ -118,7 +117,7 @@ final class Directory implements DirtySource {
         }
         int index = blocks.size();
         fileBlocks.addDirectoryBlock(handle, inode, index);
-        MemorySegment img = Arena.ofAuto().allocate(Geometry.BLOCK_SIZE, 8);
+        MemorySegment img = CommitBuilder.newBlock();
         DirBlock.init(img, inode.ino, index);
         blocks.add(img);
         touched(index);

@@ -27,11 +27,21 @@ public final class CommitBuilder {
         this.device = device;
     }
 
+    /**
+     * A zeroed 4 KiB buffer on the heap. A commit makes a few of these and drops them: heap
+     * memory costs a pointer bump and a young collection, where an automatic Arena would
+     * register each buffer with a Cleaner and keep native memory until a collection found it.
+     * (The codecs read and write little-endian values unaligned, so a byte[] serves.)
+     */
+    public static MemorySegment newBlock() {
+        return MemorySegment.ofArray(new byte[Geometry.BLOCK_SIZE]);
+    }
+
     /** The image of {@code block}, starting as a copy of its home contents on first request. */
     public MemorySegment fromHome(long block, boolean sealHeader) {
         Image img = images.get(block);
         if (img == null) {
-            MemorySegment buf = Arena.ofAuto().allocate(Geometry.BLOCK_SIZE, 8);
+            MemorySegment buf = newBlock();
             MemorySegment.copy(device, block << Geometry.BLOCK_SHIFT, buf, 0, Geometry.BLOCK_SIZE);
             img = new Image(buf, sealHeader);
             images.put(block, img);
@@ -41,7 +51,7 @@ public final class CommitBuilder {
 
     /** A fresh zeroed image of {@code block}, replacing any earlier one in this transaction. */
     public MemorySegment fresh(long block, boolean sealHeader) {
-        MemorySegment buf = Arena.ofAuto().allocate(Geometry.BLOCK_SIZE, 8);
+        MemorySegment buf = newBlock();
         images.put(block, new Image(buf, sealHeader));
         return buf;
     }

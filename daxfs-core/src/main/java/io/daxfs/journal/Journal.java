@@ -12,7 +12,6 @@ import io.daxfs.media.Geometry;
 import io.daxfs.media.Le;
 import io.daxfs.media.Superblock;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -174,7 +173,7 @@ public final class Journal implements AutoCloseable {
     /** Writes {@code sb} to its slot (chosen by generation) and persists it. */
     public static void writeSuperblock(Device device, Superblock sb) {
         long slot = Superblock.slotFor(sb.generation());
-        MemorySegment buf = Arena.ofAuto().allocate(Geometry.BLOCK_SIZE, 8);
+        MemorySegment buf = CommitBuilder.newBlock();
         sb.encode(buf);
         MemorySegment.copy(buf, 0, device.segment(), slot << Geometry.BLOCK_SHIFT, Geometry.BLOCK_SIZE);
         device.persist(slot << Geometry.BLOCK_SHIFT, Geometry.BLOCK_SIZE);
@@ -424,7 +423,7 @@ public final class Journal implements AutoCloseable {
         long pos = start;
         CRC32C crc = new CRC32C();
         List<Long> homes = new ArrayList<>(images.keySet());
-        MemorySegment desc = Arena.ofAuto().allocate(Geometry.BLOCK_SIZE, 8);
+        MemorySegment desc = CommitBuilder.newBlock();
         for (int d = 0; d < descriptors; d++) {
             int from = d * JournalScan.HOMES_PER_DESCRIPTOR;
             int to = Math.min(n, from + JournalScan.HOMES_PER_DESCRIPTOR);
@@ -447,7 +446,7 @@ public final class Journal implements AutoCloseable {
         // commit may have collected its half-done state: the abort must win (a last look here,
         // after two persists, leaves the failing thread all that time to get there).
         checkFailure();
-        MemorySegment commit = Arena.ofAuto().allocate(Geometry.BLOCK_SIZE, 8);
+        MemorySegment commit = CommitBuilder.newBlock();
         BlockHeader.init(commit, BlockHeader.JOURNAL_COMMIT, seq, total - 1, crc.getValue() & 0xFFFF_FFFFL);
         BlockHeader.seal(commit);
         MemorySegment.copy(commit, 0, JournalScan.ringBlock(seg, geometry, pos), 0, Geometry.BLOCK_SIZE);

@@ -56,6 +56,19 @@ class FreeRunsTest {
     }
 
     @Test
+    void aNewStreamStartsInTheMiddleOfALargeRunSoTheFileBeforeItCanGrowInPlace() {
+        FreeRuns r = new FreeRuns();
+        r.add(100, 64 * H);
+        assertArrayEquals(new long[]{100, 1}, r.takeBestFit(1), "a file's first block, at the run's start");
+        long[] second = r.takeForNewStream(1);
+        assertEquals(0, second[0] % H, "a new stream starts 2 MiB aligned");
+        assertTrue(second[0] >= 100 + 16 * H, "far from the first file: " + second[0]);
+        assertArrayEquals(new long[]{101, 1}, r.takeAt(101, 1), "the first file's next block is still free");
+        r.add(100_000, 10);
+        assertArrayEquals(new long[]{100_000, 4}, r.takeForNewStream(4), "a small run that fits is used up first (best fit)");
+    }
+
+    @Test
     void aSeededRandomMixOfRequestsMatchesABitSetModel() {
         for (long seed = 1; seed <= 20; seed++) {
             SplittableRandom rnd = new SplittableRandom(seed);
@@ -65,7 +78,8 @@ class FreeRunsTest {
             free.set(0, size);
             r.add(0, size);
             for (int op = 0; op < 2000; op++) {
-                long[] got = switch (rnd.nextInt(4)) {
+                long[] got = switch (rnd.nextInt(5)) {
+                    case 4 -> r.takeForNewStream(1 + rnd.nextInt(700));
                     case 0 -> r.takeHuge((1 + rnd.nextInt(4)) * H);
                     case 1 -> r.takeAt(rnd.nextInt(size), 1 + rnd.nextInt(600));
                     case 2 -> r.takeBestFit(1 + rnd.nextInt(700));

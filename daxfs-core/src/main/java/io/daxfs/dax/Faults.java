@@ -12,7 +12,7 @@ import java.util.concurrent.locks.Lock;
 
 /**
  * The software page-fault handlers: resolve one file page (4 KiB) or one file-aligned 2 MiB
- * of a mapping to a window, allocating blocks for a write to a hole.
+ * of a mapping to a page-table entry, allocating blocks for a write to a hole.
  *
  * <h2>Lock sequence of a fault</h2>
  * invalidate lock (shared) → entry lock (grab) → [block-map lock → journal handle, inside

@@ -139,7 +139,7 @@ public final class Vma {
         return closed;
     }
 
-    /** Revokes every window and releases the mapping's file handle. Idempotent. */
+    /** Removes every page-table entry and releases the mapping's file handle. Idempotent. */
     public void close() throws DaxException {
         synchronized (this) {
             if (closed) {

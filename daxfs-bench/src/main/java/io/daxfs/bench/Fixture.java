@@ -33,6 +33,8 @@ import static java.nio.file.StandardOpenOption.WRITE;
  * anonymous memory, which THP may back with 2 MiB pages that the tmpfs baseline cannot have.
  * The image is prefaulted because device memory (persistent memory) is always present: without
  * it each daxfs fault on a fresh block would also pay the host kernel's fault on the image.
+ * The revocation benchmarks, which time truncate and msync rather than loads, use a device in
+ * process memory instead ({@link #memory}).
  */
 final class Fixture {
     static final long PAGE = 4096;
@@ -48,13 +50,49 @@ final class Fixture {
     /** A file system whose image has room for files of {@code fileBytes} in all, prefaulted; {@link Dax#close} deletes it. */
     static Dax dax(long fileBytes) throws IOException {
         Path image = Files.createTempFile(DIR, "daxfs-jmh-", ".img");
-        long size = fileBytes + fileBytes / 8 + (64L << 20);
-        size = (size + HUGE - 1) / HUGE * HUGE;
-        DaxFileSystem fs = DaxFileSystem.format(image, size);
+        DaxFileSystem fs = DaxFileSystem.format(image, deviceSize(fileBytes));
         fs.prefault(); // page every block in (reads only: the image is not changed)
         return new Dax(fs, image);
     }
 
+    /**
+     * A file system in process memory with room for files of {@code fileBytes}: for the
+     * revocation benchmarks, which time truncate and msync rather than compare loads with
+     * tmpfs, and whose 8 GiB files would otherwise need an image as large in tmpfs as well.
+     * Formatting zero-fills the memory, so it is already faulted in.
+     */
+    static Dax memory(long fileBytes) throws IOException {
+        return new Dax(DaxFileSystem.formatMemory(deviceSize(fileBytes)), null);
+    }
+
+    private static long deviceSize(long fileBytes) {
+        long size = fileBytes + fileBytes / 8 + (64L << 20);
+        return (size + HUGE - 1) / HUGE * HUGE;
+    }
+
+    /**
+     * The mask that turns a random number into an {@code align}-aligned offset in a file of
+     * {@code size} bytes. Random readers use a mask, not a modulo, which would cost a division
+     * per read and dwarf the access being measured; so sizes are powers of two (of at least
+     * 2 MiB, a huge page).
+     */
+    static long offsetMask(long size, long align) {
+        if (Long.bitCount(size) != 1 || size < HUGE) {
+            throw new IllegalArgumentException("size must be a power of two of at least 2 MiB: " + size);
+        }
+        return (size - 1) & -align;
+    }
+
+    /** The page size the daxfs mapping is asked for, by the {@code mapping} parameter: "2m" or "4k". */
+    static long pageSize(String mapping) {
+        return switch (mapping) {
+            case "2m" -> HUGE;
+            case "4k" -> PAGE;
+            default -> throw new IllegalArgumentException("mapping must be 2m or 4k: " + mapping);
+        };
+    }
+
+    /** An image file system (image set) or one in process memory (image null). */
     record Dax(DaxFileSystem fs, Path image) implements AutoCloseable {
         /** A new file: sparse of {@code size} bytes, or preallocated in 2 MiB-aligned runs. */
         DaxFile create(String path, long size, boolean preallocate) throws DaxException {
@@ -76,7 +114,9 @@ final class Fixture {
             try {
                 fs.close();
             } finally {
-                Files.deleteIfExists(image);
+                if (image != null) {
+                    Files.deleteIfExists(image);
+                }
             }
         }
     }

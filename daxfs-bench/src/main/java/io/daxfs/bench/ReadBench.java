@@ -1,8 +1,8 @@
 package io.daxfs.bench;
 
 import io.daxfs.api.DaxFile;
-import io.daxfs.types.DaxMapMode;
 import io.daxfs.api.DaxMapping;
+import io.daxfs.types.DaxMapMode;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -24,27 +24,51 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.ThreadParams;
 
 /**
- * 8-byte reads of a 1 GiB file, every page faulted in beforehand: sequential (2 MiB per
- * invocation, moving through the file) and random (a batch of xorshift offsets per invocation).
- * Three ways: the raw segment of a tmpfs file mapped by the kernel; a daxfs mapping through
- * {@link DaxMapping#window} (the window fetched once per page or huge page, then read directly;
- * goal at least 0.95x raw); through {@link DaxMapping#getLong} (goal at least 0.8x raw). The
- * daxfs file is preallocated, so its mapping uses 2 MiB windows unless {@code -p mapping=4k}.
- * Scores are reads per microsecond.
+ * 8-byte reads of a file of {@code size} bytes (a power of two, 1 GiB by default), every page
+ * faulted in beforehand, each daxfs reader beside a raw-segment reader (a tmpfs file mapped by
+ * the kernel) with the same loop, so that the pair differs only in how a load reaches memory:
+ * <ul>
+ * <li>{@code seqGetLong}: every long of a 2 MiB chunk per invocation, moving through the file;
+ *     {@link DaxMapping#getLong} against {@code MemorySegment.get}.</li>
+ * <li>{@code randGetLong}: a batch of xorshift offsets, masked into the file.</li>
+ * <li>{@code seqWindow}: the 2 MiB chunk read page by page, the page's segment fetched once and
+ *     then read directly: {@link DaxMapping#window} on daxfs, a slice of the raw segment of the
+ *     same page size on the raw side.</li>
+ * <li>{@code randWindow}: per random offset, the page's segment (window or slice), then one
+ *     load from it.</li>
+ * </ul>
+ * Every benchmark runs with one reader thread ({@link OneReader}) and with two on the same
+ * mapping ({@link TwoReaders}); the file is the same for both, readers start 512 MiB apart and
+ * with different random seeds. {@code mapping} is the daxfs mapping's page size: "2m" (default
+ * options, preallocated 2 MiB-aligned blocks) or "4k" (NO_HUGE_PAGES); the raw side slices by
+ * the same size. Scores are reads per microsecond (over all reader threads); {@link Report}
+ * prints each Dax score over its Raw partner's.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-public class ReadBench {
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 2, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+public abstract class ReadBench {
     static final long CHUNK = Fixture.HUGE;
     static final int CHUNK_LONGS = (int) (CHUNK / 8);
     static final int BATCH = 1024;
+
+    /** One reader thread. */
+    @Threads(1)
+    public static class OneReader extends ReadBench {
+    }
+
+    /** Two reader threads on the one mapping: the lookups must scale (no shared writes on the hot path). */
+    @Threads(2)
+    public static class TwoReaders extends ReadBench {
+    }
 
     @Param({"1073741824"})
     public long size;
@@ -60,16 +84,28 @@ public class ReadBench {
     private FileChannel channel;
     private Arena arena;
     private MemorySegment raw;
+    /** The page size the raw side slices by: the daxfs mapping's. */
+    private long page;
+    /** Random offsets: {@code x & mask} is an aligned long inside the file. */
+    private long mask;
 
     /** Per-thread position: the next sequential chunk, the random generator state. */
     @State(Scope.Thread)
     public static class Cursor {
         long next;
-        long x = 0x9E3779B97F4A7C15L;
+        long x;
+
+        @Setup
+        public void start(ThreadParams t) {
+            next = (long) t.getThreadIndex() << 29; // 512 MiB apart, masked into the file
+            x = 0x9E3779B97F4A7C15L * (t.getThreadIndex() + 1) | 1;
+        }
     }
 
     @Setup
     public void setUp() throws IOException {
+        mask = Fixture.offsetMask(size, 8);
+        page = Fixture.pageSize(mapping);
         dax = Fixture.dax(size);
         file = dax.create("/read", size, true);
         kernelPath = Fixture.kernelFile();
@@ -104,17 +140,23 @@ public class ReadBench {
         Files.delete(kernelPath);
     }
 
+    /** The next 2 MiB chunk of this thread, wrapping at the end of the file. */
     private long chunk(Cursor c) {
-        long from = c.next;
-        c.next = from + CHUNK >= size ? 0 : from + CHUNK;
+        long from = c.next & (size - 1);
+        c.next = from + CHUNK;
         return from;
     }
 
-    // ---------------------------------------------------------------- sequential
+    /*
+     * Each pair below is the same source but for the one expression that reaches memory, so
+     * that the JIT has the same loop to compile on both sides. Keep them in step.
+     */
+
+    // ---------------------------------------------------------------- sequential, getLong
 
     @Benchmark
     @OperationsPerInvocation(CHUNK_LONGS)
-    public long sequentialRaw(Cursor c) {
+    public long seqGetLongRaw(Cursor c) {
         long from = chunk(c);
         long sum = 0;
         for (long off = from, end = from + CHUNK; off < end; off += 8) {
@@ -125,7 +167,66 @@ public class ReadBench {
 
     @Benchmark
     @OperationsPerInvocation(CHUNK_LONGS)
-    public long sequentialWindow(Cursor c) {
+    public long seqGetLongDax(Cursor c) {
+        long from = chunk(c);
+        long sum = 0;
+        for (long off = from, end = from + CHUNK; off < end; off += 8) {
+            sum += map.getLong(off);
+        }
+        return sum;
+    }
+
+    // ---------------------------------------------------------------- random, getLong
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long randGetLongRaw(Cursor c) {
+        long x = c.x;
+        long sum = 0;
+        for (int i = 0; i < BATCH; i++) {
+            x = Fixture.next(x);
+            sum += raw.get(Fixture.LONG, x & mask);
+        }
+        c.x = x;
+        return sum;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long randGetLongDax(Cursor c) {
+        long x = c.x;
+        long sum = 0;
+        for (int i = 0; i < BATCH; i++) {
+            x = Fixture.next(x);
+            sum += map.getLong(x & mask);
+        }
+        c.x = x;
+        return sum;
+    }
+
+    // ---------------------------------------------------------------- sequential, page by page
+
+    @Benchmark
+    @OperationsPerInvocation(CHUNK_LONGS)
+    public long seqWindowRaw(Cursor c) {
+        long from = chunk(c);
+        long end = from + CHUNK;
+        long sum = 0;
+        for (long base = from; base < end; ) {
+            MemorySegment w = raw.asSlice(base & -page, page);
+            long o = base & (w.byteSize() - 1);
+            long stop = Math.min(w.byteSize(), o + end - base);
+            for (long off = o; off < stop; off += 8) {
+                sum += w.get(Fixture.LONG, off);
+            }
+            base += stop - o;
+        }
+        return sum;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(CHUNK_LONGS)
+    public long seqWindowDax(Cursor c) {
         long from = chunk(c);
         long end = from + CHUNK;
         long sum = 0;
@@ -141,43 +242,17 @@ public class ReadBench {
         return sum;
     }
 
-    @Benchmark
-    @OperationsPerInvocation(CHUNK_LONGS)
-    public long sequentialGetLong(Cursor c) {
-        long from = chunk(c);
-        long sum = 0;
-        for (long off = from, end = from + CHUNK; off < end; off += 8) {
-            sum += map.getLong(off);
-        }
-        return sum;
-    }
-
-    // ---------------------------------------------------------------- random
+    // ---------------------------------------------------------------- random, page by page
 
     @Benchmark
     @OperationsPerInvocation(BATCH)
-    public long randomRaw(Cursor c) {
-        long longs = size / 8;
+    public long randWindowRaw(Cursor c) {
         long x = c.x;
         long sum = 0;
         for (int i = 0; i < BATCH; i++) {
             x = Fixture.next(x);
-            sum += raw.get(Fixture.LONG, ((x >>> 1) % longs) << 3);
-        }
-        c.x = x;
-        return sum;
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(BATCH)
-    public long randomWindow(Cursor c) {
-        long longs = size / 8;
-        long x = c.x;
-        long sum = 0;
-        for (int i = 0; i < BATCH; i++) {
-            x = Fixture.next(x);
-            long off = ((x >>> 1) % longs) << 3;
-            MemorySegment w = map.window(off);
+            long off = x & mask;
+            MemorySegment w = raw.asSlice(off & -page, page);
             sum += w.get(Fixture.LONG, off & (w.byteSize() - 1));
         }
         c.x = x;
@@ -186,13 +261,14 @@ public class ReadBench {
 
     @Benchmark
     @OperationsPerInvocation(BATCH)
-    public long randomGetLong(Cursor c) {
-        long longs = size / 8;
+    public long randWindowDax(Cursor c) {
         long x = c.x;
         long sum = 0;
         for (int i = 0; i < BATCH; i++) {
             x = Fixture.next(x);
-            sum += map.getLong(((x >>> 1) % longs) << 3);
+            long off = x & mask;
+            MemorySegment w = map.window(off);
+            sum += w.get(Fixture.LONG, off & (w.byteSize() - 1));
         }
         c.x = x;
         return sum;

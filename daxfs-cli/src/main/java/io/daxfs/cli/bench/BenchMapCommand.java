@@ -23,8 +23,12 @@ import picocli.CommandLine.Spec;
         description = "Compare mapped access to a daxfs file (DaxMapping) with a tmpfs file mapped by the kernel "
                 + "(FileChannel.map into a MemorySegment): first touch, 4 KiB write-fault rate, 8-byte reads "
                 + "through windows and through getLong, and truncate of a mapped file, in one run.",
-        footer = {"", "The daxfs image is a file in DIR too (unless --memory), prefaulted whole first, so both",
-                "sides use the same memory and a daxfs fault does not also pay for the host's fault."})
+        footer = {"", "The daxfs image is a file in DIR too (unless --memory), prefaulted whole",
+                "first, so both sides use the same memory and a daxfs fault does not also pay",
+                "for the host's fault. Each daxfs read loop has a kernel twin of the same",
+                "shape: getLong against a segment load, a window per page against a slice of",
+                "the raw segment per 2 MiB page. daxfs-bench (JMH, forked, with 1 and 2",
+                "readers) measures the same reads carefully."})
 final class BenchMapCommand implements Callable<Integer> {
     private static final String ROW = "%-30s %12s %12s %-9s %7s %10s %6s%n";
 
@@ -32,7 +36,8 @@ final class BenchMapCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--size", paramLabel = "SIZE", defaultValue = "1G",
-            description = "Size of the files touched, read and truncated (a multiple of 2M; default: ${DEFAULT-VALUE}).")
+            description = "Size of the files touched, read and truncated (a multiple of 2M; random reads cover "
+                    + "the largest power of two within it; default: ${DEFAULT-VALUE}).")
     String size;
 
     @Option(names = "--seconds", paramLabel = "S", defaultValue = "2",

@@ -2,6 +2,7 @@ package io.daxfs.cli.bench;
 
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
+import io.daxfs.types.FormatOptions;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -98,7 +99,7 @@ public final class StallBench {
         Path work = Files.createTempDirectory(o.dir(), "daxfs-bench-stall-");
         try {
             Path image = work.resolve("bench.img");
-            try (DaxFileSystem fs = DaxFileSystem.format(image, o.imageSize())) {
+            try (DaxFileSystem fs = DaxFileSystem.format(image, o.imageSize(), FormatOptions.DEFAULT.withSparse(true))) {
                 fs.mkdir("/small");
                 fs.mkdir("/big");
                 try (DaxFile big = fs.open("/big/file", CREATE_NEW, READ, WRITE)) {

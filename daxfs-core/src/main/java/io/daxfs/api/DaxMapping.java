@@ -201,145 +201,79 @@ public final class DaxMapping implements AutoCloseable {
 
     /** Atomically sets the long at {@code off} to {@code value} if it is {@code expected}; off must be 8-aligned. */
     public boolean compareAndSetLong(long off, long expected, long value) {
-        for (long pos = aligned(off, 8); ; ) {
-            PageTable.Epoch e = table.epoch();
-            long ent = table.entry(e, pos);
-            if ((ent & PageTable.WRITE) != 0) {
-                try {
-                    return (boolean) ATOMIC_LONG.compareAndSet(segment(e, ent), address(ent, pos), expected, value);
-                } catch (IllegalStateException | InternalError x) {
-                    afterFailedAccess(x);
-                    continue;
-                }
-            }
-            fault(pos, true);
-        }
+        return atomically(off, 8, true, (s, at) -> (boolean) ATOMIC_LONG.compareAndSet(s, at, expected, value) ? 1 : 0) != 0;
     }
 
     /** Atomically adds {@code delta} to the long at {@code off} (8-aligned) and returns the value before. */
     public long getAndAddLong(long off, long delta) {
-        for (long pos = aligned(off, 8); ; ) {
-            PageTable.Epoch e = table.epoch();
-            long ent = table.entry(e, pos);
-            if ((ent & PageTable.WRITE) != 0) {
-                try {
-                    return (long) ATOMIC_LONG.getAndAdd(segment(e, ent), address(ent, pos), delta);
-                } catch (IllegalStateException | InternalError x) {
-                    afterFailedAccess(x);
-                    continue;
-                }
-            }
-            fault(pos, true);
-        }
+        return atomically(off, 8, true, (s, at) -> (long) ATOMIC_LONG.getAndAdd(s, at, delta));
     }
 
     /** The long at {@code off} (8-aligned), read with acquire semantics. */
     public long getLongAcquire(long off) {
-        for (long pos = aligned(off, 8); ; ) {
-            PageTable.Epoch e = table.epoch();
-            long ent = table.entry(e, pos);
-            if ((ent & PageTable.ZERO) != 0) {
-                return 0;
-            }
-            if ((ent & READABLE) != 0) {
-                try {
-                    return (long) ATOMIC_LONG.getAcquire(segment(e, ent), address(ent, pos));
-                } catch (IllegalStateException | InternalError x) {
-                    afterFailedAccess(x);
-                    continue;
-                }
-            }
-            fault(pos, false);
-        }
+        return atomically(off, 8, false, (s, at) -> (long) ATOMIC_LONG.getAcquire(s, at));
     }
 
     /** Stores {@code value} at {@code off} (8-aligned) with release semantics. */
     public void setLongRelease(long off, long value) {
-        for (long pos = aligned(off, 8); ; ) {
-            PageTable.Epoch e = table.epoch();
-            long ent = table.entry(e, pos);
-            if ((ent & PageTable.WRITE) != 0) {
-                try {
-                    ATOMIC_LONG.setRelease(segment(e, ent), address(ent, pos), value);
-                    return;
-                } catch (IllegalStateException | InternalError x) {
-                    afterFailedAccess(x);
-                    continue;
-                }
-            }
-            fault(pos, true);
-        }
+        atomically(off, 8, true, (s, at) -> {
+            ATOMIC_LONG.setRelease(s, at, value);
+            return 0;
+        });
     }
 
     /** Atomically sets the int at {@code off} to {@code value} if it is {@code expected}; off must be 4-aligned. */
     public boolean compareAndSetInt(long off, int expected, int value) {
-        for (long pos = aligned(off, 4); ; ) {
-            PageTable.Epoch e = table.epoch();
-            long ent = table.entry(e, pos);
-            if ((ent & PageTable.WRITE) != 0) {
-                try {
-                    return (boolean) ATOMIC_INT.compareAndSet(segment(e, ent), address(ent, pos), expected, value);
-                } catch (IllegalStateException | InternalError x) {
-                    afterFailedAccess(x);
-                    continue;
-                }
-            }
-            fault(pos, true);
-        }
+        return atomically(off, 4, true, (s, at) -> (boolean) ATOMIC_INT.compareAndSet(s, at, expected, value) ? 1 : 0) != 0;
     }
 
     /** Atomically adds {@code delta} to the int at {@code off} (4-aligned) and returns the value before. */
     public int getAndAddInt(long off, int delta) {
-        for (long pos = aligned(off, 4); ; ) {
-            PageTable.Epoch e = table.epoch();
-            long ent = table.entry(e, pos);
-            if ((ent & PageTable.WRITE) != 0) {
-                try {
-                    return (int) ATOMIC_INT.getAndAdd(segment(e, ent), address(ent, pos), delta);
-                } catch (IllegalStateException | InternalError x) {
-                    afterFailedAccess(x);
-                    continue;
-                }
-            }
-            fault(pos, true);
-        }
+        return (int) atomically(off, 4, true, (s, at) -> (int) ATOMIC_INT.getAndAdd(s, at, delta));
     }
 
     /** The int at {@code off} (4-aligned), read with acquire semantics. */
     public int getIntAcquire(long off) {
-        for (long pos = aligned(off, 4); ; ) {
-            PageTable.Epoch e = table.epoch();
-            long ent = table.entry(e, pos);
-            if ((ent & PageTable.ZERO) != 0) {
-                return 0;
-            }
-            if ((ent & READABLE) != 0) {
-                try {
-                    return (int) ATOMIC_INT.getAcquire(segment(e, ent), address(ent, pos));
-                } catch (IllegalStateException | InternalError x) {
-                    afterFailedAccess(x);
-                    continue;
-                }
-            }
-            fault(pos, false);
-        }
+        return (int) atomically(off, 4, false, (s, at) -> (int) ATOMIC_INT.getAcquire(s, at));
     }
 
     /** Stores {@code value} at {@code off} (4-aligned) with release semantics. */
     public void setIntRelease(long off, int value) {
-        for (long pos = aligned(off, 4); ; ) {
+        atomically(off, 4, true, (s, at) -> {
+            ATOMIC_INT.setRelease(s, at, value);
+            return 0;
+        });
+    }
+
+    /** One atomic access to memory: the segment and the offset in it. */
+    @FunctionalInterface
+    private interface AtomicAccess {
+        long apply(MemorySegment segment, long at);
+    }
+
+    /**
+     * Runs {@code access} on the memory of the naturally aligned {@code n} bytes at {@code off},
+     * faulting the page in first (for a store when {@code write}) and retrying after a
+     * revocation. A load from the zero page is 0 without touching memory.
+     */
+    private long atomically(long off, int n, boolean write, AtomicAccess access) {
+        long pos = aligned(off, n);
+        long need = write ? PageTable.WRITE : READABLE;
+        for (;;) {
             PageTable.Epoch e = table.epoch();
             long ent = table.entry(e, pos);
-            if ((ent & PageTable.WRITE) != 0) {
+            if (!write && (ent & PageTable.ZERO) != 0) {
+                return 0;
+            }
+            if ((ent & need) != 0) {
                 try {
-                    ATOMIC_INT.setRelease(segment(e, ent), address(ent, pos), value);
-                    return;
+                    return access.apply(segment(e, ent), address(ent, pos));
                 } catch (IllegalStateException | InternalError x) {
                     afterFailedAccess(x);
                     continue;
                 }
             }
-            fault(pos, true);
+            fault(pos, write);
         }
     }
 

@@ -1,5 +1,8 @@
 package io.daxfs.api;
 
+import io.daxfs.device.MemoryDevice;
+import io.daxfs.device.RecordingDevice;
+import io.daxfs.fs.VolumeFormatter;
 import io.daxfs.dax.DaxHooks;
 import io.daxfs.dax.DaxLayer;
 import io.daxfs.device.Device;
@@ -34,6 +37,20 @@ public final class Internals {
     /** As {@link #mount(Device, MountOptions)}, calling {@code hooks} at the DAX layer's entry-lock points. */
     public static DaxFileSystem mount(Device device, MountOptions options, DaxHooks hooks) throws DaxException {
         return DaxFileSystem.mount(device, options, hooks);
+    }
+
+    /**
+     * Formats {@code device} and mounts it with no commit timer, so that the only commits are
+     * the ones the test makes (or forces through a hook).
+     */
+    public static DaxFileSystem mountWithoutCommitTimer(Device device) throws DaxException {
+        VolumeFormatter.format(device, FormatOptions.DEFAULT);
+        return mount(device, MountOptions.DEFAULT.withCommitIntervalMs(0));
+    }
+
+    /** Mounts a copy of what {@code device} holds durably: what a power failure now would leave. */
+    public static DaxFileSystem mountAfterPowerFailure(RecordingDevice device) throws DaxException {
+        return mount(MemoryDevice.copyOf(device.durableImage()), MountOptions.DEFAULT);
     }
 
     /** Checks an unmounted device (repairing it when asked). */

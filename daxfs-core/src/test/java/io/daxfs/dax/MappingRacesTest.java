@@ -6,7 +6,6 @@ import io.daxfs.api.DaxMapping;
 import io.daxfs.api.DaxPin;
 import io.daxfs.api.Internals;
 import io.daxfs.device.Device;
-import io.daxfs.device.MemoryDevice;
 import io.daxfs.device.RecordingDevice;
 import io.daxfs.fs.VolumeFormatter;
 import io.daxfs.lock.LockChecker;
@@ -502,7 +501,7 @@ class MappingRacesTest {
         rec.persist(devOff, 8); // the application flushes just its store's line (clwb + sfence)
 
         // Power fails: nothing else was written back.
-        try (DaxFileSystem crashed = Internals.mount(MemoryDevice.copyOf(rec.durableImage()), MountOptions.DEFAULT);
+        try (DaxFileSystem crashed = Internals.mountAfterPowerFailure(rec);
              DaxFile g = crashed.open("/f", READ)) {
             assertEquals(8 * BLOCK, g.size());
             assertEquals(SECTORS_PER_BLOCK, g.stat().blocks(), "the block allocated by the fault is reachable");

@@ -3,10 +3,7 @@ package io.daxfs.fs;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
 import io.daxfs.api.Internals;
-import io.daxfs.device.MemoryDevice;
 import io.daxfs.device.RecordingDevice;
-import io.daxfs.types.FormatOptions;
-import io.daxfs.types.MountOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -47,14 +44,8 @@ class OrderedDataTest {
 
     private RecordingDevice mountRecording() throws Exception {
         RecordingDevice dev = RecordingDevice.allocate(64L << 20);
-        VolumeFormatter.format(dev, FormatOptions.DEFAULT);
-        // No commit timer: the only commits are the ones the test makes.
-        fs = Internals.mount(dev, MountOptions.DEFAULT.withCommitIntervalMs(0));
+        fs = Internals.mountWithoutCommitTimer(dev);
         return dev;
-    }
-
-    private static DaxFileSystem afterPowerFailure(RecordingDevice dev) throws Exception {
-        return Internals.mount(MemoryDevice.copyOf(dev.durableImage()), MountOptions.DEFAULT);
     }
 
     @Test
@@ -91,7 +82,7 @@ class OrderedDataTest {
             f.fsync();
             assertEquals(0, appended.getCount(), "the hook ran");
             Internals.volume(fs).hooks(FsHooks.NONE);
-            try (DaxFileSystem crashed = afterPowerFailure(dev); DaxFile g = crashed.open("/f")) {
+            try (DaxFileSystem crashed = Internals.mountAfterPowerFailure(dev); DaxFile g = crashed.open("/f")) {
                 long size = g.size();
                 assertArrayEquals(first, read(g, 0, BLOCK), "the fsynced block");
                 if (size == 2L * BLOCK) {

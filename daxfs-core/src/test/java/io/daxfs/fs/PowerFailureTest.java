@@ -47,11 +47,6 @@ class PowerFailureTest extends VolumeFixture {
             return dev;
         }
 
-        /** Mounts what the medium would hold after a power failure now. */
-        private DaxFileSystem afterPowerFailure(RecordingDevice dev) throws DaxException {
-            return Internals.mount(MemoryDevice.copyOf(dev.durableImage()), MountOptions.DEFAULT);
-        }
-
         @Test
         void fsyncMakesTheFilesDataAndSizeDurable() throws Exception {
             RecordingDevice dev = formatRecording();
@@ -59,7 +54,7 @@ class PowerFailureTest extends VolumeFixture {
             try (DaxFile f = fs.open("/f", CREATE, WRITE)) {
                 write(f, 100, data);
                 f.fsync();
-                try (DaxFileSystem crashed = afterPowerFailure(dev); DaxFile g = crashed.open("/f")) {
+                try (DaxFileSystem crashed = Internals.mountAfterPowerFailure(dev); DaxFile g = crashed.open("/f")) {
                     assertEquals(100 + data.length, g.size());
                     assertArrayEquals(new byte[100], read(g, 0, 100));
                     assertArrayEquals(data, read(g, 100, data.length));
@@ -75,7 +70,7 @@ class PowerFailureTest extends VolumeFixture {
                 f.fsync();
                 write(f, 5, utf8(" second"));
                 f.fdatasync();
-                try (DaxFileSystem crashed = afterPowerFailure(dev)) {
+                try (DaxFileSystem crashed = Internals.mountAfterPowerFailure(dev)) {
                     try (DaxFile g = crashed.open("/f")) {
                         assertArrayEquals(utf8("first second"), readAll(g));
                     }
@@ -92,7 +87,7 @@ class PowerFailureTest extends VolumeFixture {
                 write(b, 0, utf8("appended"));
                 a.fsync();
             }
-            try (DaxFileSystem crashed = afterPowerFailure(dev); DaxFile g = crashed.open("/f")) {
+            try (DaxFileSystem crashed = Internals.mountAfterPowerFailure(dev); DaxFile g = crashed.open("/f")) {
                 byte[] all = readAll(g);
                 assertEquals(BLOCK + 1 + 8, all.length);
                 assertArrayEquals(java.util.Arrays.copyOf(pattern(5 * BLOCK, 3), BLOCK + 1),
@@ -125,7 +120,7 @@ class PowerFailureTest extends VolumeFixture {
                 expect = truncated;
                 f.fsync();
             }
-            try (DaxFileSystem crashed = afterPowerFailure(dev); DaxFile g = crashed.open("/f")) {
+            try (DaxFileSystem crashed = Internals.mountAfterPowerFailure(dev); DaxFile g = crashed.open("/f")) {
                 assertArrayEquals(expect, readAll(g));
             }
         }
@@ -142,7 +137,7 @@ class PowerFailureTest extends VolumeFixture {
             fs.rename("/d/a", "/d/renamed");
             fs.unlink("/gone");
             fs.sync();
-            try (DaxFileSystem crashed = afterPowerFailure(dev)) {
+            try (DaxFileSystem crashed = Internals.mountAfterPowerFailure(dev)) {
                 assertEquals(List.of("d", "link"), crashed.readdir("/").stream().map(DirEntry::name).sorted().toList());
                 assertEquals("/d/a", crashed.readlink("/link"));
                 try (DaxFile g = crashed.open("/d/renamed")) {
@@ -166,7 +161,7 @@ class PowerFailureTest extends VolumeFixture {
             boolean durable = false;
             while (!durable && System.nanoTime() < deadline) {
                 Thread.sleep(20);
-                try (DaxFileSystem crashed = afterPowerFailure(dev)) {
+                try (DaxFileSystem crashed = Internals.mountAfterPowerFailure(dev)) {
                     durable = crashed.exists("/made-by-timer");
                 }
             }
@@ -186,7 +181,7 @@ class PowerFailureTest extends VolumeFixture {
             try (DaxFile s = fs.open("/synced", WRITE)) {
                 s.fsync();                                       // commits /other's size too
             }
-            try (DaxFileSystem crashed = afterPowerFailure(dev); DaxFile g = crashed.open("/other")) {
+            try (DaxFileSystem crashed = Internals.mountAfterPowerFailure(dev); DaxFile g = crashed.open("/other")) {
                 assertArrayEquals(data, readAll(g), "the committed size 4000 covers durable bytes only");
             }
             other.close();
@@ -199,12 +194,12 @@ class PowerFailureTest extends VolumeFixture {
             VolumeFormatter.format(dev, FormatOptions.DEFAULT);
             fs = Internals.mount(dev, MountOptions.DEFAULT.withCommitIntervalMs(0));
             fs.mkdir("/not-synced");
-            try (DaxFileSystem crashed = afterPowerFailure(dev)) {
+            try (DaxFileSystem crashed = Internals.mountAfterPowerFailure(dev)) {
                 assertFalse(crashed.exists("/not-synced"), "interval 0: nothing is committed before a sync");
                 assertEquals(List.of(), crashed.readdir("/"));
             }
             fs.sync();
-            try (DaxFileSystem crashed = afterPowerFailure(dev)) {
+            try (DaxFileSystem crashed = Internals.mountAfterPowerFailure(dev)) {
                 assertTrue(crashed.exists("/not-synced"));
             }
         }

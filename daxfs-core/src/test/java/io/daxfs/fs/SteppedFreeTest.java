@@ -5,7 +5,6 @@ import io.daxfs.api.DaxFileSystem;
 import io.daxfs.api.Internals;
 import io.daxfs.device.MemoryDevice;
 import io.daxfs.device.RecordingDevice;
-import io.daxfs.types.FormatOptions;
 import io.daxfs.types.MountOptions;
 import io.daxfs.types.ProgressListener;
 import org.junit.jupiter.api.AfterEach;
@@ -49,8 +48,7 @@ class SteppedFreeTest {
 
     private RecordingDevice mountRecording() throws Exception {
         RecordingDevice dev = RecordingDevice.allocate(64L << 20);
-        VolumeFormatter.format(dev, FormatOptions.DEFAULT);
-        fs = Internals.mount(dev, MountOptions.DEFAULT.withCommitIntervalMs(0));
+        fs = Internals.mountWithoutCommitTimer(dev);
         return dev;
     }
 

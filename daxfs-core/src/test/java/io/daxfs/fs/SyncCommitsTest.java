@@ -60,7 +60,7 @@ class SyncCommitsTest {
     }
 
     private void memoryFs() throws DaxException {
-        fs = Internals.mount(formatted(MemoryDevice.allocate(64L << 20)), MountOptions.DEFAULT.withCommitIntervalMs(0));
+        fs = Internals.mountWithoutCommitTimer(MemoryDevice.allocate(64L << 20));
     }
 
     private static <D extends io.daxfs.device.Device> D formatted(D device) throws DaxException {
@@ -164,8 +164,8 @@ class SyncCommitsTest {
 
     @Test
     void anODsyncOverwriteIsDurableWithoutACommit() throws Exception {
-        RecordingDevice dev = formatted(RecordingDevice.allocate(64L << 20));
-        fs = Internals.mount(dev, MountOptions.DEFAULT.withCommitIntervalMs(0));
+        RecordingDevice dev = RecordingDevice.allocate(64L << 20);
+        fs = Internals.mountWithoutCommitTimer(dev);
         try (DaxFile f = fs.open("/f", CREATE, READ, WRITE)) {
             write(f, 0, pattern(2 * BLOCK, 1));
             f.fsync();
@@ -176,7 +176,7 @@ class SyncCommitsTest {
             write(f, 100, over);
         }
         assertEquals(before, commits(), "the size and the blocks were durable already");
-        try (DaxFileSystem crashed = Internals.mount(MemoryDevice.copyOf(dev.durableImage()), MountOptions.DEFAULT);
+        try (DaxFileSystem crashed = Internals.mountAfterPowerFailure(dev);
              DaxFile g = crashed.open("/f")) {
             assertArrayEquals(over, read(g, 100, BLOCK));
         }
@@ -184,13 +184,13 @@ class SyncCommitsTest {
 
     @Test
     void anODsyncAppendCommitsItsSize() throws Exception {
-        RecordingDevice dev = formatted(RecordingDevice.allocate(64L << 20));
-        fs = Internals.mount(dev, MountOptions.DEFAULT.withCommitIntervalMs(0));
+        RecordingDevice dev = RecordingDevice.allocate(64L << 20);
+        fs = Internals.mountWithoutCommitTimer(dev);
         byte[] data = pattern(3 * BLOCK, 4);
         try (DaxFile f = fs.open("/f", CREATE, READ, WRITE, DSYNC)) {
             write(f, 0, data);
         }
-        try (DaxFileSystem crashed = Internals.mount(MemoryDevice.copyOf(dev.durableImage()), MountOptions.DEFAULT);
+        try (DaxFileSystem crashed = Internals.mountAfterPowerFailure(dev);
              DaxFile g = crashed.open("/f")) {
             assertArrayEquals(data, read(g, 0, data.length));
         }
@@ -198,8 +198,8 @@ class SyncCommitsTest {
 
     @Test
     void msyncOverBlocksAlreadyDurableCommitsNothing() throws Exception {
-        RecordingDevice dev = formatted(RecordingDevice.allocate(64L << 20));
-        fs = Internals.mount(dev, MountOptions.DEFAULT.withCommitIntervalMs(0));
+        RecordingDevice dev = RecordingDevice.allocate(64L << 20);
+        fs = Internals.mountWithoutCommitTimer(dev);
         try (DaxFile f = fs.open("/f", CREATE, READ, WRITE)) {
             write(f, 0, pattern(4 * BLOCK, 3)); // written blocks: reachable after a crash once committed
             f.fsync();
@@ -210,7 +210,7 @@ class SyncCommitsTest {
             }
             assertEquals(before, commits(), "the block's mapping was durable");
         }
-        try (DaxFileSystem crashed = Internals.mount(MemoryDevice.copyOf(dev.durableImage()), MountOptions.DEFAULT);
+        try (DaxFileSystem crashed = Internals.mountAfterPowerFailure(dev);
              DaxFile g = crashed.open("/f");
              DaxMapping m = g.map(0, 4L * BLOCK, DaxMapMode.READ_ONLY)) {
             assertEquals(0x1234_5678_9abc_def0L, m.getLong(BLOCK), "msync made the store durable");

@@ -3,6 +3,7 @@ package io.daxfs.api;
 import io.daxfs.types.DaxException;
 import io.daxfs.types.DaxFaultException;
 import io.daxfs.types.DaxMapMode;
+import io.daxfs.types.DaxMapOption;
 import io.daxfs.types.Errno;
 
 import io.daxfs.dax.Vma;
@@ -423,6 +424,31 @@ public final class DaxMapping implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- sync, pin, close
+
+    /**
+     * Read-faults every page of the mapping up to end of file ({@link DaxMapOption#POPULATE}),
+     * one fault per 2 MiB or 4 KiB page. Faults go through {@link Vma#fault} directly, not
+     * through the accessors, so the accessors' miss branches stay cold.
+     */
+    void populate() throws DaxException {
+        long end = start + length;
+        for (long pos = start; pos < end; ) {
+            long ent = table.entry(table.epoch(), pos);
+            if (ent == 0) {
+                try {
+                    vma.fault(pos, false);
+                } catch (DaxException e) {
+                    if (e.errno() == Errno.SIGBUS) {
+                        return; // end of file: the rest faults (or fails) when accessed
+                    }
+                    throw e;
+                }
+                continue;
+            }
+            long size = PageTable.pageSize(ent);
+            pos = (pos & -size) + size;
+        }
+    }
 
     /**
      * msync(MS_SYNC): makes the stores to {@code [off, off + len)} durable, with the metadata

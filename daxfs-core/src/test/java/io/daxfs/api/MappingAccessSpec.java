@@ -145,6 +145,29 @@ class MappingAccessSpec extends FsSpec {
     }
 
     @Nested
+    class Populate {
+        @Test
+        void faultsEveryPageUpToEndOfFileAtMapTimeAndAllocatesNothing() throws Exception {
+            try (DaxFile f = file("/f", 5 * MIB + 4096)) {
+                f.allocate(0, 4 * MIB, true); // two 2 MiB pieces of (unwritten) blocks, the rest a hole
+                long blocks = fs.stat("/f").blocks();
+                DaxStats before = fs.stats();
+                try (DaxMapping m = f.map(0, 8 * MIB, DaxMapMode.READ_ONLY, DaxMapOption.POPULATE)) {
+                    DaxStats after = fs.stats();
+                    assertEquals(2, after.faults2m() - before.faults2m(), "2 MiB pages at 0 and 2 MiB: " + after);
+                    assertEquals(257, after.faults4k() - before.faults4k(),
+                            "4 KiB pages from 4 MiB to end of file (the last 2 MiB is cut by it): " + after);
+                    assertEquals(blocks, fs.stat("/f").blocks(), "read faults allocate nothing");
+                    assertEquals(0, m.getLong(3 * MIB));
+                    assertEquals(0, m.getLong(5 * MIB));
+                    assertEquals(after.faults2m() + after.faults4k(), fs.stats().faults2m() + fs.stats().faults4k(),
+                            "accesses up to end of file fault no more");
+                }
+            }
+        }
+    }
+
+    @Nested
     class Interrupts {
         /**
          * A genuine interrupt must survive revocations: the reader is interrupted once, before

@@ -106,6 +106,8 @@ public final class PageTable {
         final Arena arena;
         /** The whole device, valid until this epoch is closed. */
         public final MemorySegment device;
+        /** {@link #device}, read-only: what read windows are sliced from (one view per epoch, not per window). */
+        final MemorySegment readOnlyDevice;
         final long[] slots;
         final long[][] pages;
         /** Set once a window onto the zero page was handed out in this epoch. */
@@ -114,6 +116,7 @@ public final class PageTable {
         Epoch(Arena arena, MemorySegment device, long[] slots, long[][] pages) {
             this.arena = arena;
             this.device = device;
+            this.readOnlyDevice = device.asReadOnly();
             this.slots = slots;
             this.pages = pages;
         }
@@ -228,8 +231,7 @@ public final class PageTable {
         }
         long size = pageSize(ent);
         if ((ent & PRESENT) != 0) {
-            MemorySegment w = e.device.asSlice(ent & ADDRESS, size);
-            return (ent & WRITE) != 0 ? w : w.asReadOnly();
+            return ((ent & WRITE) != 0 ? e.device : e.readOnlyDevice).asSlice(ent & ADDRESS, size);
         }
         if ((ent & COPY) != 0) {
             return copySegment(e, ent);

@@ -79,56 +79,28 @@ final class FileIo {
             long fb0 = pos >>> Geometry.BLOCK_SHIFT;
             long fb1 = (pos + len + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT;
             boolean converting = !in.extents.allWritten(fb0, fb1);
-            if (!fullyMapped(in, fb0, fb1)) {
+            if (!converting) {
+                placeBytes(in, pos, src, len, false, persist); // an overwrite of data: no block changes state
+            } else {
+                // Blocks this write fills, or finds unwritten, stay under the block-map lock until
+                // they are marked written: a DAX write fault on one of them meanwhile would zero
+                // it (it is unwritten) over the bytes just copied (docs/RACES.md R23). The fault
+                // waits for the lock, then finds the blocks written and maps them as they are.
                 try {
-                    v.holeFiller.fill(in, fb0, fb1);
-                } catch (DaxException e) {
-                    if (e.errno() != Errno.ENOSPC) {
-                        throw e;
+                    in.blockMap.lock();
+                    try {
+                        len = fillAndPlace(in, pos, src, len, persist);
+                    } finally {
+                        in.blockMap.unlock();
                     }
-                    // Write what fits: the mapped prefix of the range (a short write, as POSIX allows).
-                    len = mappedPrefix(in, pos, len);
-                    if (len == 0) {
-                        throw e;
-                    }
+                } finally {
+                    // Mappings drop the zero-page entries of what became data (also after a
+                    // partial conversion). That waits for entry locks, so it runs after the
+                    // block-map lock is released; faults never take the I/O lock (Rule 11, R20).
+                    v.dax().invalidateClean(in, fb0, (pos + len + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT);
                 }
             }
-            fb1 = (pos + len + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT; // a short write ends earlier
-            copy(in, pos, src, len, true);
             long end = pos + len;
-            long markFrom = pos;
-            long markTo = end;
-            if (converting) {
-                // Unwritten blocks become data: the bytes of the first and last block that this
-                // write does not cover must read as zeros then, so they are zeroed now (only
-                // those: the rest of each block is written once, by this write).
-                long blockStart = fb0 << Geometry.BLOCK_SHIFT;
-                long blockEnd = fb1 << Geometry.BLOCK_SHIFT;
-                if (zeroIfUnwritten(in, blockStart, pos)) {
-                    markFrom = blockStart;
-                }
-                if (zeroIfUnwritten(in, end, blockEnd)) {
-                    markTo = blockEnd;
-                }
-            }
-            // A store that faulted must fail the write here, before its blocks are recorded as
-            // written data: compiled code may have skipped it and deferred the fault.
-            MediaErrors.raisePending();
-            if (persist) {
-                persistRange(in, markFrom, markTo - markFrom);
-            }
-            in.meta.lock();
-            try {
-                v.dirtyData.mark(in, markFrom, markTo - markFrom);
-            } finally {
-                in.meta.unlock();
-            }
-            if (converting) {
-                // After the dirty range is recorded: the commit that makes these blocks data
-                // orders their bytes before it. Before the size: a write that fails here has not
-                // grown the file.
-                v.holeFiller.convert(in, fb0, fb1);
-            }
             long now = Inode.now();
             boolean grew;
             in.meta.lock();
@@ -150,6 +122,74 @@ final class FileIo {
             return len;
         } finally {
             in.io.writeLock().unlock();
+        }
+    }
+
+    /**
+     * The part of a write that gives blocks to holes and turns unwritten blocks into data:
+     * allocates (a short write on ENOSPC), places the bytes, converts. Returns the length
+     * written. Caller holds the I/O lock exclusive and the block-map lock.
+     */
+    private long fillAndPlace(Inode in, long pos, MemorySegment src, long len, boolean persist) throws DaxException {
+        long fb0 = pos >>> Geometry.BLOCK_SHIFT;
+        if (!fullyMapped(in, fb0, (pos + len + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT)) {
+            try {
+                v.holeFiller.fill(in, fb0, (pos + len + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT);
+            } catch (DaxException e) {
+                if (e.errno() != Errno.ENOSPC) {
+                    throw e;
+                }
+                // Write what fits: the mapped prefix of the range (a short write, as POSIX allows).
+                len = mappedPrefix(in, pos, len);
+                if (len == 0) {
+                    throw e;
+                }
+            }
+        }
+        placeBytes(in, pos, src, len, true, persist);
+        v.hooks.writeBytesPlaced(in.ino);
+        // After the dirty range is recorded: the commit that makes these blocks data orders
+        // their bytes before it. Before the size: a write that fails here has not grown the file.
+        v.holeFiller.convertLocked(in, fb0, (pos + len + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT);
+        return len;
+    }
+
+    /**
+     * Copies {@code len} bytes of {@code src} to {@code pos} (blocks allocated), zeroes the
+     * uncovered edges of blocks still unwritten when {@code converting}, and records the bytes
+     * as dirty data (persisting them first with {@code persist}). Caller holds the I/O lock
+     * exclusive.
+     */
+    private void placeBytes(Inode in, long pos, MemorySegment src, long len, boolean converting, boolean persist)
+            throws DaxException {
+        copy(in, pos, src, len, true);
+        long end = pos + len;
+        long markFrom = pos;
+        long markTo = end;
+        if (converting) {
+            // Unwritten blocks become data: the bytes of the first and last block that this
+            // write does not cover must read as zeros then, so they are zeroed now (only
+            // those: the rest of each block is written once, by this write).
+            long blockStart = pos & ~BLOCK_MASK;
+            long blockEnd = (end + BLOCK_MASK) & ~BLOCK_MASK;
+            if (zeroIfUnwritten(in, blockStart, pos)) {
+                markFrom = blockStart;
+            }
+            if (zeroIfUnwritten(in, end, blockEnd)) {
+                markTo = blockEnd;
+            }
+        }
+        // A store that faulted must fail the write here, before its blocks are recorded as
+        // written data: compiled code may have skipped it and deferred the fault.
+        MediaErrors.raisePending();
+        if (persist) {
+            persistRange(in, markFrom, markTo - markFrom);
+        }
+        in.meta.lock();
+        try {
+            v.dirtyData.mark(in, markFrom, markTo - markFrom);
+        } finally {
+            in.meta.unlock();
         }
     }
 

@@ -2,19 +2,29 @@ package io.daxfs.fs;
 
 /**
  * Points in the file system's durability path where a test can stop a thread and let another
- * run, to force an interleaving (docs/RACES.md says which race each one is for). Every method
- * is called with no lock held. The production value is {@link #NONE}; tests set theirs through
+ * run, to force an interleaving (docs/RACES.md says which race each one is for). Each method
+ * says which locks its caller holds. The production value is {@link #NONE}; tests set theirs through
  * {@link Volume#hooks(FsHooks)} before the interleaving they force.
  */
 public interface FsHooks {
     FsHooks NONE = new FsHooks() {
     };
 
-    /** fsync of inode {@code ino} has persisted the file's data and is about to commit its metadata. */
+    /**
+     * fsync of inode {@code ino} has persisted the file's data and is about to commit its
+     * metadata. No lock held.
+     */
     default void fsyncDataPersisted(long ino) {
     }
 
-    /** One bounded step of freeing inode {@code ino}'s blocks is done (its handle is closed). */
+    /** One bounded step of freeing inode {@code ino}'s blocks is done (its handle is closed). No lock held. */
     default void freeStepDone(long ino) {
+    }
+
+    /**
+     * A write() into holes or unwritten blocks of inode {@code ino} has copied its bytes and
+     * not yet marked the blocks written. Called with the file's I/O and block-map locks held.
+     */
+    default void writeBytesPlaced(long ino) {
     }
 }

@@ -69,14 +69,22 @@ final class HoleFiller {
     void convert(Inode in, long fb0, long fb1) throws DaxException {
         in.blockMap.lock();
         try {
-            for (long fb = fb0; fb < fb1; ) {
-                long from = fb;
-                fb = inHandleReclaiming(h -> v.fileBlocks.convert(h, in, from, fb1, BLOCKS_PER_HANDLE));
-            }
+            convertLocked(in, fb0, fb1);
         } finally {
             in.blockMap.unlock();
             // Also after a partial conversion: what did become data must be invalidated.
             v.dax().invalidateClean(in, fb0, fb1);
+        }
+    }
+
+    /**
+     * As {@link #convert} without the invalidation, for a caller that holds the block-map lock
+     * (and invalidates after releasing it).
+     */
+    void convertLocked(Inode in, long fb0, long fb1) throws DaxException {
+        for (long fb = fb0; fb < fb1; ) {
+            long from = fb;
+            fb = inHandleReclaiming(h -> v.fileBlocks.convert(h, in, from, fb1, BLOCKS_PER_HANDLE));
         }
     }
 

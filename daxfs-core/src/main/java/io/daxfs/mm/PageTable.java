@@ -540,8 +540,19 @@ public final class PageTable {
             return 0;
         }
         Epoch e = epoch;
-        int firstSlot = slotIndex(first);
-        int lastSlot = slotIndex(end - 1);
+        // A layout break removes the entries of every 2 MiB slot it touches, not only of its
+        // range: the break deletes whole 2 MiB index entries that reach outside its range, and
+        // no page-table entry may outlive the index entry it was installed from (a write through
+        // it would never be marked dirty, and its page references would mix a 2 MiB folio's
+        // with the 4 KiB ones of later faults). Private copies outside the range stay.
+        long entFirst = first;
+        long entEnd = end;
+        if (change == Change.REMOVE_ALL) {
+            entFirst = Math.max(first & -SLOT_PAGES, start >>> PAGE_SHIFT);
+            entEnd = Math.min((end + SLOT_PAGES - 1) & -SLOT_PAGES, (start + length + PAGE_SIZE - 1) >>> PAGE_SHIFT);
+        }
+        int firstSlot = slotIndex(entFirst);
+        int lastSlot = slotIndex(entEnd - 1);
         // Pass 1: does any change need a new epoch?
         boolean newEpoch = false;
         int changed = 0;
@@ -555,8 +566,8 @@ public final class PageTable {
                 continue;
             }
             long[] p = e.pages[i];
-            for (int k = pageFrom(i, first), to = pageTo(i, end); k < to; k++) {
-                if (changed(p[k], change) != p[k]) {
+            for (int k = pageFrom(i, entFirst), to = pageTo(i, entEnd); k < to; k++) {
+                if (changed(p[k], changeAt(i, k, first, end, change)) != p[k]) {
                     changed++;
                     newEpoch |= (p[k] & ZERO) == 0;
                 }
@@ -578,8 +589,8 @@ public final class PageTable {
                     ENTRY.setVolatile(e.slots, i, changed(e.slots[i], change));
                 } else {
                     long[] p = e.pages[i];
-                    for (int k = pageFrom(i, first), to = pageTo(i, end); k < to; k++) {
-                        ENTRY.setVolatile(p, k, changed(p[k], change));
+                    for (int k = pageFrom(i, entFirst), to = pageTo(i, entEnd); k < to; k++) {
+                        ENTRY.setVolatile(p, k, changed(p[k], changeAt(i, k, first, end, change)));
                     }
                 }
             }
@@ -606,8 +617,8 @@ public final class PageTable {
                 continue;
             }
             long[] p = pages[i].clone();
-            for (int k = pageFrom(i, first), to = pageTo(i, end); k < to; k++) {
-                long nx = changed(p[k], change);
+            for (int k = pageFrom(i, entFirst), to = pageTo(i, entEnd); k < to; k++) {
+                long nx = changed(p[k], changeAt(i, k, first, end, change));
                 if (nx != p[k]) {
                     if (nx == 0) {
                         collectRef(p[k], drops);
@@ -621,6 +632,12 @@ public final class PageTable {
         EPOCH.setRelease(this, next);
         retireLocked(e, drops, freed);
         return changed;
+    }
+
+    /** The change for page {@code k} of slot {@code i}: {@code change} in [first, end), else a removal that keeps copies. */
+    private Change changeAt(int i, int k, long first, long end, Change change) {
+        long page = ((slotBase + i) << (SLOT_SHIFT - PAGE_SHIFT)) + k;
+        return page >= first && page < end ? change : Change.REMOVE;
     }
 
     /** What {@code change} makes of entry {@code x}. */

@@ -129,6 +129,29 @@ class PageTableTest {
     }
 
     @Test
+    void aLayoutBreakRemovesEveryEntryOfTheSlotsItTouchesAndOnlyTheCopiesOfItsRange() {
+        PageTable m = shared(0, 4 * MIB, true);
+        m.installPage(3, PageTable.Kind.DEVICE, 515, PageRefs.ORDER_2M, true);  // 4 KiB pages of one 2 MiB folio
+        m.installPage(300, PageTable.Kind.DEVICE, 812, PageRefs.ORDER_2M, true);
+        m.installPage(600, PageTable.Kind.DEVICE, 9, PageRefs.ORDER_4K, true);  // the next slot
+        m.revoke(3, 4, true);
+        assertEquals(0, m.entry(m.epoch(), 300L * PAGE), "the break deletes the whole 2 MiB index entry: no entry of its slot outlives it");
+        assertTrue(refs.isIdle(512, PageRefs.ORDER_2M));
+        assertNotNull(m.window(600L * PAGE, false), "a slot the range does not touch keeps its entries");
+        m.revoke(0, 512, false);
+        assertEquals(0, m.entry(m.epoch(), 3L * PAGE));
+
+        PageTable p = new PageTable(0, 4 * MIB, false, true, device, refs, zero, revocations, 2);
+        p.installCopy(2, null);
+        p.installCopy(7, null);
+        p.revoke(2, 3, true);
+        assertFalse(p.hasCopy(2));
+        assertTrue(p.hasCopy(7), "a copy outside the range stays");
+        assertNotNull(p.window(7L * PAGE, true), "and so does its entry");
+        p.close();
+    }
+
+    @Test
     void aPinIsTakenOnlyWhileTheEntryIsThere() {
         PageTable m = shared(0, 4 * MIB, true);
         assertEquals(-1, m.pin(3), "no entry: fault first");

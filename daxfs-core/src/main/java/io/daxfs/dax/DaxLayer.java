@@ -39,6 +39,7 @@ public final class DaxLayer implements DaxCallbacks {
     final DaxHooks hooks;
     private final ConcurrentHashMap<Inode, AddressSpace> files = new ConcurrentHashMap<>();
     private final Set<Vma> live = ConcurrentHashMap.newKeySet();
+    private volatile boolean unmounting;
     private final Set<long[]> pins = ConcurrentHashMap.newKeySet();
     private final Faults faults;
     private final LayoutBreak layoutBreak;
@@ -103,6 +104,12 @@ public final class DaxLayer implements DaxCallbacks {
         Vma vma = new Vma(this, space, m, handle, huge, sync);
         space.rmap.add(m);
         live.add(vma);
+        if (unmounting) {
+            // Unmount may have listed the live mappings before this one joined: a mapping
+            // left open would reach the device after it is unmapped (a crash, not an error).
+            vma.closeQuietly();
+            throw new DaxException(Errno.EBADF, "map: the file system is being unmounted");
+        }
         return vma;
     }
 
@@ -182,6 +189,9 @@ public final class DaxLayer implements DaxCallbacks {
      */
     @Override
     public void unmount() {
+        // First the flag, then the list; map() adds first, then looks at the flag: one of the
+        // two sees the other (both are volatile accesses), so no mapping outlives unmount.
+        unmounting = true;
         for (Vma vma : List.copyOf(live)) {
             vma.closeQuietly();
         }

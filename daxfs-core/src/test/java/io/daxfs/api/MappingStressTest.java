@@ -12,6 +12,7 @@ import io.daxfs.types.ProgressListener;
 
 import io.daxfs.testutil.RetainedDevice;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
@@ -21,6 +22,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -201,6 +203,7 @@ class MappingStressTest {
     }
 
     @Test
+    @Timeout(value = 20, unit = TimeUnit.MINUTES) // the long mode runs 10 minutes, the build's default timeout
     void mappedAccessesRaceWithEverything() throws Exception {
         seed = Long.getLong("daxfs.stress.seed", System.nanoTime());
         long millis = Long.getLong("daxfs.stress.millis", LONG ? 600_000 : 45_000);

@@ -36,20 +36,38 @@ public final class DaxFile implements AutoCloseable {
      * SIGBUS until the file grows) and stays valid after this handle is closed. The file must
      * be open for reading, and for writing too for {@link DaxMapMode#READ_WRITE} and
      * {@link DaxMapMode#READ_WRITE_SYNC} (EACCES otherwise). 2 MiB pages are used where the
-     * file's blocks allow, unless {@link DaxMapOption#NO_HUGE_PAGES}.
+     * file's blocks allow, unless {@link DaxMapOption#NO_HUGE_PAGES}; with
+     * {@link DaxMapOption#POPULATE} every page up to end of file is faulted in for reading
+     * before this returns.
      */
     public DaxMapping map(long pos, long len, DaxMapMode mode, DaxMapOption... options) throws DaxException {
         boolean huge = true;
+        boolean populate = false;
         for (DaxMapOption o : options) {
             if (o == DaxMapOption.NO_HUGE_PAGES) {
                 huge = false;
+            } else if (o == DaxMapOption.POPULATE) {
+                populate = true;
             }
         }
         if (file.isClosed()) {
             throw new DaxException(Errno.EBADF, "map: file is closed");
         }
-        return new DaxMapping(dax.map(file, pos, len, mode.shared(), mode.writable(), mode == DaxMapMode.READ_WRITE_SYNC,
-                huge), mode);
+        DaxMapping m = new DaxMapping(dax.map(file, pos, len, mode.shared(), mode.writable(),
+                mode == DaxMapMode.READ_WRITE_SYNC, huge), mode);
+        if (populate) {
+            try {
+                m.populate();
+            } catch (DaxException | RuntimeException | Error e) {
+                try {
+                    m.close();
+                } catch (DaxException | RuntimeException c) {
+                    e.addSuppressed(c);
+                }
+                throw e;
+            }
+        }
+        return m;
     }
 
     /** Reads up to {@code dst.byteSize()} bytes at {@code pos}; returns the count, -1 at or after EOF. */

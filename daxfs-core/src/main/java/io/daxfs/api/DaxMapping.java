@@ -3,6 +3,7 @@ package io.daxfs.api;
 import io.daxfs.types.DaxException;
 import io.daxfs.types.DaxFaultException;
 import io.daxfs.types.DaxMapMode;
+import io.daxfs.types.DaxMapOption;
 import io.daxfs.types.Errno;
 
 import io.daxfs.dax.Vma;
@@ -11,18 +12,34 @@ import io.daxfs.mm.PageTable;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 
 /**
  * A mapped range of a file: loads and stores go straight to device memory, with no page cache
  * and no copy. Offsets are relative to the start of the mapping. Thread-safe.
  *
  * <h2>How an access works</h2>
- * The mapping keeps a table of windows, one slot per 2 MiB of the file (a 2 MiB window, or
- * 4 KiB windows). An access looks its window up and reads or writes it; a missing window is a
- * software page fault, which the DAX layer resolves (allocating zeroed blocks on a write to a
- * hole) and installs. Windows are revoked when the file's layout changes under them (truncate,
- * hole punch, ...), when writeback write-protects them, and when the mapping is closed; an
- * access through a revoked window faults again, transparently.
+ * The mapping keeps a page table: one entry per 2 MiB of the file, or per 4 KiB page. An access
+ * reads the table's current epoch and the entry, then device memory at the entry's address
+ * (the whole 2 MiB case is inlined; 4 KiB pages, the zero page, private copies and misses are
+ * out of line). A missing entry is a software page fault, which the DAX layer resolves
+ * (allocating zeroed blocks on a write to a hole) and installs. Entries are removed when the
+ * file's layout changes under them (truncate, hole punch, ...), write-protected by writeback,
+ * and all go when the mapping is closed; each such change closes the epoch, and an access that
+ * was running through it fails inside the JDK and is retried here through the new epoch
+ * (faulting if its entry is gone), transparently.
+ *
+ * <h2>Windows and scans</h2>
+ * {@link #window} hands out the memory of one page, and {@link #forEachWindow} the pages of a
+ * range one at a time; they stay valid until the epoch they came from closes, after which an
+ * access through them throws {@link IllegalStateException}.
+ *
+ * <h2>Interrupts</h2>
+ * Nothing here sets or clears a thread's interrupt status. One thing to know: when an epoch
+ * closes while a thread is inside an access through it, the JDK stops that access with an
+ * exception and may leave the thread's interrupt status set (JDK 25 does so for a fraction of
+ * such accesses); the access is retried, and the status is left as the JDK left it, since
+ * clearing it could also clear a genuine interrupt that arrived at the same moment.
  *
  * <h2>Errors</h2>
  * An access outside {@code [0, length())} throws {@link IndexOutOfBoundsException}. An access
@@ -45,7 +62,11 @@ public final class DaxMapping implements AutoCloseable {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+    private static final VarHandle ATOMIC_LONG = ValueLayout.JAVA_LONG.varHandle();
+    private static final VarHandle ATOMIC_INT = ValueLayout.JAVA_INT.varHandle();
     private static final long HUGE_MASK = (1L << PageTable.SLOT_SHIFT) - 1;
+    private static final long READABLE = PageTable.PRESENT | PageTable.ZERO | PageTable.COPY;
+    private static final long STORE = PageTable.PRESENT | PageTable.WRITE;
 
     private final Vma vma;
     private final PageTable table;
@@ -75,129 +96,186 @@ public final class DaxMapping implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- loads
+    //
+    // The fast paths: the epoch, its 2 MiB slot entry, one device access. Anything else (a
+    // 4 KiB entry, the zero page, a private copy, a miss, an access crossing the 2 MiB page, a
+    // revoked epoch) goes to loadSlow, out of line.
 
     public byte getByte(long off) {
         long pos = position(off, 1);
-        MemorySegment w = table.readWindow(pos);
-        if (w != null) {
+        PageTable.Epoch e = table.epoch();
+        long ent = table.slotEntry(e, pos);
+        if ((ent & PageTable.PRESENT) != 0) {
             try {
-                return w.get(BYTE, pos & (w.byteSize() - 1));
-            } catch (IllegalStateException | InternalError e) {
-                afterFailedAccess(e);
+                return e.device.get(BYTE, (ent & PageTable.ADDRESS) + (pos & HUGE_MASK));
+            } catch (IllegalStateException | InternalError x) {
+                afterFailedAccess(x);
             }
         }
-        return (byte) readSlow(off, 1);
+        return (byte) loadSlow(pos, 1);
     }
 
     public int getInt(long off) {
         long pos = position(off, 4);
-        MemorySegment w = table.readWindow(pos);
-        if (w != null) {
-            long o = pos & (w.byteSize() - 1);
-            if (o <= w.byteSize() - 4) {
-                try {
-                    return w.get(INT, o);
-                } catch (IllegalStateException | InternalError e) {
-                    afterFailedAccess(e);
-                }
+        PageTable.Epoch e = table.epoch();
+        long ent = table.slotEntry(e, pos);
+        long o = pos & HUGE_MASK;
+        if ((ent & PageTable.PRESENT) != 0 && o <= HUGE_MASK - 3) {
+            try {
+                return e.device.get(INT, (ent & PageTable.ADDRESS) + o);
+            } catch (IllegalStateException | InternalError x) {
+                afterFailedAccess(x);
             }
         }
-        return (int) readSlow(off, 4);
+        return (int) loadSlow(pos, 4);
     }
 
     public long getLong(long off) {
         long pos = position(off, 8);
-        // 2 MiB window: one plain array load, then the segment access (the probe the design
-        // was measured on); everything else is out of line.
-        MemorySegment h = table.hugeReadWindow(pos);
+        PageTable.Epoch e = table.epoch();
+        long ent = table.slotEntry(e, pos);
         long o = pos & HUGE_MASK;
-        if (h != null && o <= HUGE_MASK - 7) {
+        if ((ent & PageTable.PRESENT) != 0 && o <= HUGE_MASK - 7) {
             try {
-                return h.get(LONG, o);
-            } catch (IllegalStateException | InternalError e) {
-                afterFailedAccess(e);
+                return e.device.get(LONG, (ent & PageTable.ADDRESS) + o);
+            } catch (IllegalStateException | InternalError x) {
+                afterFailedAccess(x);
             }
         }
-        return getLongSmall(off, pos);
-    }
-
-    private long getLongSmall(long off, long pos) {
-        MemorySegment w = table.readWindow(pos);
-        if (w != null) {
-            long o = pos & (w.byteSize() - 1);
-            if (o <= w.byteSize() - 8) {
-                try {
-                    return w.get(LONG, o);
-                } catch (IllegalStateException | InternalError e) {
-                    afterFailedAccess(e);
-                }
-            }
-        }
-        return readSlow(off, 8);
+        return loadSlow(pos, 8);
     }
 
     // ---------------------------------------------------------------- stores
 
     public void setByte(long off, byte v) {
         long pos = position(off, 1);
-        MemorySegment w = table.writeWindow(pos);
-        if (w != null) {
+        PageTable.Epoch e = table.epoch();
+        long ent = table.slotEntry(e, pos);
+        if ((ent & STORE) == STORE) {
             try {
-                w.set(BYTE, pos & (w.byteSize() - 1), v);
+                e.device.set(BYTE, (ent & PageTable.ADDRESS) + (pos & HUGE_MASK), v);
                 return;
-            } catch (IllegalStateException | InternalError e) {
-                afterFailedAccess(e);
+            } catch (IllegalStateException | InternalError x) {
+                afterFailedAccess(x);
             }
         }
-        writeSlow(off, 1, v);
+        storeSlow(pos, 1, v);
     }
 
     public void setInt(long off, int v) {
         long pos = position(off, 4);
-        MemorySegment w = table.writeWindow(pos);
-        if (w != null) {
-            long o = pos & (w.byteSize() - 1);
-            if (o <= w.byteSize() - 4) {
-                try {
-                    w.set(INT, o, v);
-                    return;
-                } catch (IllegalStateException | InternalError e) {
-                    afterFailedAccess(e);
-                }
+        PageTable.Epoch e = table.epoch();
+        long ent = table.slotEntry(e, pos);
+        long o = pos & HUGE_MASK;
+        if ((ent & STORE) == STORE && o <= HUGE_MASK - 3) {
+            try {
+                e.device.set(INT, (ent & PageTable.ADDRESS) + o, v);
+                return;
+            } catch (IllegalStateException | InternalError x) {
+                afterFailedAccess(x);
             }
         }
-        writeSlow(off, 4, v);
+        storeSlow(pos, 4, v);
     }
 
     public void setLong(long off, long v) {
         long pos = position(off, 8);
-        MemorySegment h = table.hugeWriteWindow(pos);
+        PageTable.Epoch e = table.epoch();
+        long ent = table.slotEntry(e, pos);
         long o = pos & HUGE_MASK;
-        if (h != null && o <= HUGE_MASK - 7) {
+        if ((ent & STORE) == STORE && o <= HUGE_MASK - 7) {
             try {
-                h.set(LONG, o, v);
+                e.device.set(LONG, (ent & PageTable.ADDRESS) + o, v);
                 return;
-            } catch (IllegalStateException | InternalError e) {
-                afterFailedAccess(e);
+            } catch (IllegalStateException | InternalError x) {
+                afterFailedAccess(x);
             }
         }
-        setLongSmall(off, pos, v);
+        storeSlow(pos, 8, v);
     }
 
-    private void setLongSmall(long off, long pos, long v) {
-        MemorySegment w = table.writeWindow(pos);
-        if (w != null) {
-            long o = pos & (w.byteSize() - 1);
-            if (o <= w.byteSize() - 8) {
+    // ---------------------------------------------------------------- atomics
+    //
+    // On naturally aligned values (the device address has the file offset's alignment), with
+    // the JDK's atomic access modes on the device memory itself: lock words and counters that
+    // other mappings of the file, in this or another process, see.
+
+    /** Atomically sets the long at {@code off} to {@code value} if it is {@code expected}; off must be 8-aligned. */
+    public boolean compareAndSetLong(long off, long expected, long value) {
+        return atomically(off, 8, true, (s, at) -> (boolean) ATOMIC_LONG.compareAndSet(s, at, expected, value) ? 1 : 0) != 0;
+    }
+
+    /** Atomically adds {@code delta} to the long at {@code off} (8-aligned) and returns the value before. */
+    public long getAndAddLong(long off, long delta) {
+        return atomically(off, 8, true, (s, at) -> (long) ATOMIC_LONG.getAndAdd(s, at, delta));
+    }
+
+    /** The long at {@code off} (8-aligned), read with acquire semantics. */
+    public long getLongAcquire(long off) {
+        return atomically(off, 8, false, (s, at) -> (long) ATOMIC_LONG.getAcquire(s, at));
+    }
+
+    /** Stores {@code value} at {@code off} (8-aligned) with release semantics. */
+    public void setLongRelease(long off, long value) {
+        atomically(off, 8, true, (s, at) -> {
+            ATOMIC_LONG.setRelease(s, at, value);
+            return 0;
+        });
+    }
+
+    /** Atomically sets the int at {@code off} to {@code value} if it is {@code expected}; off must be 4-aligned. */
+    public boolean compareAndSetInt(long off, int expected, int value) {
+        return atomically(off, 4, true, (s, at) -> (boolean) ATOMIC_INT.compareAndSet(s, at, expected, value) ? 1 : 0) != 0;
+    }
+
+    /** Atomically adds {@code delta} to the int at {@code off} (4-aligned) and returns the value before. */
+    public int getAndAddInt(long off, int delta) {
+        return (int) atomically(off, 4, true, (s, at) -> (int) ATOMIC_INT.getAndAdd(s, at, delta));
+    }
+
+    /** The int at {@code off} (4-aligned), read with acquire semantics. */
+    public int getIntAcquire(long off) {
+        return (int) atomically(off, 4, false, (s, at) -> (int) ATOMIC_INT.getAcquire(s, at));
+    }
+
+    /** Stores {@code value} at {@code off} (4-aligned) with release semantics. */
+    public void setIntRelease(long off, int value) {
+        atomically(off, 4, true, (s, at) -> {
+            ATOMIC_INT.setRelease(s, at, value);
+            return 0;
+        });
+    }
+
+    /** One atomic access to memory: the segment and the offset in it. */
+    @FunctionalInterface
+    private interface AtomicAccess {
+        long apply(MemorySegment segment, long at);
+    }
+
+    /**
+     * Runs {@code access} on the memory of the naturally aligned {@code n} bytes at {@code off},
+     * faulting the page in first (for a store when {@code write}) and retrying after a
+     * revocation. A load from the zero page is 0 without touching memory.
+     */
+    private long atomically(long off, int n, boolean write, AtomicAccess access) {
+        long pos = aligned(off, n);
+        long need = write ? PageTable.WRITE : READABLE;
+        for (;;) {
+            PageTable.Epoch e = table.epoch();
+            long ent = table.entry(e, pos);
+            if (!write && (ent & PageTable.ZERO) != 0) {
+                return 0;
+            }
+            if ((ent & need) != 0) {
                 try {
-                    w.set(LONG, o, v);
-                    return;
-                } catch (IllegalStateException | InternalError e) {
-                    afterFailedAccess(e);
+                    return access.apply(segment(e, ent), address(ent, pos));
+                } catch (IllegalStateException | InternalError x) {
+                    afterFailedAccess(x);
+                    continue;
                 }
             }
+            fault(pos, write);
         }
-        writeSlow(off, 8, v);
     }
 
     // ---------------------------------------------------------------- bulk
@@ -207,25 +285,31 @@ public final class DaxMapping implements AutoCloseable {
         long n = dst.byteSize();
         position(off, n);
         try {
-            long done = 0;
-            while (done < n) {
+            for (long done = 0; done < n; ) {
                 long pos = start + off + done;
-                MemorySegment w = table.readWindow(pos);
-                if (w == null) {
-                    w = fault(pos, false);
+                PageTable.Epoch e = table.epoch();
+                long ent = table.entry(e, pos);
+                if ((ent & READABLE) == 0) {
+                    fault(pos, false);
+                    continue;
                 }
-                long o = pos & (w.byteSize() - 1);
-                long c = Math.min(n - done, w.byteSize() - o);
+                long size = PageTable.pageSize(ent);
+                long o = pos & (size - 1);
+                long c = Math.min(n - done, size - o);
                 try {
-                    MemorySegment.copy(w, o, dst, done, c);
+                    if ((ent & PageTable.ZERO) != 0) {
+                        dst.asSlice(done, c).fill((byte) 0);
+                    } else {
+                        MemorySegment.copy(segment(e, ent), address(ent, pos), dst, done, c);
+                    }
                     done += c;
-                } catch (IllegalStateException e) {
-                    rethrowUnlessRevoked(w, e);
+                } catch (IllegalStateException x) {
+                    rethrowUnlessRevoked(e, x);
                 }
             }
             MediaErrors.raisePending();
-        } catch (InternalError e) {
-            throw mediaError(e);
+        } catch (InternalError x) {
+            throw mediaError(x);
         }
     }
 
@@ -234,25 +318,88 @@ public final class DaxMapping implements AutoCloseable {
         long n = src.byteSize();
         position(off, n);
         try {
-            long done = 0;
-            while (done < n) {
+            for (long done = 0; done < n; ) {
                 long pos = start + off + done;
-                MemorySegment w = table.writeWindow(pos);
-                if (w == null) {
-                    w = fault(pos, true);
+                PageTable.Epoch e = table.epoch();
+                long ent = table.entry(e, pos);
+                if ((ent & PageTable.WRITE) == 0) {
+                    fault(pos, true);
+                    continue;
                 }
-                long o = pos & (w.byteSize() - 1);
-                long c = Math.min(n - done, w.byteSize() - o);
+                long size = PageTable.pageSize(ent);
+                long c = Math.min(n - done, size - (pos & (size - 1)));
                 try {
-                    MemorySegment.copy(src, done, w, o, c);
+                    MemorySegment.copy(src, done, segment(e, ent), address(ent, pos), c);
                     done += c;
-                } catch (IllegalStateException e) {
-                    rethrowUnlessRevoked(w, e);
+                } catch (IllegalStateException x) {
+                    rethrowUnlessRevoked(e, x);
                 }
             }
             MediaErrors.raisePending();
-        } catch (InternalError e) {
-            throw mediaError(e);
+        } catch (InternalError x) {
+            throw mediaError(x);
+        }
+    }
+
+    /** Copies {@code count} longs from mapping offset {@code off} into {@code dst[from...]}, in native byte order. */
+    public void copyTo(long off, long[] dst, int from, int count) {
+        copyTo(off, MemorySegment.ofArray(dst).asSlice((long) from * 8, (long) count * 8));
+    }
+
+    /** Copies {@code src[from...from + count)} to mapping offset {@code off}, in native byte order. */
+    public void copyFrom(long[] src, int from, int count, long off) {
+        copyFrom(MemorySegment.ofArray(src).asSlice((long) from * 8, (long) count * 8), off);
+    }
+
+    /** Copies {@code count} ints from mapping offset {@code off} into {@code dst[from...]}, in native byte order. */
+    public void copyTo(long off, int[] dst, int from, int count) {
+        copyTo(off, MemorySegment.ofArray(dst).asSlice((long) from * 4, (long) count * 4));
+    }
+
+    /** Copies {@code src[from...from + count)} to mapping offset {@code off}, in native byte order. */
+    public void copyFrom(int[] src, int from, int count, long off) {
+        copyFrom(MemorySegment.ofArray(src).asSlice((long) from * 4, (long) count * 4), off);
+    }
+
+    /** What {@link #forEachWindow} hands its caller: one page's worth of the range at a time. */
+    @FunctionalInterface
+    public interface WindowVisitor {
+        /**
+         * Visits the part of the range in one page: {@code window} holds the bytes at mapping
+         * offsets {@code [off, off + window.byteSize())}. A visit that fails with
+         * {@link IllegalStateException} because the page was revoked meanwhile is run again
+         * on a fresh window, so a visit should be safe to repeat.
+         */
+        void visit(long off, MemorySegment window);
+    }
+
+    /**
+     * Hands {@code visitor} the range {@code [off, off + len)} one page (2 MiB or 4 KiB) at a
+     * time, in order, as windows onto the memory itself: a scan with one lookup per page, not
+     * per element. With {@code write} the windows are writable (each page is write-faulted,
+     * so it counts as dirty); a read-only mapping refuses that with EACCES.
+     */
+    public void forEachWindow(long off, long len, boolean write, WindowVisitor visitor) {
+        position(off, len);
+        for (long done = 0; done < len; ) {
+            long pos = start + off + done;
+            MemorySegment w = table.window(pos, write);
+            if (w == null) {
+                fault(pos, write);
+                continue;
+            }
+            long o = pos & (w.byteSize() - 1);
+            long c = Math.min(len - done, w.byteSize() - o);
+            try {
+                visitor.visit(off + done, w.asSlice(o, c));
+                done += c;
+            } catch (IllegalStateException x) {
+                if (w.scope().isAlive()) {
+                    throw x;
+                }
+            } catch (InternalError x) {
+                throw mediaError(x);
+            }
         }
     }
 
@@ -267,11 +414,41 @@ public final class DaxMapping implements AutoCloseable {
     public MemorySegment window(long off) {
         long pos = position(off, 1);
         boolean write = mode != DaxMapMode.READ_ONLY;
-        MemorySegment w = write ? table.writeWindow(pos) : table.readWindow(pos);
-        return w != null ? w : fault(pos, write); // may be revoked already: the caller's access says so
+        for (;;) {
+            MemorySegment w = table.window(pos, write);
+            if (w != null) {
+                return w; // may be revoked already: the caller's access says so
+            }
+            fault(pos, write);
+        }
     }
 
     // ---------------------------------------------------------------- sync, pin, close
+
+    /**
+     * Read-faults every page of the mapping up to end of file ({@link DaxMapOption#POPULATE}),
+     * one fault per 2 MiB or 4 KiB page. Faults go through {@link Vma#fault} directly, not
+     * through the accessors, so the accessors' miss branches stay cold.
+     */
+    void populate() throws DaxException {
+        long end = start + length;
+        for (long pos = start; pos < end; ) {
+            long ent = table.entry(table.epoch(), pos);
+            if (ent == 0) {
+                try {
+                    vma.fault(pos, false);
+                } catch (DaxException e) {
+                    if (e.errno() == Errno.SIGBUS) {
+                        return; // end of file: the rest faults (or fails) when accessed
+                    }
+                    throw e;
+                }
+                continue;
+            }
+            long size = PageTable.pageSize(ent);
+            pos = (pos & -size) + size;
+        }
+    }
 
     /**
      * msync(MS_SYNC): makes the stores to {@code [off, off + len)} durable, with the metadata
@@ -293,7 +470,7 @@ public final class DaxMapping implements AutoCloseable {
         return new DaxPin(vma, vma.pin(pos >>> 12, (pos + len + 4095) >>> 12));
     }
 
-    /** Unmaps: every window is revoked and the file handle the mapping held is released. */
+    /** Unmaps: every entry is removed and the file handle the mapping held is released. */
     @Override
     public void close() throws DaxException {
         vma.close();
@@ -307,19 +484,90 @@ public final class DaxMapping implements AutoCloseable {
 
     private long position(long off, long n) {
         if (off < 0 || n < 0 || off > length - n) {
-            throw new IndexOutOfBoundsException("access [" + off + ", +" + n + ") outside a mapping of " + length + " bytes");
+            throw outOfBounds(off, n);
         }
         return start + off;
     }
 
-    /** A load that missed (no window, a revoked one, or one crossing a page): little-endian assembly of n bytes. */
-    private long readSlow(long off, int n) {
+    private IndexOutOfBoundsException outOfBounds(long off, long n) {
+        return new IndexOutOfBoundsException("access [" + off + ", +" + n + ") outside a mapping of " + length + " bytes");
+    }
+
+    private long aligned(long off, int n) {
+        long pos = position(off, n);
+        if ((pos & (n - 1)) != 0) {
+            throw new IllegalArgumentException("an atomic access of " + n + " bytes at " + off + " is not " + n + "-byte aligned");
+        }
+        return pos;
+    }
+
+    /** The memory an entry shows (the device, or a private copy) in epoch {@code e}. */
+    private MemorySegment segment(PageTable.Epoch e, long ent) {
+        return (ent & PageTable.PRESENT) != 0 ? e.device : table.copySegment(e, ent);
+    }
+
+    /** The offset of file byte {@code pos} in {@link #segment}. */
+    private static long address(long ent, long pos) {
+        long size = PageTable.pageSize(ent);
+        return (ent & PageTable.PRESENT) != 0 ? (ent & PageTable.ADDRESS) + (pos & (size - 1)) : pos & (size - 1);
+    }
+
+    /** A load that missed the inlined path: a 4 KiB page, the zero page, a copy, a miss, a page crossing. */
+    private long loadSlow(long pos, int n) {
+        for (;;) {
+            PageTable.Epoch e = table.epoch();
+            long ent = table.entry(e, pos);
+            long size = PageTable.pageSize(ent);
+            if ((ent & READABLE) == 0 || (pos & (size - 1)) > size - n) {
+                return assemble(pos, n);
+            }
+            if ((ent & PageTable.ZERO) != 0) {
+                return 0;
+            }
+            try {
+                MemorySegment s = segment(e, ent);
+                long a = address(ent, pos);
+                return n == 8 ? s.get(LONG, a) : n == 4 ? s.get(INT, a) : s.get(BYTE, a);
+            } catch (IllegalStateException | InternalError x) {
+                afterFailedAccess(x);
+            }
+        }
+    }
+
+    private void storeSlow(long pos, int n, long v) {
+        for (;;) {
+            PageTable.Epoch e = table.epoch();
+            long ent = table.entry(e, pos);
+            long size = PageTable.pageSize(ent);
+            if ((ent & PageTable.WRITE) == 0 || (pos & (size - 1)) > size - n) {
+                scatter(pos, n, v);
+                return;
+            }
+            try {
+                MemorySegment s = segment(e, ent);
+                long a = address(ent, pos);
+                if (n == 8) {
+                    s.set(LONG, a, v);
+                } else if (n == 4) {
+                    s.set(INT, a, (int) v);
+                } else {
+                    s.set(BYTE, a, (byte) v);
+                }
+                return;
+            } catch (IllegalStateException | InternalError x) {
+                afterFailedAccess(x);
+            }
+        }
+    }
+
+    /** A load through the bulk path (which faults): little-endian assembly of n bytes. */
+    private long assemble(long pos, int n) {
         MemorySegment tmp = MemorySegment.ofArray(new long[1]);
-        copyTo(off, tmp.asSlice(0, n));
+        copyTo(pos - start, tmp.asSlice(0, n));
         return n == 8 ? tmp.get(LONG, 0) : n == 4 ? tmp.get(INT, 0) : tmp.get(BYTE, 0);
     }
 
-    private void writeSlow(long off, int n, long v) {
+    private void scatter(long pos, int n, long v) {
         MemorySegment tmp = MemorySegment.ofArray(new long[1]);
         if (n == 8) {
             tmp.set(LONG, 0, v);
@@ -328,51 +576,37 @@ public final class DaxMapping implements AutoCloseable {
         } else {
             tmp.set(BYTE, 0, (byte) v);
         }
-        copyFrom(tmp.asSlice(0, n), off);
+        copyFrom(tmp.asSlice(0, n), pos - start);
     }
 
-    private MemorySegment fault(long pos, boolean write) {
+    private void fault(long pos, boolean write) {
         try {
-            return vma.fault(pos, write);
+            vma.fault(pos, write);
         } catch (DaxException e) {
             throw new DaxFaultException(e);
         }
     }
 
-    /** A copy failed with IllegalStateException: retry if it was our window being revoked, else it is the caller's segment. */
-    private static void rethrowUnlessRevoked(MemorySegment window, IllegalStateException e) {
-        if (window.scope().isAlive()) {
-            throw e;
+    /** A copy failed with IllegalStateException: retry if our epoch closed, else it is the caller's segment. */
+    private static void rethrowUnlessRevoked(PageTable.Epoch e, IllegalStateException x) {
+        if (e.isAlive()) {
+            throw x;
         }
-        afterRevocation();
     }
 
     /**
-     * A load or store through a window failed: the window was being revoked (retried by the
-     * caller), or the device memory behind it faulted, a media error that fails the access with
-     * EIO and turns the file system read-only.
+     * A load or store through the table failed: its epoch was closed (the caller retries), or
+     * the device memory behind it faulted, a media error that fails the access with EIO and
+     * turns the file system read-only.
      */
-    private void afterFailedAccess(Throwable e) {
-        if (e instanceof InternalError) {
-            throw mediaError(e);
+    private void afterFailedAccess(Throwable x) {
+        if (x instanceof InternalError) {
+            throw mediaError(x);
         }
-        afterRevocation();
     }
 
-    private DaxFaultException mediaError(Throwable e) {
-        return new DaxFaultException(vma.accessFailed(e));
-    }
-
-    /**
-     * An access met a window being revoked. When the JDK closes a shared Arena while a thread is
-     * inside an access to it, it stops that access with an exception and leaves the thread's
-     * interrupt status set (seen on 25.0.3); the access is retried transparently here, so that
-     * status is an artefact of the revocation and must not leak into the caller's next wait.
-     * A genuine interrupt arriving at that same instant is lost with it: a trade, stated in
-     * DESIGN.md, against spurious EINTR and InterruptedException after ordinary revocations.
-     */
-    private static void afterRevocation() {
-        Thread.interrupted();
+    private DaxFaultException mediaError(Throwable x) {
+        return new DaxFaultException(vma.accessFailed(x));
     }
 
     @Override

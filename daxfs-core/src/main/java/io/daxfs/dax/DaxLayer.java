@@ -113,8 +113,8 @@ public final class DaxLayer implements DaxCallbacks {
         return vma;
     }
 
-    MemorySegment fault(Vma vma, long pos, boolean write) throws DaxException {
-        return faults.fault(vma.space, vma.pageTable, vma.huge, vma.sync, pos, write);
+    void fault(Vma vma, long pos, boolean write) throws DaxException {
+        faults.fault(vma.space, vma.pageTable, vma.huge, vma.sync, pos, write);
     }
 
     void closed(Vma vma) {

@@ -12,7 +12,7 @@ import java.util.concurrent.locks.Lock;
 
 /**
  * The software page-fault handlers: resolve one file page (4 KiB) or one file-aligned 2 MiB
- * of a mapping to a window, allocating blocks for a write to a hole.
+ * of a mapping to a page-table entry, allocating blocks for a write to a hole.
  *
  * <h2>Lock sequence of a fault</h2>
  * invalidate lock (shared) → entry lock (grab) → [block-map lock → journal handle, inside
@@ -50,23 +50,20 @@ final class Faults {
     }
 
     /**
-     * Resolves file byte {@code pos} of mapping {@code m} for a read or a write and returns the
-     * window installed (it may be revoked again by the time the caller uses it: look again).
+     * Resolves file byte {@code pos} of mapping {@code m} for a read or a write and installs its
+     * entry (which may be removed again by the time the caller looks: look, and fault, again).
      */
-    MemorySegment fault(AddressSpace space, PageTable m, boolean huge, boolean sync, long pos, boolean write) throws DaxException {
+    void fault(AddressSpace space, PageTable m, boolean huge, boolean sync, long pos, boolean write) throws DaxException {
         long page = pos >>> 12;
-        if (huge) {
-            MemorySegment w = fault2m(space, m, sync, page & -PMD_PAGES, page, write);
-            if (w != null) {
-                return w;
-            }
+        if (huge && fault2m(space, m, sync, page & -PMD_PAGES, page, write)) {
+            return;
         }
-        return fault4k(space, m, sync, page, write);
+        fault4k(space, m, sync, page, write);
     }
 
     // ---------------------------------------------------------------- 4 KiB
 
-    MemorySegment fault4k(AddressSpace space, PageTable m, boolean sync, long page, boolean write) throws DaxException {
+    void fault4k(AddressSpace space, PageTable m, boolean sync, long page, boolean write) throws DaxException {
         Inode in = space.inode;
         Lock shared = in.invalidateLock().readLock();
         shared.lock();
@@ -74,14 +71,14 @@ final class Faults {
             checkEof(in, page);
             counters.faults4k.increment();
             if (!m.isShared()) {
-                MemorySegment copy = m.copyOf(page);
-                if (copy != null) {
-                    return m.installCopy(page, null); // this mapping's own page: no entry involved
+                if (m.hasCopy(page)) {
+                    m.installCopy(page, null); // this mapping's own page: no entry involved
+                    return;
                 }
             }
             long[] held = {locks.grab(space.index, page, 0, space.downgrader)};
             try {
-                return resolve4k(space, m, sync, page, write, held);
+                resolve4k(space, m, sync, page, write, held);
             } finally {
                 locks.unlock(space.index, page, held[0]);
             }
@@ -91,7 +88,7 @@ final class Faults {
     }
 
     /** The 4 KiB fault with the entry lock held; {@code held[0]} is the current cookie. */
-    private MemorySegment resolve4k(AddressSpace space, PageTable m, boolean sync, long page, boolean write, long[] held)
+    private void resolve4k(AddressSpace space, PageTable m, boolean sync, long page, boolean write, long[] held)
             throws DaxException {
         long e = held[0];
         hooks.faultLocked(space.index, page, e);
@@ -100,12 +97,14 @@ final class Faults {
             int order = Entry.order(e);
             if (write && !m.isShared()) {
                 counters.copyOnWrite.increment();
-                return m.installCopy(page, device.asSlice(pfn << 12, PAGE));
+                m.installCopy(page, device.asSlice(pfn << 12, PAGE));
+                return;
             }
             if (write) {
                 makeWritable(space, page, e, sync);
             }
-            return m.installPage(page, PageTable.Kind.DEVICE, pfn, order, write);
+            m.installPage(page, PageTable.Kind.DEVICE, pfn, order, write);
+            return;
         }
         boolean cow = write && !m.isShared();
         // EMPTY or ZERO, 4 KiB (a PMD placeholder was downgraded by the grab).
@@ -113,14 +112,16 @@ final class Faults {
         if (cow) {
             counters.copyOnWrite.increment();
             MemorySegment src = bm.state() == Iomap.State.HOLE ? null : device.asSlice(bm.deviceBlock() << 12, PAGE);
-            return m.installCopy(page, src); // the file's entry stays as it was
+            m.installCopy(page, src); // the file's entry stays as it was
+            return;
         }
         if (bm.state() == Iomap.State.HOLE) {
             if (!Entry.isZero(e)) {
                 held[0] = locks.replace(space.index, page, e, Entry.zero(false));
             }
             counters.zeroPageMappings.increment();
-            return m.installPage(page, PageTable.Kind.ZERO, 0, 0, false);
+            m.installPage(page, PageTable.Kind.ZERO, 0, 0, false);
+            return;
         }
         long pfn = bm.deviceBlock();
         if (Entry.isZero(e)) {
@@ -132,13 +133,13 @@ final class Faults {
         if (write) {
             makeWritable(space, page, held[0], sync);
         }
-        return m.installPage(page, PageTable.Kind.DEVICE, pfn, 0, write);
+        m.installPage(page, PageTable.Kind.DEVICE, pfn, 0, write);
     }
 
     // ---------------------------------------------------------------- 2 MiB
 
-    /** A 2 MiB fault at file pages {@code [base, base + 512)}; null to fall back to 4 KiB. */
-    private MemorySegment fault2m(AddressSpace space, PageTable m, boolean sync, long base, long page, boolean write)
+    /** A 2 MiB fault at file pages {@code [base, base + 512)}; false to fall back to 4 KiB. */
+    private boolean fault2m(AddressSpace space, PageTable m, boolean sync, long base, long page, boolean write)
             throws DaxException {
         if (!m.coversHuge(base)) {
             return fallback(DaxCounters.Fallback.MAPPING_BOUNDS);
@@ -163,11 +164,11 @@ final class Faults {
             }
             long[] held = {cookie};
             try {
-                MemorySegment w = resolve2m(space, m, sync, base, write, held);
-                if (w != null) {
+                boolean done = resolve2m(space, m, sync, base, write, held);
+                if (done) {
                     counters.faults2m.increment();
                 }
-                return w;
+                return done;
             } finally {
                 locks.unlock(space.index, base, held[0]);
             }
@@ -176,7 +177,7 @@ final class Faults {
         }
     }
 
-    private MemorySegment resolve2m(AddressSpace space, PageTable m, boolean sync, long base, boolean write, long[] held)
+    private boolean resolve2m(AddressSpace space, PageTable m, boolean sync, long base, boolean write, long[] held)
             throws DaxException {
         long e = held[0];
         hooks.faultLocked(space.index, base, e);
@@ -184,11 +185,13 @@ final class Faults {
             if (write) {
                 makeWritable(space, base, e, sync);
             }
-            return m.installHuge(base, PageTable.Kind.DEVICE, Entry.pfn(e), write);
+            m.installHuge(base, PageTable.Kind.DEVICE, Entry.pfn(e), write);
+            return true;
         }
         if (Entry.isZero(e) && !write) {
             counters.zeroPageMappings.increment();
-            return m.installHuge(base, PageTable.Kind.ZERO, 0, false);
+            m.installHuge(base, PageTable.Kind.ZERO, 0, false);
+            return true;
         }
         Iomap bm = blocks.map(space.inode, base, PMD_PAGES, write, true);
         if (bm.state() == Iomap.State.HOLE) {
@@ -197,7 +200,8 @@ final class Faults {
             }
             held[0] = locks.replace(space.index, base, e, Entry.zero(true));
             counters.zeroPageMappings.increment();
-            return m.installHuge(base, PageTable.Kind.ZERO, 0, false);
+            m.installHuge(base, PageTable.Kind.ZERO, 0, false);
+            return true;
         }
         if (bm.length() < PMD_PAGES) {
             return fallback(DaxCounters.Fallback.PARTIAL);
@@ -212,12 +216,13 @@ final class Faults {
         if (write) {
             makeWritable(space, base, held[0], sync);
         }
-        return m.installHuge(base, PageTable.Kind.DEVICE, bm.deviceBlock(), write);
+        m.installHuge(base, PageTable.Kind.DEVICE, bm.deviceBlock(), write);
+        return true;
     }
 
-    private MemorySegment fallback(DaxCounters.Fallback why) {
+    private boolean fallback(DaxCounters.Fallback why) {
         counters.fallback(why);
-        return null;
+        return false;
     }
 
     // ---------------------------------------------------------------- shared steps

@@ -6,7 +6,6 @@ import io.daxfs.fs.OpenFile;
 import io.daxfs.mm.PageTable;
 import io.daxfs.mm.PageRefs;
 
-import java.lang.foreign.MemorySegment;
 
 /**
  * One mapping as the DAX layer sees it, what Linux calls a VMA (virtual memory area): its page
@@ -39,11 +38,11 @@ public final class Vma {
     }
 
     /**
-     * Faults file byte {@code pos} in for reading or writing; returns the window installed.
+     * Faults file byte {@code pos} in for reading or writing: installs its page-table entry.
      * SIGBUS past end of file; EACCES for a write to a read-only mapping; ENOSPC or EROFS for
      * a write fault that needs a block and cannot get one.
      */
-    public MemorySegment fault(long pos, boolean write) throws DaxException {
+    public void fault(long pos, boolean write) throws DaxException {
         if (closed) {
             throw new DaxException(Errno.EBADF, "mapping is closed");
         }
@@ -51,7 +50,7 @@ public final class Vma {
             throw new DaxException(Errno.EACCES, "write to a read-only pageTable");
         }
         try {
-            return dax.fault(this, pos, write);
+            dax.fault(this, pos, write);
         } catch (IllegalStateException e) {
             if (pageTable.isClosed()) {
                 throw new DaxException(Errno.EBADF, "mapping is closed");
@@ -140,7 +139,7 @@ public final class Vma {
         return closed;
     }
 
-    /** Revokes every window and releases the mapping's file handle. Idempotent. */
+    /** Removes every page-table entry and releases the mapping's file handle. Idempotent. */
     public void close() throws DaxException {
         synchronized (this) {
             if (closed) {

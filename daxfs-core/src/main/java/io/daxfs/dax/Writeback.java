@@ -9,7 +9,7 @@ import io.daxfs.device.Device;
  * for the next sync), then for each TOWRITE entry in index order: wait until it is unlocked;
  * lock it only if it is still the entry seen and still TOWRITE (another sync may have done it,
  * or it may have been replaced); clear TOWRITE; write-protect it in every mapping; flush its
- * device range; clear DIRTY; unlock. A store racing with the flush hits a revoked window,
+ * device range; clear DIRTY; unlock. A store racing with the flush meets a closed epoch,
  * faults, waits for this entry lock and sets DIRTY again, so the next sync flushes it
  * (docs/RACES.md R15). DIRTY is cleared only after write-protect and flush, under the entry
  * lock (Rule 15).

@@ -7,51 +7,58 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.Arrays;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The page table of one mapping of a file range: the windows through which the software MMU
- * reaches device memory (the DAX layer's {@code Vma} owns one).
+ * The page table of one mapping of a file range: which page of memory each file page shows,
+ * and with what rights (the DAX layer's {@code Vma} owns one).
  *
- * <h2>Layout</h2>
- * A table with one {@link Slot} per 2 MiB of file space the mapping touches, aligned to the
- * file's 2 MiB grid (so a huge window always covers one file-aligned 2 MiB). A slot is absent,
- * holds one 2 MiB window (a PMD), or holds up to 512 windows of 4 KiB (PTEs). A window is a
- * slice of device memory (or of the zero page, or of a private copy) re-scoped to the slot's
- * own shared {@link Arena}; a slot keeps a read window and, once written through, a write
- * window per page.
+ * <h2>Entries</h2>
+ * An entry is a long: a 4 KiB-aligned address in its high bits and flags in its low twelve
+ * ({@link #PRESENT} a device page, {@link #WRITE} stores allowed, {@link #ZERO} the zero page,
+ * {@link #COPY} a private copy, {@link #HUGE} the entry covers 2 MiB). There is one slot entry
+ * per 2 MiB of file space the mapping touches, aligned to the file's 2 MiB grid: 0, a HUGE
+ * entry, or a marker that the slot's 512 page entries are in a page array. Device addresses
+ * are offsets into the device; copy addresses are process addresses.
  *
- * <h2>Revocation (the TLB shootdown)</h2>
- * Revoking a slot removes it from the table, closes its Arena, and then drops the page
- * references its windows held. Once {@link Arena#close} returns, no thread can touch that memory
- * through those windows any more (an access throws {@link IllegalStateException}, which the
- * accessors turn into a refault), so only then may the pages become idle and their blocks be
- * freed. One Arena per 2 MiB keeps the cost of a close (a JVM handshake, tens of microseconds)
- * per huge page rather than per 4 KiB page; the price is that revoking one page revokes its 511
- * neighbours in this mapping too, which refault cheaply. (docs/RACES.md Rule 21 and R18.)
- *
- * <h2>Concurrency</h2>
+ * <h2>Epochs (the TLB)</h2>
+ * Every access goes through the current {@link Epoch}: the entry arrays and one segment over
+ * the whole device owned by the epoch's shared Arena. An access loads the epoch, its entry, and
+ * reads {@code epoch.device} at the entry's address: a raw access plus two cached loads.
  * <ul>
- * <li>Lookups ({@link #readWindow}, {@link #writeWindow}, and the flat 2 MiB arrays of
- *     {@link #hugeReadWindow}) take no lock and use plain loads: they read the table and the
- *     slot's arrays racily. That is safe because windows are immutable objects published
- *     with release stores, and because a stale window can only be a closed one.</li>
- * <li>Installing and revoking hold the table lock ({@link LockLevel#WINDOWS}), which is short
- *     except for the Arena close. Installs come from faults holding the file's invalidate lock
- *     shared and the entry lock of the page; revocations from holders of the invalidate lock
- *     exclusive (layout breaks) or of an entry lock (writeback, zero-page replacement, PMD
- *     downgrade). The caller's locks, not this one, keep a window from being installed for a
- *     block that is going away.</li>
- * <li>Each real window holds one page reference and one mapcount in {@link PageRefs} (of the
- *     folio, for a page of a 2 MiB entry), taken at install and dropped after the Arena close;
- *     zero-page and private-copy windows hold none.</li>
+ * <li>Installing an entry (0 to something) or adding {@link #WRITE} to a device entry changes
+ *     the current arrays in place: a thread that misses it faults and finds it under the lock.</li>
+ * <li>Removing or write-protecting entries builds new arrays (copies of what changes; the rest is
+ *     shared), publishes them with a new Arena as the next epoch, and then closes the old
+ *     Arena: one JVM handshake per change per mapping, however many pages it covers. When the
+ *     close returns, every access through the old epoch has finished or failed with
+ *     {@link IllegalStateException} (the accessors retry through the new epoch), so only then
+ *     are the removed pages' references dropped (after which their blocks may be reused) and
+ *     the discarded private copies freed (docs/RACES.md Rule 21, R18).</li>
+ * <li>Entries are never cleared in place, with one exception: a zero-page entry, when no window
+ *     onto the zero page was handed out in this epoch ({@link Epoch#zeroWindows}). Accessors
+ *     read zero entries afresh on every access, so nothing can keep showing zeros after the
+ *     clear; a {@link #window} announces itself before it re-checks the entry, so either the
+ *     clearing side sees the announcement and closes the epoch, or the window sees the clear.</li>
  * </ul>
+ * Readers use plain loads on purpose (an acquire would keep the JIT from hoisting anything in
+ * an access loop). That is safe because an epoch's fields are final (a thread that sees an
+ * epoch sees its arrays as built), an entry that is stale within its epoch is only a missing
+ * install (the slow path looks again), and a stale epoch is a closed one, whose accesses fail.
+ *
+ * <h2>Locking</h2>
+ * Installs and changes hold the table lock ({@link LockLevel#WINDOWS}), which is short except
+ * for an Arena close. Installs come from faults holding the file's invalidate lock shared and
+ * the entry lock of the page; removals from holders of the invalidate lock exclusive (layout
+ * breaks) or of an entry lock (writeback, zero-page replacement, PMD downgrade). The caller's
+ * locks, not this one, keep an entry from being installed for a block that is going away.
+ * Each device entry holds one page reference and one mapcount in {@link PageRefs} (of the
+ * folio, for a 2 MiB entry or a page of one), taken at install and dropped after the close.
  *
  * <h2>Private mappings</h2>
- * A copy-on-write page lives in memory owned by the mapping, outside any slot, so revocations
- * that only refresh windows (writeback, zero-page replacement) do not lose it; a layout break
- * of its range discards it (as Linux unmaps private copies on truncate and hole punch).
+ * A copy-on-write page lives in memory owned by the mapping ({@link PrivateCopies}); its entry
+ * survives revocations that only refresh entries (writeback, zero-page replacement) and goes
+ * with a layout break of its range (as Linux unmaps private copies on truncate and hole punch).
  */
 public final class PageTable {
     public static final int PAGE_SHIFT = 12;
@@ -59,24 +66,73 @@ public final class PageTable {
     public static final int SLOT_PAGES = 1 << (SLOT_SHIFT - PAGE_SHIFT);
     private static final long PAGE_SIZE = 1L << PAGE_SHIFT;
     private static final long SLOT_SIZE = 1L << SLOT_SHIFT;
-    private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Slot[].class);
-    private static final VarHandle WINDOWS = MethodHandles.arrayElementVarHandle(MemorySegment[].class);
 
-    /** The kinds of page a window in a slot can show (private copies live outside the slots). */
+    /** Entry flag: a device page (or 2 MiB of them), read through {@link Epoch#device} at the entry's address. */
+    public static final long PRESENT = 1;
+    /** Entry flag: stores are allowed (a device page made writable by a write fault, or a private copy). */
+    public static final long WRITE = 2;
+    /** Entry flag: the zero page (reads as zeros; no address). */
+    public static final long ZERO = 4;
+    /** Entry flag: this private mapping's own copy, at the process address in the entry. */
+    public static final long COPY = 8;
+    /** Entry flag: the entry covers the whole 2 MiB slot. */
+    public static final long HUGE = 16;
+    /** Slot marker: the slot's entries are in its page array. */
+    private static final long TABLE = 32;
+    /** Page entry flag: its reference is counted on the 2 MiB folio. */
+    private static final long FOLIO = 64;
+    /** The address bits of an entry. */
+    public static final long ADDRESS = -PAGE_SIZE;
+
+    private static final VarHandle ENTRY = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle EPOCH;
+
+    static {
+        try {
+            EPOCH = MethodHandles.lookup().findVarHandle(PageTable.class, "epoch", Epoch.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The kinds of page a device-side install can show (private copies have their own install). */
     public enum Kind { DEVICE, ZERO }
+
+    /**
+     * One generation of the table: what accessors read. Its arrays change in place only by
+     * installs (see the class comment); everything else makes a new epoch.
+     */
+    public static final class Epoch {
+        final Arena arena;
+        /** The whole device, valid until this epoch is closed. */
+        public final MemorySegment device;
+        /** {@link #device}, read-only: what read windows are sliced from (one view per epoch, not per window). */
+        final MemorySegment readOnlyDevice;
+        final long[] slots;
+        final long[][] pages;
+        /** Set once a window onto the zero page was handed out in this epoch. */
+        volatile boolean zeroWindows;
+
+        Epoch(Arena arena, MemorySegment device, long[] slots, long[][] pages) {
+            this.arena = arena;
+            this.device = device;
+            this.readOnlyDevice = device.asReadOnly();
+            this.slots = slots;
+            this.pages = pages;
+        }
+
+        /** False once this epoch is closed: an access that failed through it is to be retried. */
+        public boolean isAlive() {
+            return arena.scope().isAlive();
+        }
+    }
 
     private final long start;
     private final long length;
     private final boolean shared;
     private final boolean writable;
     private final long slotBase;
-    private final Slot[] slots;
-    /**
-     * The 2 MiB windows by slot, beside {@link #slots}: the hot path of a huge mapping is one
-     * plain array load. Kept in step with the slots under the lock.
-     */
-    private final MemorySegment[] hugeRead;
-    private final MemorySegment[] hugeWrite;
+    private final int slotCount;
     private final OrderedLock lock;
     private final MemorySegment device;
     private final PageRefs refs;
@@ -84,6 +140,9 @@ public final class PageTable {
     private final LongAdder revocations;
     /** The pages copied on write (private mappings only; null for shared ones); guarded by {@link #lock}. */
     private final PrivateCopies copies;
+    /** The current epoch: written with release stores under the lock, read with plain loads. */
+    @SuppressWarnings("unused") // through EPOCH
+    private Epoch epoch;
     private volatile boolean closed;
 
     /**
@@ -92,7 +151,7 @@ public final class PageTable {
      * show the file's pages read-only and their own copies of the pages written through them.
      */
     public PageTable(long start, long length, boolean shared, boolean writable, MemorySegment device, PageRefs refs,
-                   ZeroPage zero, LongAdder revocations, long id) {
+                     ZeroPage zero, LongAdder revocations, long id) {
         if ((start & (PAGE_SIZE - 1)) != 0 || start < 0 || length <= 0) {
             throw new IllegalArgumentException("mapping [" + start + ", +" + length + ")");
         }
@@ -101,61 +160,87 @@ public final class PageTable {
         this.shared = shared;
         this.writable = writable;
         this.slotBase = start >>> SLOT_SHIFT;
-        long slotCount = ((start + length - 1) >>> SLOT_SHIFT) - slotBase + 1;
-        if (slotCount > Integer.MAX_VALUE - 8) {
+        long n = ((start + length - 1) >>> SLOT_SHIFT) - slotBase + 1;
+        if (n > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("mapping too large: " + length + " bytes");
         }
-        this.slots = new Slot[(int) slotCount];
-        this.hugeRead = new MemorySegment[(int) slotCount];
-        this.hugeWrite = new MemorySegment[(int) slotCount];
+        this.slotCount = (int) n;
         this.lock = new OrderedLock(LockLevel.WINDOWS, "windows", id);
         this.device = device;
         this.refs = refs;
         this.zero = zero;
         this.revocations = revocations;
         this.copies = shared ? null : new PrivateCopies();
+        EPOCH.setRelease(this, newEpoch(new long[slotCount], new long[slotCount][]));
     }
 
     // ---------------------------------------------------------------- lookups (no lock)
 
-    /*
-     * Lookups use plain loads, on purpose: an acquire load would keep the JIT from hoisting
-     * anything across it in an access loop. Plain is safe here because a window is an
-     * immutable object (final fields: published safely by any store), and a stale window can
-     * only be one whose Arena is closed or about to be, which the accessors turn into a
-     * refault; a stale null only sends the caller to the fault path, which looks under the lock.
+    /** The current epoch (a plain load: see the class comment). */
+    public Epoch epoch() {
+        return epoch;
+    }
+
+    /** The slot entry for file byte {@code pos} in {@code e}: a {@link #HUGE} entry, or something else. */
+    public long slotEntry(Epoch e, long pos) {
+        return e.slots[(int) ((pos >>> SLOT_SHIFT) - slotBase)];
+    }
+
+    /** The entry for file byte {@code pos} in {@code e} (2 MiB or 4 KiB), or 0. */
+    public long entry(Epoch e, long pos) {
+        int i = (int) ((pos >>> SLOT_SHIFT) - slotBase);
+        long s = e.slots[i];
+        if ((s & TABLE) == 0) {
+            return s;
+        }
+        long[] p = e.pages[i];
+        return p == null ? 0 : p[(int) (pos >>> PAGE_SHIFT) & (SLOT_PAGES - 1)];
+    }
+
+    /** As {@link #entry}, with volatile loads (pairs with the in-place clear of zero entries). */
+    private long entryVolatile(Epoch e, long pos) {
+        int i = (int) ((pos >>> SLOT_SHIFT) - slotBase);
+        long s = (long) ENTRY.getVolatile(e.slots, i);
+        if ((s & TABLE) == 0) {
+            return s;
+        }
+        long[] p = e.pages[i];
+        return p == null ? 0 : (long) ENTRY.getVolatile(p, (int) (pos >>> PAGE_SHIFT) & (SLOT_PAGES - 1));
+    }
+
+    /** The size of the page an entry shows: 2 MiB or 4 KiB. */
+    public static long pageSize(long entry) {
+        return (entry & HUGE) != 0 ? SLOT_SIZE : PAGE_SIZE;
+    }
+
+    /** The memory of a {@link #COPY} entry, valid as long as {@code e}. */
+    public MemorySegment copySegment(Epoch e, long entry) {
+        return NativePages.at(entry & ADDRESS).reinterpret(e.arena, null);
+    }
+
+    /**
+     * A window onto the page holding file byte {@code pos}, valid until the current epoch
+     * closes: writable when {@code write} (null unless the entry allows stores), read-only
+     * otherwise unless the entry is writable anyway; null when no entry is there (fault first).
      */
-
-    /** The 2 MiB window for reading file byte {@code pos}, or null (none, or 4 KiB windows). */
-    public MemorySegment hugeReadWindow(long pos) {
-        return hugeRead[(int) ((pos >>> SLOT_SHIFT) - slotBase)];
-    }
-
-    /** The 2 MiB window for writing file byte {@code pos}, or null. */
-    public MemorySegment hugeWriteWindow(long pos) {
-        return hugeWrite[(int) ((pos >>> SLOT_SHIFT) - slotBase)];
-    }
-
-    /** The window (2 MiB or 4 KiB) for reading file byte {@code pos}, or null (a fault is needed). */
-    public MemorySegment readWindow(long pos) {
-        int i = (int) ((pos >>> SLOT_SHIFT) - slotBase);
-        MemorySegment h = hugeRead[i];
-        if (h != null) {
-            return h;
+    public MemorySegment window(long pos, boolean write) {
+        Epoch e = epoch;
+        long ent = entry(e, pos);
+        if (ent == 0 || (write && (ent & WRITE) == 0)) {
+            return null;
         }
-        Slot s = slots[i];
-        return s == null ? null : s.read(pos);
-    }
-
-    /** The window for writing file byte {@code pos}, or null (a write fault is needed). */
-    public MemorySegment writeWindow(long pos) {
-        int i = (int) ((pos >>> SLOT_SHIFT) - slotBase);
-        MemorySegment h = hugeWrite[i];
-        if (h != null) {
-            return h;
+        long size = pageSize(ent);
+        if ((ent & PRESENT) != 0) {
+            return ((ent & WRITE) != 0 ? e.device : e.readOnlyDevice).asSlice(ent & ADDRESS, size);
         }
-        Slot s = slots[i];
-        return s == null ? null : s.write(pos);
+        if ((ent & COPY) != 0) {
+            return copySegment(e, ent);
+        }
+        e.zeroWindows = true;
+        if (entryVolatile(e, pos) != ent) {
+            return null; // cleared meanwhile: look again
+        }
+        return (size == SLOT_SIZE ? zero.huge() : zero.page()).reinterpret(e.arena, null).asReadOnly();
     }
 
     public long start() {
@@ -187,83 +272,70 @@ public final class PageTable {
     // ---------------------------------------------------------------- install (fault path)
 
     /**
-     * Installs a 2 MiB window at file pages {@code [page, page + 512)} showing device pages
-     * from {@code pfn} (2 MiB-aligned), or the zero region when {@code kind} is ZERO; returns
-     * it. A slot holding 4 KiB windows is revoked first. Caller holds the invalidate lock
-     * shared and the PMD entry's lock.
+     * Installs a 2 MiB entry at file pages {@code [page, page + 512)} showing device pages
+     * from {@code pfn} (2 MiB-aligned), or the zero page when {@code kind} is ZERO. Whatever
+     * else the slot shows is removed first. Caller holds the invalidate lock shared and the PMD
+     * entry's lock.
      */
-    public MemorySegment installHuge(long page, Kind kind, long pfn, boolean write) {
+    public void installHuge(long page, Kind kind, long pfn, boolean write) {
         lock.lock();
         try {
             checkOpen();
             int i = slotIndex(page);
-            Slot s = slots[i];
-            if (s != null && (s.huge == null || s.hugePfn != (kind == Kind.ZERO ? -1 : pfn))) {
-                revokeLocked(i);
-                s = null;
+            long want = kind == Kind.ZERO ? ZERO | HUGE : pfn << PAGE_SHIFT | PRESENT | HUGE | (write ? WRITE : 0);
+            long have = epoch.slots[i];
+            if (have != 0 && !sameTarget(have, want)) {
+                long first = (slotBase + i) << (SLOT_SHIFT - PAGE_SHIFT);
+                if (copies != null && copies.anyIn(first, first + SLOT_PAGES)) {
+                    throw new IllegalStateException("a 2 MiB entry over private copies");
+                }
+                changeLocked(first, first + SLOT_PAGES, Change.REMOVE);
+                have = 0;
             }
-            if (s == null) {
-                s = new Slot();
-                MemorySegment w = kind == Kind.ZERO ? zero.huge().reinterpret(s.arena, null)
-                        : device.asSlice(pfn << PAGE_SHIFT, SLOT_SIZE).reinterpret(s.arena, null);
-                s.hugePfn = kind == Kind.ZERO ? -1 : pfn;
+            Epoch e = epoch;
+            if (have == 0) {
                 if (kind == Kind.DEVICE) {
                     refs.map(pfn, PageRefs.ORDER_2M);
                 }
-                s.hugeWrite = write ? w : null;
-                s.huge = write ? w : w.asReadOnly();
-                SLOTS.setRelease(slots, i, s);
-                WINDOWS.setRelease(hugeRead, i, s.huge);
-                WINDOWS.setRelease(hugeWrite, i, s.hugeWrite);
-                return s.huge;
+                ENTRY.setRelease(e.slots, i, want);
+            } else if ((want & WRITE) != 0 && (have & WRITE) == 0) {
+                ENTRY.setRelease(e.slots, i, have | WRITE); // same page, same reference: upgrade in place
             }
-            if (write && s.hugeWrite == null) {
-                // Upgrade in place (same pfn, same reference): the write window replaces the read one.
-                MemorySegment w = device.asSlice(pfn << PAGE_SHIFT, SLOT_SIZE).reinterpret(s.arena, null);
-                s.hugeWrite = w;
-                s.huge = w;
-                WINDOWS.setRelease(hugeWrite, i, w);
-                WINDOWS.setRelease(hugeRead, i, w);
-            }
-            return write ? s.hugeWrite : s.huge;
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * Installs a 4 KiB window at file page {@code page} showing device page {@code pfn}
-     * (counted against the huge folio when {@code order} is 9), or the zero page; returns it.
-     * A slot holding a 2 MiB window is revoked first. Caller holds the invalidate lock shared
-     * and the entry lock covering {@code page}.
+     * Installs a 4 KiB entry at file page {@code page} showing device page {@code pfn}
+     * (counted against its 2 MiB folio when {@code order} is 9), or the zero page. A 2 MiB
+     * entry of the slot, or another page at {@code page}, is removed first. Caller holds the
+     * invalidate lock shared and the entry lock covering {@code page}.
      */
-    public MemorySegment installPage(long page, Kind kind, long pfn, int order, boolean write) {
+    public void installPage(long page, Kind kind, long pfn, int order, boolean write) {
         lock.lock();
         try {
             checkOpen();
-            Slot s = pteSlot(page);
-            int p = (int) page & (SLOT_PAGES - 1);
-            long want = kind == Kind.ZERO ? Slot.ZERO_PTE : Slot.pte(pfn, order);
-            long have = s.pte[p];
-            if (have != want) {
-                s.retire(have);
-                MemorySegment w = kind == Kind.ZERO ? zero.page().reinterpret(s.arena, null)
-                        : device.asSlice(pfn << PAGE_SHIFT, PAGE_SIZE).reinterpret(s.arena, null);
+            long want = kind == Kind.ZERO ? ZERO
+                    : pfn << PAGE_SHIFT | PRESENT | (write ? WRITE : 0) | (order == PageRefs.ORDER_2M ? FOLIO : 0);
+            long have = pageEntryLocked(page);
+            if ((have & COPY) != 0) {
+                throw new IllegalStateException("a file page over a private copy");
+            }
+            if (have != 0 && !sameTarget(have, want)) {
+                changeLocked(page, page + 1, Change.REMOVE);
+                have = 0;
+            }
+            long[] p = pageArrayLocked(page);
+            int k = (int) page & (SLOT_PAGES - 1);
+            if (have == 0) {
                 if (kind == Kind.DEVICE) {
                     refs.map(pfn, order);
                 }
-                MemorySegment r = write ? w : w.asReadOnly();
-                s.pte[p] = want;
-                WINDOWS.setRelease(s.write, p, write ? w : null);
-                WINDOWS.setRelease(s.read, p, r);
-                return r;
+                ENTRY.setRelease(p, k, want);
+            } else if ((want & WRITE) != 0 && (have & WRITE) == 0) {
+                ENTRY.setRelease(p, k, have | WRITE);
             }
-            if (write && s.write[p] == null) {
-                MemorySegment w = device.asSlice(pfn << PAGE_SHIFT, PAGE_SIZE).reinterpret(s.arena, null);
-                WINDOWS.setRelease(s.write, p, w);
-                WINDOWS.setRelease(s.read, p, w);
-            }
-            return write ? s.write[p] : s.read[p];
         } finally {
             lock.unlock();
         }
@@ -271,44 +343,34 @@ public final class PageTable {
 
     /**
      * Installs this private mapping's own copy of file page {@code page}, read and write,
-     * creating it from {@code source} (4 KiB; null for a hole: zeros) if there is none yet;
-     * returns its window. Private mappings only. Caller holds the invalidate lock shared and
-     * the entry lock covering {@code page}, so {@code source} cannot change while it is copied.
+     * creating it from {@code source} (4 KiB; null for a hole: zeros) if there is none yet.
+     * Private mappings only. Caller holds the invalidate lock shared and the entry lock covering
+     * {@code page}, so {@code source} cannot change while it is copied.
      */
-    public MemorySegment installCopy(long page, MemorySegment source) {
+    public void installCopy(long page, MemorySegment source) {
         if (shared) {
             throw new IllegalStateException("copy-on-write in a shared mapping");
         }
         lock.lock();
         try {
             checkOpen();
-            MemorySegment copy = copies.getOrCopy(page, source);
-            Slot s = pteSlot(page);
-            int p = (int) page & (SLOT_PAGES - 1);
-            if (s.pte[p] != Slot.PRIVATE_PTE) {
-                s.retire(s.pte[p]);
-                MemorySegment w = copy.reinterpret(s.arena, null);
-                s.pte[p] = Slot.PRIVATE_PTE;
-                WINDOWS.setRelease(s.write, p, w);
-                WINDOWS.setRelease(s.read, p, w);
+            long want = copies.getOrCopy(page, source) | COPY | WRITE;
+            long have = pageEntryLocked(page);
+            if (have == want) {
+                return;
             }
-            return s.write[p];
+            if (have != 0) {
+                changeLocked(page, page + 1, Change.REMOVE);
+            }
+            ENTRY.setRelease(pageArrayLocked(page), (int) page & (SLOT_PAGES - 1), want);
         } finally {
             lock.unlock();
         }
     }
 
-    /** This private mapping's copy of {@code page}, or null. */
-    public MemorySegment copyOf(long page) {
-        if (shared) {
-            return null;
-        }
-        lock.lock();
-        try {
-            return copies.get(page);
-        } finally {
-            lock.unlock();
-        }
+    /** True when this private mapping has its own copy of {@code page}. */
+    public boolean hasCopy(long page) {
+        return hasCopies(page, page + 1);
     }
 
     /** True when this private mapping has a copy of a page in {@code [firstPage, endPage)}. */
@@ -324,31 +386,44 @@ public final class PageTable {
         }
     }
 
-    /** The slot of {@code page} in PTE form, created or converted as needed. Lock held. */
-    private Slot pteSlot(long page) {
+    /** The entry at {@code page} in page form: the page's entry, or the slot's 2 MiB entry. Lock held. */
+    private long pageEntryLocked(long page) {
+        return entry(epoch, page << PAGE_SHIFT);
+    }
+
+    /** The page array of {@code page}'s slot in the current epoch, made if the slot has none. Lock held. */
+    private long[] pageArrayLocked(long page) {
         int i = slotIndex(page);
-        Slot s = slots[i];
-        if (s != null && s.huge != null) {
-            revokeLocked(i);
-            s = null;
+        Epoch e = epoch;
+        long s = e.slots[i];
+        if ((s & TABLE) != 0) {
+            return e.pages[i];
         }
-        if (s == null) {
-            s = new Slot();
-            s.makePtes();
-            SLOTS.setRelease(slots, i, s);
+        if (s != 0) {
+            long first = (slotBase + i) << (SLOT_SHIFT - PAGE_SHIFT);
+            changeLocked(first, first + SLOT_PAGES, Change.REMOVE);
+            e = epoch;
         }
-        return s;
+        long[] p = new long[SLOT_PAGES];
+        e.pages[i] = p; // before the marker: a reader that sees TABLE finds the array (or a stale null: a miss)
+        ENTRY.setRelease(e.slots, i, TABLE);
+        return p;
+    }
+
+    private static boolean sameTarget(long have, long want) {
+        return (have & ~WRITE) == (want & ~WRITE);
     }
 
     // ---------------------------------------------------------------- pins
 
     /**
-     * Pins the device page shown at file page {@code page}, if a window for it is installed:
+     * Pins the device page shown at file page {@code page}, if an entry for it is installed:
      * returns {@code pfn << 1 | (order == 9 ? 1 : 0)} after taking a pin reference, or -1 when
-     * no window is installed (fault, then try again) and -2 when the page is the zero page or a
-     * private copy (no device page to pin). Taking the pin under the table lock while the window
-     * is present is what orders it against a layout break, which revokes windows before its busy
-     * scan: either the scan sees the pin, or the pin sees no window (docs/RACES.md Rule 22, R19).
+     * there is no entry (fault, then try again) and -2 when the page is the zero page or a
+     * private copy (no device page to pin). Taking the pin under the table lock while the entry
+     * is present is what orders it against a layout break, which removes entries before its
+     * busy scan: either the scan sees the pin, or the pin sees no entry (docs/RACES.md Rule 22,
+     * R19).
      */
     public long pin(long page) {
         lock.lock();
@@ -356,27 +431,22 @@ public final class PageTable {
             if (closed) {
                 return -1;
             }
-            Slot s = slots[slotIndex(page)];
-            if (s == null) {
+            long ent = pageEntryLocked(page);
+            if (ent == 0) {
                 return -1;
             }
-            if (s.huge != null) {
-                if (s.hugePfn < 0) {
-                    return -2;
-                }
-                long pfn = s.hugePfn + (page & (SLOT_PAGES - 1));
+            if ((ent & PRESENT) == 0) {
+                return -2;
+            }
+            if ((ent & HUGE) != 0) {
+                long pfn = (ent >>> PAGE_SHIFT) + (page & (SLOT_PAGES - 1));
                 refs.pin(pfn, PageRefs.ORDER_2M);
                 return pfn << 1 | 1;
             }
-            long pte = s.pte[(int) page & (SLOT_PAGES - 1)];
-            if (pte == 0) {
-                return -1;
-            }
-            if (!Slot.counted(pte)) {
-                return -2;
-            }
-            refs.pin(Slot.pfn(pte), Slot.order(pte));
-            return Slot.pfn(pte) << 1 | (Slot.order(pte) == PageRefs.ORDER_2M ? 1 : 0);
+            long pfn = ent >>> PAGE_SHIFT;
+            int order = (ent & FOLIO) != 0 ? PageRefs.ORDER_2M : PageRefs.ORDER_4K;
+            refs.pin(pfn, order);
+            return pfn << 1 | (order == PageRefs.ORDER_2M ? 1 : 0);
         } finally {
             lock.unlock();
         }
@@ -384,28 +454,34 @@ public final class PageTable {
 
     // ---------------------------------------------------------------- revocation
 
+    /** What {@link #changeLocked} does to the entries of a range. */
+    private enum Change {
+        /** Remove device and zero-page entries; keep private copies (they are this mapping's own pages). */
+        REMOVE,
+        /** Remove every entry and discard the private copies: a layout break. */
+        REMOVE_ALL,
+        /** Take {@link #WRITE} off device entries. */
+        WRITE_PROTECT
+    }
+
     /**
-     * Revokes every slot overlapping file pages {@code [firstPage, endPage)}; with
-     * {@code discardCopies} also forgets the private copies of that range (a layout break:
-     * what they copied is gone). Returns the number of slots revoked.
+     * Removes the entries of file pages {@code [firstPage, endPage)}; with {@code discardCopies}
+     * also discards the private copies of that range (a layout break: what they copied is gone).
+     * A 2 MiB entry overlapping the range goes whole. Returns the number of entries removed.
      */
     public int revoke(long firstPage, long endPage, boolean discardCopies) {
         lock.lock();
         try {
-            int n = revokeSlots(firstPage, endPage, false);
-            if (discardCopies && copies != null) {
-                copies.discard(firstPage, endPage);
-            }
-            return n;
+            return changeLocked(firstPage, endPage, discardCopies ? Change.REMOVE_ALL : Change.REMOVE);
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * Write-protects file pages {@code [firstPage, endPage)}: revokes the slots there that
-     * hold a write window onto device memory, so the next store faults (writeback). Private
-     * mappings never write to device memory and are left alone.
+     * Write-protects file pages {@code [firstPage, endPage)}: takes the right to store off the
+     * device entries there, so the next store faults (writeback). Reads go on through the new
+     * epoch without a fault. Private mappings never store to device memory and are left alone.
      */
     public int writeProtect(long firstPage, long endPage) {
         if (!shared || !writable) {
@@ -413,30 +489,13 @@ public final class PageTable {
         }
         lock.lock();
         try {
-            return revokeSlots(firstPage, endPage, true);
+            return changeLocked(firstPage, endPage, Change.WRITE_PROTECT);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Revokes the slots overlapping the pages (only those with a device write window if asked). Lock held. */
-    private int revokeSlots(long firstPage, long endPage, boolean writableOnly) {
-        long first = Math.max(firstPage, start >>> PAGE_SHIFT);
-        long end = Math.min(endPage, (start + length + PAGE_SIZE - 1) >>> PAGE_SHIFT);
-        int n = 0;
-        if (first < end) {
-            for (int i = slotIndex(first), last = slotIndex(end - 1); i <= last; i++) {
-                Slot s = slots[i];
-                if (s != null && (!writableOnly || s.hasWriteWindow())) {
-                    revokeLocked(i);
-                    n++;
-                }
-            }
-        }
-        return n;
-    }
-
-    /** Revokes every slot and frees the private copies. Idempotent. */
+    /** Removes every entry, closes the last epoch and frees the private copies. Idempotent. */
     public void close() {
         lock.lock();
         try {
@@ -444,48 +503,204 @@ public final class PageTable {
                 return;
             }
             closed = true;
-            for (int i = 0; i < slots.length; i++) {
-                if (slots[i] != null) {
-                    revokeLocked(i);
+            Epoch e = epoch;
+            LongList drops = new LongList();
+            LongList freed = new LongList();
+            for (int i = 0; i < slotCount; i++) {
+                long s = e.slots[i];
+                if ((s & TABLE) != 0) {
+                    for (long x : e.pages[i]) {
+                        collectRef(x, drops);
+                    }
+                } else {
+                    collectRef(s, drops);
                 }
             }
             if (copies != null) {
-                copies.close();
+                copies.discardAll(freed);
             }
+            // The last epoch: empty, over the closed Arena, so every access misses and faults
+            // (which reports the mapping closed).
+            EPOCH.setRelease(this, new Epoch(e.arena, e.device, new long[slotCount], new long[slotCount][]));
+            retireLocked(e, drops, freed);
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * Clears slot {@code i}, closes its Arena, then drops its references, in that order: a
-     * reference may go only when no thread can reach the page through the window any more.
+     * Applies {@code change} to the entries of {@code [firstPage, endPage)} (clipped to the
+     * mapping). Zero-page entries are cleared in place when no zero window is out; any other
+     * change builds the next epoch and retires the current one. Lock held.
      */
-    private void revokeLocked(int i) {
-        Slot s = slots[i];
-        WINDOWS.setRelease(hugeRead, i, null);
-        WINDOWS.setRelease(hugeWrite, i, null);
-        SLOTS.setRelease(slots, i, null);
-        Arenas.close(s.arena);
-        if (s.huge != null) {
-            if (s.hugePfn >= 0) {
-                refs.unmap(s.hugePfn, PageRefs.ORDER_2M);
+    private int changeLocked(long firstPage, long endPage, Change change) {
+        long first = Math.max(firstPage, start >>> PAGE_SHIFT);
+        long end = Math.min(endPage, (start + length + PAGE_SIZE - 1) >>> PAGE_SHIFT);
+        if (first >= end) {
+            return 0;
+        }
+        Epoch e = epoch;
+        // A layout break removes the entries of every 2 MiB slot it touches, not only of its
+        // range: the break deletes whole 2 MiB index entries that reach outside its range, and
+        // no page-table entry may outlive the index entry it was installed from (a write through
+        // it would never be marked dirty, and its page references would mix a 2 MiB folio's
+        // with the 4 KiB ones of later faults). Private copies outside the range stay.
+        long entFirst = first;
+        long entEnd = end;
+        if (change == Change.REMOVE_ALL) {
+            entFirst = Math.max(first & -SLOT_PAGES, start >>> PAGE_SHIFT);
+            entEnd = Math.min((end + SLOT_PAGES - 1) & -SLOT_PAGES, (start + length + PAGE_SIZE - 1) >>> PAGE_SHIFT);
+        }
+        int firstSlot = slotIndex(entFirst);
+        int lastSlot = slotIndex(entEnd - 1);
+        // Pass 1: does any change need a new epoch?
+        boolean newEpoch = false;
+        int changed = 0;
+        for (int i = firstSlot; i <= lastSlot; i++) {
+            long s = e.slots[i];
+            if ((s & TABLE) == 0) {
+                if (changed(s, change) != s) {
+                    changed++;
+                    newEpoch |= (s & ZERO) == 0;
+                }
+                continue;
             }
-        } else {
-            for (long pte : s.pte) {
-                drop(pte);
-            }
-            for (int k = 0; k < s.retiredCount; k++) {
-                drop(s.retired[k]);
+            long[] p = e.pages[i];
+            for (int k = pageFrom(i, entFirst), to = pageTo(i, entEnd); k < to; k++) {
+                if (changed(p[k], changeAt(i, k, first, end, change)) != p[k]) {
+                    changed++;
+                    newEpoch |= (p[k] & ZERO) == 0;
+                }
             }
         }
+        LongList freed = new LongList();
+        if (change == Change.REMOVE_ALL && copies != null) {
+            copies.discard(first, end, freed);
+        }
+        if (changed == 0) {
+            freeAll(freed); // copies without entries: nothing can reach them
+            return 0;
+        }
+        if (!newEpoch) {
+            // Only zero-page entries: clear in place, then look whether a window onto the zero
+            // page was handed out meanwhile (the volatile stores and loads pair with window()).
+            for (int i = firstSlot; i <= lastSlot; i++) {
+                if ((e.slots[i] & TABLE) == 0) {
+                    ENTRY.setVolatile(e.slots, i, changed(e.slots[i], change));
+                } else {
+                    long[] p = e.pages[i];
+                    for (int k = pageFrom(i, entFirst), to = pageTo(i, entEnd); k < to; k++) {
+                        ENTRY.setVolatile(p, k, changed(p[k], changeAt(i, k, first, end, change)));
+                    }
+                }
+            }
+            if (!e.zeroWindows) {
+                return changed;
+            }
+            retireLocked(e, new LongList(), freed); // with the same (already cleared) arrays
+            return changed;
+        }
+        // Pass 2: the next epoch's arrays, copying only what changes.
+        long[] slots = e.slots.clone();
+        long[][] pages = e.pages.clone();
+        LongList drops = new LongList();
+        for (int i = firstSlot; i <= lastSlot; i++) {
+            long s = slots[i];
+            if ((s & TABLE) == 0) {
+                long ns = changed(s, change);
+                if (ns != s) {
+                    slots[i] = ns;
+                    if (ns == 0) {
+                        collectRef(s, drops);
+                    }
+                }
+                continue;
+            }
+            long[] p = pages[i].clone();
+            for (int k = pageFrom(i, entFirst), to = pageTo(i, entEnd); k < to; k++) {
+                long nx = changed(p[k], changeAt(i, k, first, end, change));
+                if (nx != p[k]) {
+                    if (nx == 0) {
+                        collectRef(p[k], drops);
+                    }
+                    p[k] = nx;
+                }
+            }
+            pages[i] = p;
+        }
+        Epoch next = newEpoch(slots, pages);
+        EPOCH.setRelease(this, next);
+        retireLocked(e, drops, freed);
+        return changed;
+    }
+
+    /** The change for page {@code k} of slot {@code i}: {@code change} in [first, end), else a removal that keeps copies. */
+    private Change changeAt(int i, int k, long first, long end, Change change) {
+        long page = ((slotBase + i) << (SLOT_SHIFT - PAGE_SHIFT)) + k;
+        return page >= first && page < end ? change : Change.REMOVE;
+    }
+
+    /** What {@code change} makes of entry {@code x}. */
+    private static long changed(long x, Change change) {
+        if (x == 0 || (x & TABLE) != 0) {
+            return x;
+        }
+        return switch (change) {
+            case REMOVE -> (x & COPY) != 0 ? x : 0;
+            case REMOVE_ALL -> 0;
+            case WRITE_PROTECT -> (x & PRESENT) != 0 ? x & ~WRITE : x;
+        };
+    }
+
+    /**
+     * Closes epoch {@code old} (after the caller published its successor, or for good), then
+     * drops the references and frees the copies that only it could reach, in that order: a page
+     * may go only when no thread can reach it through the old epoch any more.
+     */
+    private void retireLocked(Epoch old, LongList drops, LongList freed) {
+        if (epoch == old) {
+            EPOCH.setRelease(this, newEpoch(old.slots, old.pages));
+        }
+        Arenas.close(old.arena);
+        for (int k = 0; k < drops.size(); k++) {
+            long x = drops.get(k);
+            if ((x & HUGE) != 0) {
+                refs.unmap(x >>> PAGE_SHIFT, PageRefs.ORDER_2M);
+            } else {
+                refs.unmap(x >>> PAGE_SHIFT, (x & FOLIO) != 0 ? PageRefs.ORDER_2M : PageRefs.ORDER_4K);
+            }
+        }
+        freeAll(freed);
         revocations.increment();
     }
 
-    private void drop(long pte) {
-        if (Slot.counted(pte)) {
-            refs.unmap(Slot.pfn(pte), Slot.order(pte));
+    private static void collectRef(long x, LongList drops) {
+        if ((x & PRESENT) != 0) {
+            drops.add(x);
         }
+    }
+
+    private static void freeAll(LongList freed) {
+        for (int k = 0; k < freed.size(); k++) {
+            NativePages.free(freed.get(k));
+        }
+    }
+
+    private Epoch newEpoch(long[] slots, long[][] pages) {
+        Arena arena = Arena.ofShared();
+        return new Epoch(arena, device.reinterpret(arena, null), slots, pages);
+    }
+
+    /** The first page index within slot {@code i} that is in range. */
+    private int pageFrom(int i, long first) {
+        long slotFirst = (slotBase + i) << (SLOT_SHIFT - PAGE_SHIFT);
+        return (int) (Math.max(first, slotFirst) - slotFirst);
+    }
+
+    /** One past the last page index within slot {@code i} that is in range. */
+    private int pageTo(int i, long end) {
+        long slotFirst = (slotBase + i) << (SLOT_SHIFT - PAGE_SHIFT);
+        return (int) (Math.min(end, slotFirst + SLOT_PAGES) - slotFirst);
     }
 
     private int slotIndex(long page) {
@@ -502,94 +717,5 @@ public final class PageTable {
     public String toString() {
         return (shared ? writable ? "shared writable" : "shared read-only" : "private") + " mapping [" + start + ", +"
                 + length + ")";
-    }
-
-    /**
-     * 2 MiB of the table. Fields are written under the table lock and published by the table's
-     * release store (a new slot) or the arrays' release stores (a new window).
-     */
-    private static final class Slot {
-        static final long ZERO_PTE = Long.MIN_VALUE;
-        static final long PRIVATE_PTE = Long.MIN_VALUE + 1;
-
-        final Arena arena = Arena.ofShared();
-        /** The 2 MiB window for reads (the write window once written), or null in PTE form. */
-        MemorySegment huge;
-        MemorySegment hugeWrite;
-        /** The device page of the huge window, -1 for the zero region. */
-        long hugePfn;
-        /** PTE form: per page, the read and write windows and the page shown (see {@link #pte}). */
-        MemorySegment[] read;
-        MemorySegment[] write;
-        long[] pte;
-        /** References of windows replaced by private copies, dropped with the slot. */
-        long[] retired;
-        int retiredCount;
-
-        void makePtes() {
-            read = new MemorySegment[SLOT_PAGES];
-            write = new MemorySegment[SLOT_PAGES];
-            pte = new long[SLOT_PAGES];
-        }
-
-        MemorySegment read(long pos) {
-            MemorySegment h = huge;
-            if (h != null) {
-                return h;
-            }
-            MemorySegment[] r = read;
-            return r == null ? null : r[(int) (pos >>> PAGE_SHIFT) & (SLOT_PAGES - 1)];
-        }
-
-        MemorySegment write(long pos) {
-            MemorySegment h = hugeWrite;
-            if (h != null) {
-                return h;
-            }
-            MemorySegment[] w = write;
-            return w == null ? null : w[(int) (pos >>> PAGE_SHIFT) & (SLOT_PAGES - 1)];
-        }
-
-        boolean hasWriteWindow() {
-            if (huge != null) {
-                return hugeWrite != null;
-            }
-            for (int p = 0; p < SLOT_PAGES; p++) {
-                if (write[p] != null && counted(pte[p])) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        /** Keeps the reference of a replaced window until the slot goes (its old window stays valid until then). */
-        void retire(long old) {
-            if (!counted(old)) {
-                return;
-            }
-            if (retired == null) {
-                retired = new long[4];
-            } else if (retiredCount == retired.length) {
-                retired = Arrays.copyOf(retired, retiredCount * 2);
-            }
-            retired[retiredCount++] = old;
-        }
-
-        /** A counted device page: pfn, and whether the reference is on its 2 MiB folio. */
-        static long pte(long pfn, int order) {
-            return pfn << 2 | (order == PageRefs.ORDER_2M ? 2 : 0) | 1;
-        }
-
-        static boolean counted(long pte) {
-            return pte > 0 && (pte & 1) != 0;
-        }
-
-        static long pfn(long pte) {
-            return pte >>> 2;
-        }
-
-        static int order(long pte) {
-            return (pte & 2) != 0 ? PageRefs.ORDER_2M : PageRefs.ORDER_4K;
-        }
     }
 }

@@ -1,41 +1,41 @@
 package io.daxfs.mm;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 
 /**
- * The pages a private (copy-on-write) mapping has copied: one 4 KiB page of the mapping's own
- * memory per file page written through it. They live outside the page table's slots, so a
- * revocation that only refreshes windows (writeback, zero-page replacement) keeps them; a
- * layout break of their range discards them, as what they copied is gone.
+ * The pages a private (copy-on-write) mapping has copied: one 4 KiB page of process memory
+ * ({@link NativePages}) per file page written through it, by file page. Revocations that only
+ * refresh entries (writeback, zero-page replacement) keep them; a layout break of their range
+ * discards them, as what they copied is gone.
  *
- * <p>Not thread-safe: the owning {@link PageTable} calls it under its lock. The memory belongs
- * to one shared Arena, released when the mapping closes.
+ * <p>Not thread-safe: the owning {@link PageTable} calls it under its lock. A discarded copy's
+ * address is handed back to the table, which frees it once the epoch that could reach it is
+ * closed.
  */
 final class PrivateCopies {
-    private static final long PAGE_SIZE = 1L << PageTable.PAGE_SHIFT;
+    private final NavigableMap<Long, Long> byPage = new TreeMap<>();
 
-    private final NavigableMap<Long, MemorySegment> byPage = new TreeMap<>();
-    private final Arena arena = Arena.ofShared();
-
-    /** The copy of file page {@code page}, or null. */
-    MemorySegment get(long page) {
-        return byPage.get(page);
+    /** The address of the copy of file page {@code page}, or 0. */
+    long get(long page) {
+        Long a = byPage.get(page);
+        return a == null ? 0 : a;
     }
 
-    /** The copy of {@code page}, made from {@code source} (4 KiB; null: zeros) if there is none yet. */
-    MemorySegment getOrCopy(long page, MemorySegment source) {
-        MemorySegment copy = byPage.get(page);
-        if (copy == null) {
-            copy = arena.allocate(PAGE_SIZE, PAGE_SIZE);
-            if (source != null) {
-                MemorySegment.copy(source, 0, copy, 0, PAGE_SIZE);
-            }
-            byPage.put(page, copy);
+    /** The address of the copy of {@code page}, made from {@code source} (4 KiB; null: zeros) if there is none yet. */
+    long getOrCopy(long page, MemorySegment source) {
+        Long a = byPage.get(page);
+        if (a != null) {
+            return a;
         }
-        return copy;
+        long address = NativePages.allocate();
+        if (source != null) {
+            MemorySegment.copy(source, 0, NativePages.at(address), 0, NativePages.PAGE_SIZE);
+        }
+        byPage.put(page, address);
+        return address;
     }
 
     /** True when a page of {@code [firstPage, endPage)} has a copy. */
@@ -44,14 +44,20 @@ final class PrivateCopies {
         return p != null && p < endPage;
     }
 
-    /** Forgets the copies of {@code [firstPage, endPage)}; their memory stays with the Arena until close. */
-    void discard(long firstPage, long endPage) {
-        byPage.subMap(firstPage, endPage).clear();
+    /** Forgets the copies of {@code [firstPage, endPage)}, adding their addresses to {@code freed}. */
+    void discard(long firstPage, long endPage, LongList freed) {
+        Map<Long, Long> range = byPage.subMap(firstPage, endPage);
+        for (long a : range.values()) {
+            freed.add(a);
+        }
+        range.clear();
     }
 
-    /** Forgets every copy and releases their memory. */
-    void close() {
+    /** Forgets every copy, adding their addresses to {@code freed}. */
+    void discardAll(LongList freed) {
+        for (long a : byPage.values()) {
+            freed.add(a);
+        }
         byPage.clear();
-        Arenas.close(arena);
     }
 }

@@ -3,10 +3,11 @@
  * system: what a mapping's windows are and who holds device pages.
  *
  * <ul>
- * <li>{@link io.daxfs.mm.PageTable}: the windows of one mapping, one slot per 2 MiB of file
- *     space (a 2 MiB window, or 4 KiB windows), each slot revocable by closing its Arena (the TLB
- *     shootdown); a private mapping's {@link io.daxfs.mm.PrivateCopies} hold its copy-on-write
- *     pages.</li>
+ * <li>{@link io.daxfs.mm.PageTable}: the entries of one mapping, one per 2 MiB of file space
+ *     or per 4 KiB page, read through epochs: removing entries publishes a new epoch and closes
+ *     the old one's Arena (the TLB shootdown); a private mapping's
+ *     {@link io.daxfs.mm.PrivateCopies} hold its copy-on-write pages, in
+ *     {@link io.daxfs.mm.NativePages}.</li>
  * <li>{@link io.daxfs.mm.ReverseMap}: the page tables of every mapping of one file, for "unmap
  *     this range everywhere".</li>
  * <li>{@link io.daxfs.mm.PageRefs}: zero-based reference counts and mapcounts per device page

@@ -11,7 +11,7 @@ import java.util.Map;
  * @param fallbacks         2 MiB faults that fell back to 4 KiB, by reason
  * @param zeroPageMappings  hole reads that mapped the shared zero page (4 KiB or 2 MiB)
  * @param pmdDowngrades     EMPTY or ZERO 2 MiB entries split by 4 KiB faults
- * @param revocations       window slots revoked (2 MiB of one mapping each)
+ * @param revocations       page-table epochs retired (one per revocation or write-protect per mapping)
  * @param layoutBreakWaits  times a truncate-like operation found a pinned page and waited
  * @param writebackFlushes  entries flushed by writeback (fsync, msync)
  * @param copyOnWriteFaults private-mapping write faults that made a copy

@@ -77,12 +77,13 @@ class MappingStressTest {
     private static final long DEVICE = 256 * MIB;
     private static final long STALL_NANOS = 30_000_000_000L;
     /**
-     * Known bug (reported, not fixed here): closing a window's shared Arena while another thread
-     * is inside an access to it makes the JVM install an async exception in that thread, which
-     * also sets its interrupt status. DaxMapping turns the exception into a transparent refault,
-     * but the interrupt status stays set, so the caller's next interruptible wait (a truncate
-     * waiting for a pinned page: EINTR; Thread.sleep) fails spuriously. By default the test
-     * clears and counts these; {@code -Ddaxfs.stress.strictInterrupts=true} fails on them.
+     * JDK behaviour, not a daxfs bug: closing a page-table epoch's shared Arena while another
+     * thread is inside an access through it makes the JVM stop that access with an async
+     * exception, which may also set the thread's interrupt status. DaxMapping retries the
+     * access transparently and leaves the status alone (clearing it could drop a genuine
+     * interrupt; MappingAccessSpec checks that), so the caller's next interruptible wait (a
+     * truncate waiting for a pinned page: EINTR; Thread.sleep) may fail spuriously. By default
+     * this test clears and counts these; {@code -Ddaxfs.stress.strictInterrupts=true} fails on them.
      */
     private static final boolean STRICT_INTERRUPTS = Boolean.getBoolean("daxfs.stress.strictInterrupts");
 

@@ -226,16 +226,20 @@ public final class PageTable {
     public MemorySegment window(long pos, boolean write) {
         Epoch e = epoch;
         long ent = entry(e, pos);
+        if ((ent & PRESENT) != 0 && (!write || (ent & WRITE) != 0)) {
+            return ((ent & WRITE) != 0 ? e.device : e.readOnlyDevice).asSlice(ent & ADDRESS, pageSize(ent));
+        }
+        return windowSlow(e, ent, pos, write); // out of line: keeps the device case small enough to inline
+    }
+
+    private MemorySegment windowSlow(Epoch e, long ent, long pos, boolean write) {
         if (ent == 0 || (write && (ent & WRITE) == 0)) {
             return null;
-        }
-        long size = pageSize(ent);
-        if ((ent & PRESENT) != 0) {
-            return ((ent & WRITE) != 0 ? e.device : e.readOnlyDevice).asSlice(ent & ADDRESS, size);
         }
         if ((ent & COPY) != 0) {
             return copySegment(e, ent);
         }
+        long size = pageSize(ent);
         e.zeroWindows = true;
         if (entryVolatile(e, pos) != ent) {
             return null; // cleared meanwhile: look again

@@ -6,10 +6,10 @@ import io.daxfs.media.Geometry;
 import io.daxfs.media.InodeRecord;
 import io.daxfs.types.DaxException;
 import io.daxfs.types.Errno;
+import io.daxfs.types.FileNames;
 import io.daxfs.types.FileStat;
 import io.daxfs.types.FileType;
 
-import java.nio.charset.StandardCharsets;
 
 /**
  * Adds names: new inodes with their first name (mkdir, symlink, mknod, and the file an open
@@ -183,7 +183,7 @@ public final class Creator {
 
     /** The bytes of a symlink target: ENOENT if empty, ENAMETOOLONG or EINVAL if impossible. */
     private static byte[] symlinkTarget(String target, String linkPath) throws DaxException {
-        byte[] t = target.getBytes(StandardCharsets.UTF_8);
+        byte[] t = FileNames.toBytes(target);
         if (t.length == 0) {
             throw new DaxException(Errno.ENOENT, linkPath + ": empty symbolic link target");
         }

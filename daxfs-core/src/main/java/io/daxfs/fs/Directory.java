@@ -3,6 +3,7 @@ package io.daxfs.fs;
 import io.daxfs.types.DaxException;
 import io.daxfs.types.DirEntry;
 import io.daxfs.types.Errno;
+import io.daxfs.types.FileNames;
 import io.daxfs.types.FileType;
 import io.daxfs.journal.CommitBuilder;
 import io.daxfs.journal.DirtySource;
@@ -14,7 +15,6 @@ import io.daxfs.media.Geometry;
 
 import java.lang.foreign.MemorySegment;
 import java.util.function.LongFunction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -77,7 +77,7 @@ final class Directory implements DirtySource {
             for (int off = DirBlock.FIRST; off < Geometry.BLOCK_SIZE; off += DirBlock.recLen(img, off)) {
                 long ino = DirBlock.ino(img, off);
                 if (ino != 0) {
-                    String name = new String(DirBlock.name(img, off), StandardCharsets.UTF_8);
+                    String name = FileNames.fromBytes(DirBlock.name(img, off));
                     Dentry prev = d.entries.put(name, new Dentry(ino, DirBlock.typeOf(DirBlock.type(img, off)), i, off));
                     if (prev != null) {
                         throw new DaxException(Errno.EUCLEAN, "directory " + dir.ino + ": duplicate name '" + name + "'");
@@ -112,7 +112,7 @@ final class Directory implements DirtySource {
      * operation, so ENOSPC here leaves nothing half changed (an empty block is consistent).
      */
     void reserve(Journal.Handle handle, FileBlocks fileBlocks, String name) throws DaxException {
-        if (blockWithRoom(DirBlock.recordSize(name.getBytes(StandardCharsets.UTF_8).length)) >= 0) {
+        if (blockWithRoom(DirBlock.recordSize(FileNames.toBytes(name).length)) >= 0) {
             return;
         }
         int index = blocks.size();
@@ -140,7 +140,7 @@ final class Directory implements DirtySource {
      * is absent, and has called {@link #reserve}.
      */
     void add(Journal.Handle handle, FileBlocks fileBlocks, String name, long ino, FileType type) throws DaxException {
-        byte[] nb = name.getBytes(StandardCharsets.UTF_8);
+        byte[] nb = FileNames.toBytes(name);
         int target = blockWithRoom(DirBlock.recordSize(nb.length));
         if (target < 0) {
             reserve(handle, fileBlocks, name);
@@ -194,7 +194,7 @@ final class Directory implements DirtySource {
                 if (off < start || ino == 0) {
                     continue;
                 }
-                String name = new String(DirBlock.name(img, off), StandardCharsets.UTF_8);
+                String name = FileNames.fromBytes(DirBlock.name(img, off));
                 out.add(new DirEntry(name, ino, DirBlock.typeOf(DirBlock.type(img, off)),
                         ((long) b << Geometry.BLOCK_SHIFT) + off + 1));
             }

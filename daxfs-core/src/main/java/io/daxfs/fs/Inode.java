@@ -5,6 +5,7 @@ import io.daxfs.lock.OrderedLock;
 import io.daxfs.lock.OrderedRwLock;
 import io.daxfs.types.DaxException;
 import io.daxfs.types.Errno;
+import io.daxfs.types.FileNames;
 import io.daxfs.types.FileStat;
 import io.daxfs.types.FileType;
 import io.daxfs.journal.CommitBuilder;
@@ -19,7 +20,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.function.LongFunction;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -394,7 +394,7 @@ public final class Inode implements DirtySource {
     }
 
     String targetString() {
-        return new String(target, StandardCharsets.UTF_8);
+        return FileNames.fromBytes(target);
     }
 
     @Override

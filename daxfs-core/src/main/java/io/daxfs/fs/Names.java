@@ -2,12 +2,15 @@ package io.daxfs.fs;
 
 import io.daxfs.types.DaxException;
 import io.daxfs.types.Errno;
+import io.daxfs.types.FileNames;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Path parsing and name rules: absolute '/'-separated paths; names of 1 to 255 UTF-8 bytes, no NUL. */
+/**
+ * Path parsing and name rules: absolute '/'-separated paths; names of 1 to 255 bytes, no NUL,
+ * as Strings in the lossless form of {@link FileNames} (a String with no byte form: EILSEQ).
+ */
 final class Names {
     static final int MAX_NAME = 255;
     static final int MAX_PATH = 4096;
@@ -23,7 +26,11 @@ final class Names {
         if (path.charAt(0) != '/') {
             throw new DaxException(Errno.EINVAL, "path must be absolute: '" + path + "'");
         }
-        if (path.getBytes(StandardCharsets.UTF_8).length >= MAX_PATH) {
+        int bytes = FileNames.byteLength(path);
+        if (bytes < 0) {
+            FileNames.toBytes(path); // throws EILSEQ with the reason
+        }
+        if (bytes >= MAX_PATH) {
             throw new DaxException(Errno.ENAMETOOLONG, "path longer than " + (MAX_PATH - 1) + " bytes");
         }
         List<String> out = new ArrayList<>();
@@ -41,7 +48,7 @@ final class Names {
         if (name.indexOf('\0') >= 0) {
             throw new DaxException(Errno.EINVAL, "name contains NUL in '" + path.replace("\0", "\\0") + "'");
         }
-        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME) {
+        if (FileNames.toBytes(name).length > MAX_NAME) {
             throw new DaxException(Errno.ENAMETOOLONG, "name longer than " + MAX_NAME + " bytes in '" + path + "'");
         }
     }

@@ -12,7 +12,7 @@ import java.lang.foreign.ValueLayout;
  * variable-length records that tile bytes [32, 4096) exactly:
  * <pre>
  *   0 u64 ino (0 = unused space)   8 u16 record length (multiple of 8)   10 u8 name length
- *  11 u8 type (1 regular, 2 directory, 3 symlink)   12 name bytes (UTF-8, no '/' or NUL)
+ *  11 u8 type (1 regular, 2 directory, 3 symlink)   12 name bytes (any but '/' and NUL)
  * </pre>
  * A record may be longer than its name needs; the slack is free space for a later insert.
  * Removing a record merges it into the previous record (or, for the first record, sets its ino

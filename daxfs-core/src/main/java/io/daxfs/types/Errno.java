@@ -38,6 +38,8 @@ public enum Errno {
     ELOOP(40, "too many levels of symbolic links"),
     ENODATA(61, "no data available"),
     EOVERFLOW(75, "value too large for defined data type"),
+    /** A name or symlink target given as a String that is not the String form of any bytes ({@link FileNames}). */
+    EILSEQ(84, "invalid or incomplete multibyte or wide character"),
     EOPNOTSUPP(95, "operation not supported"),
     /** Structure needs cleaning: the on-device format is corrupt (Linux reports EFSCORRUPTED as this). */
     EUCLEAN(117, "structure needs cleaning"),

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Path and name rules: absolute '/'-separated paths; names of 1 to 255 UTF-8 bytes without NUL;
+ * Path and name rules: absolute '/'-separated paths; names of 1 to 255 bytes without NUL;
  * "." and ".." resolve as in POSIX; repeated slashes are one.
  */
 class NamesSpec extends FsSpec {

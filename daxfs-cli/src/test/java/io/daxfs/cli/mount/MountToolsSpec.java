@@ -92,6 +92,11 @@ class MountToolsSpec {
     }
 
     @Test
+    void namesAreBytesStoredComparedAndListedExactly() {
+        python("bytenames.py");
+    }
+
+    @Test
     void renameWithNoreplaceExchangeAndDirectoryRules() {
         python("rename.py");
     }

@@ -1,8 +1,10 @@
 package io.daxfs.fuse.lowlevel;
 
+import io.daxfs.types.DaxException;
+import io.daxfs.types.FileNames;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -160,7 +162,7 @@ public final class FuseRequest {
     }
 
     public void replyReadlink(String target) {
-        MemorySegment s = scratch().text(target.getBytes(StandardCharsets.UTF_8));
+        MemorySegment s = scratch().text(bytes(target));
         sent();
         try {
             int ignored = (int) fuse.replyReadlink.invokeExact(req, s);
@@ -242,7 +244,7 @@ public final class FuseRequest {
     public long addDirEntry(MemorySegment buf, long pos, String name, Structs.Attr attr, long next, boolean plus,
                             long generation, double attrTimeout, double entryTimeout) {
         Scratch s = scratch();
-        MemorySegment n = s.text(name.getBytes(StandardCharsets.UTF_8));
+        MemorySegment n = s.text(bytes(name));
         MemorySegment at = buf.asSlice(pos);
         try {
             if (plus) {
@@ -253,6 +255,15 @@ public final class FuseRequest {
             return (long) fuse.addDirentry.invokeExact(req, at, at.byteSize(), n, s.stat, next);
         } catch (Throwable t) {
             throw LibFuse.rethrow(t);
+        }
+    }
+
+    /** The bytes of a name or target the file system handed out (always has a byte form: {@link FileNames}). */
+    private static byte[] bytes(String name) {
+        try {
+            return FileNames.toBytes(name);
+        } catch (DaxException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.daxfs.fuse.lowlevel;
 
 import io.daxfs.types.DaxException;
+import io.daxfs.types.FileNames;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -11,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -115,8 +117,14 @@ final class OpsTable {
         return new FuseRequest(fuse, req);
     }
 
+    /** A name or symlink target from the kernel: its bytes exactly, in the String form of {@link FileNames}. */
     private static String str(MemorySegment cstr) {
-        return cstr.reinterpret(Long.MAX_VALUE).getString(0);
+        MemorySegment s = cstr.reinterpret(Long.MAX_VALUE);
+        long n = 0;
+        while (s.get(JAVA_BYTE, n) != 0) {
+            n++;
+        }
+        return FileNames.fromBytes(s.asSlice(0, n).toArray(JAVA_BYTE));
     }
 
     private static FileInfo fi(MemorySegment fi) {

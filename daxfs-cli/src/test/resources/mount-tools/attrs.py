@@ -74,6 +74,7 @@ eq("statvfs f_namemax", 255, s.f_namemax)
 if not (0 < s.f_bfree <= s.f_blocks and s.f_bavail <= s.f_bfree and 0 < s.f_ffree <= s.f_files):
     fail(f"statvfs numbers: {s}")
 ok("statvfs numbers are consistent")
+eq("statvfs: the metadata reserve is free but not available", True, s.f_bavail < s.f_bfree)
 eq("statvfs on a file in it", s.f_blocks, os.statvfs(f).f_blocks)
 before = os.statvfs(mnt).f_bfree
 with open(os.path.join(d, "big"), "wb") as x:

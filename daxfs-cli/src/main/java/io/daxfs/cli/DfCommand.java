@@ -32,8 +32,10 @@ final class DfCommand implements Callable<Integer> {
                 FsStat st = mounted.get(image, false).statfs();
                 long total = st.totalBlocks() * st.blockSize();
                 long free = st.freeBlocks() * st.blockSize();
+                long avail = st.availableBlocks() * st.blockSize();
                 long usedInodes = st.totalInodes() - st.freeInodes();
-                out.printf(FORMAT, image.image(), Sizes.format(total), Sizes.format(total - free), Sizes.format(free),
+                // As df(1): Used is what is not free; Avail leaves out the metadata reserve.
+                out.printf(FORMAT, image.image(), Sizes.format(total), Sizes.format(total - free), Sizes.format(avail),
                         percent(total - free, total), st.totalInodes(), usedInodes, st.freeInodes(),
                         percent(usedInodes, st.totalInodes()));
             }

@@ -182,6 +182,11 @@ public final class BlockAllocator implements DirtySource {
         return allocatable.get() + pendingTotal.get();
     }
 
+    /** {@link #freeBlocks} less the metadata reserve: what file data can still get (statfs's f_bavail). */
+    public long availableBlocks() {
+        return Math.max(0, freeBlocks() - reserve);
+    }
+
     public long pendingBlocks() {
         return pendingTotal.get();
     }

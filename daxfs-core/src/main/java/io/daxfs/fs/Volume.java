@@ -224,7 +224,8 @@ public final class Volume {
     // ---------------------------------------------------------------- the volume as a whole
 
     public FsStat statfs() {
-        return new FsStat(Geometry.BLOCK_SIZE, geometry.totalBlocks(), blocks.freeBlocks(), inodes.count() - 1,
+        return new FsStat(Geometry.BLOCK_SIZE, geometry.totalBlocks(), blocks.freeBlocks(), blocks.availableBlocks(),
+                inodes.count() - 1,
                 inodes.freeCount(), 255, uuid.toString());
     }
 

@@ -37,6 +37,37 @@ class StatfsSpec extends FsSpec {
     }
 
     @Test
+    void availableLeavesOutTheMetadataReserveWhichNoFileDataCanGet() throws Exception {
+        FsStat fresh = fs.statfs();
+        assertTrue(fresh.availableBlocks() < fresh.freeBlocks(), "the reserve is not available: " + fresh);
+        try (DaxFile f = fs.open("/fill", CREATE_NEW, WRITE)) {
+            byte[] chunk = new byte[64 * BLOCK];
+            long pos = 0;
+            DaxException full = null;
+            while (full == null) {
+                try {
+                    pos += f.write(pos, chunk, 0, chunk.length);
+                } catch (DaxException e) {
+                    full = e;
+                }
+            }
+            assertEquals(Errno.ENOSPC, full.errno());
+            // Blocks by the single block until the data allocator refuses.
+            try {
+                while (true) {
+                    pos += f.write(pos, new byte[BLOCK], 0, BLOCK);
+                }
+            } catch (DaxException e) {
+                assertEquals(Errno.ENOSPC, e.errno());
+            }
+        }
+        FsStat st = fs.statfs();
+        assertEquals(0, st.availableBlocks(), "data allocation failed, so nothing is available: " + st);
+        assertTrue(st.freeBlocks() > 0, "while the metadata reserve is still free: " + st);
+        assertTrue(st.freeBlocks() <= fresh.freeBlocks() - fresh.availableBlocks(), "no more than the reserve is left: " + st);
+    }
+
+    @Test
     void theInodeCountCanBeChosenAtFormat() throws Exception {
         try (DaxFileSystem small = DaxFileSystem.formatMemory(16L << 20, FormatOptions.DEFAULT.withInodes(2048))) {
             FsStat st = small.statfs();

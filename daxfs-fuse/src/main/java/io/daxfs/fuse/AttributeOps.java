@@ -100,7 +100,7 @@ final class AttributeOps {
 
     void statfs(FuseRequest r) {
         FsStat s = fs.statfs();
-        r.replyStatfs(new Structs.StatFs(s.blockSize(), s.totalBlocks(), s.freeBlocks(), s.totalInodes(),
+        r.replyStatfs(new Structs.StatFs(s.blockSize(), s.totalBlocks(), s.freeBlocks(), s.availableBlocks(), s.totalInodes(),
                 s.freeInodes(), s.nameMax()));
     }
 }

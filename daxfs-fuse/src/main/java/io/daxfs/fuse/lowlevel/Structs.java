@@ -117,7 +117,8 @@ public final class Structs {
     }
 
     /** What {@code statvfs} reports. */
-    public record StatFs(long blockSize, long blocks, long freeBlocks, long files, long freeFiles, long nameMax) {
+    public record StatFs(long blockSize, long blocks, long freeBlocks, long availableBlocks, long files, long freeFiles,
+                         long nameMax) {
     }
 
     static void writeStatvfs(MemorySegment s, StatFs f) {
@@ -126,7 +127,7 @@ public final class Structs {
         s.set(JAVA_LONG, 8, f.blockSize());   // f_frsize
         s.set(JAVA_LONG, 16, f.blocks());     // f_blocks
         s.set(JAVA_LONG, 24, f.freeBlocks()); // f_bfree
-        s.set(JAVA_LONG, 32, f.freeBlocks()); // f_bavail
+        s.set(JAVA_LONG, 32, f.availableBlocks()); // f_bavail
         s.set(JAVA_LONG, 40, f.files());      // f_files
         s.set(JAVA_LONG, 48, f.freeFiles());  // f_ffree
         s.set(JAVA_LONG, 56, f.freeFiles());  // f_favail

@@ -73,8 +73,14 @@ final class FileIo {
             if (len == 0) {
                 return 0;
             }
-            if (pos + len > MAX_FILE || pos + len < 0) {
-                throw new DaxException(Errno.EFBIG, "write would make the file larger than " + MAX_FILE + " bytes");
+            if (pos >= MAX_FILE) {
+                throw new DaxException(Errno.EFBIG, "write at " + pos + ", at or past the maximum file size " + MAX_FILE);
+            }
+            if (len > MAX_FILE - pos) {
+                // POSIX: a write that crosses the maximum file size writes what fits and
+                // returns that short count; only a write with no room at all is EFBIG.
+                len = MAX_FILE - pos;
+                src = src.asSlice(0, len);
             }
             long fb0 = pos >>> Geometry.BLOCK_SHIFT;
             long fb1 = (pos + len + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT;

@@ -249,12 +249,24 @@ class ReadWriteSpec extends FsSpec {
         }
 
         @Test
-        void writesBeyond16TiBAreEFBIG() throws Exception {
+        void writesStartingAt16TiBOrBeyondAreEFBIG() throws Exception {
             fails(Errno.EFBIG, () -> f.write(MAX_FILE, utf8("x"), 0, 1));
-            fails(Errno.EFBIG, () -> f.write(MAX_FILE - 1, utf8("xy"), 0, 2));
             fails(Errno.EFBIG, () -> f.write(Long.MAX_VALUE - 1, utf8("xy"), 0, 2));
+            fails(Errno.EFBIG, () -> f.write(MAX_FILE, ByteBuffer.wrap(utf8("xy"))));
             assertEquals(0, f.size());
             assertEquals(0, f.stat().blocks());
+        }
+
+        @Test
+        void aWriteCrossing16TiBIsShortAndWritesWhatFits() throws Exception {
+            assertEquals(1, f.write(MAX_FILE - 1, utf8("xy"), 0, 2), "POSIX: the bytes that fit, not EFBIG");
+            assertEquals(MAX_FILE, f.size());
+            assertArrayEquals(utf8("x"), read(f, MAX_FILE - 1, 1));
+            ByteBuffer b = ByteBuffer.wrap(pattern(3 * BLOCK, 5));
+            assertEquals(BLOCK, f.write(MAX_FILE - BLOCK, b), "a buffer's position moves by what was written");
+            assertEquals(BLOCK, b.position());
+            assertArrayEquals(java.util.Arrays.copyOf(pattern(3 * BLOCK, 5), BLOCK), read(f, MAX_FILE - BLOCK, BLOCK));
+            fails(Errno.EFBIG, () -> f.write(MAX_FILE, utf8("z"), 0, 1), "and then nothing fits");
         }
 
         @Test

@@ -121,9 +121,10 @@ public final class OpGenerator {
         long pos;
         long len = r.nextInt(100) == 0 ? 0 : length();
         if (invalid) {
-            // Negative offset: EINVAL. Past the maximum file size: EFBIG.
+            // Negative offset: EINVAL. At or past the maximum file size: EFBIG (a write that
+            // starts before it and crosses it is short, not an error: ReadWriteSpec.Limits).
             len = Math.max(2, len);
-            pos = r.nextBoolean() ? -1 - r.nextInt(B) : MAX_FILE - r.nextLong(1, len);
+            pos = r.nextBoolean() ? -1 - r.nextInt(B) : MAX_FILE + r.nextLong(0, len);
         } else {
             long[] f = fit(offset(m), len, m.capacity());
             pos = f[0];

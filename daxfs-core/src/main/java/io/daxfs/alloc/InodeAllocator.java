@@ -21,12 +21,20 @@ import java.lang.foreign.MemorySegment;
  * once but stays taken until the freeing transaction is checkpointed: until then the old
  * inode's zeroed record and a new owner's record could be collected into the same commit in
  * either order, and the inode cache still holds the old inode as a tombstone.
+ *
+ * <p><b>Held numbers.</b> A client that names inodes by number, such as the FUSE kernel module
+ * (whose requests carry no generation), may {@link #hold} a number: it then stays taken after
+ * its inode is freed, until the last {@link #release}, so a request through a stale number finds
+ * no inode (ENOENT) rather than whatever file got the number next. {@code holds} counts them;
+ * {@code parked} marks the freed numbers that only holds keep taken.
  */
 public final class InodeAllocator implements DirtySource {
     private final OrderedLock lock = new OrderedLock(LockLevel.ALLOCATOR, "inodes");
     private final BitmapImage bitmap;
     private final java.util.BitSet taken = new java.util.BitSet();
     private final long count;
+    private final java.util.Map<Long, Long> holds = new java.util.HashMap<>();
+    private final java.util.BitSet parked = new java.util.BitSet();
     private long used;
     private long hint = 2;
 
@@ -91,14 +99,77 @@ public final class InodeAllocator implements DirtySource {
         } finally {
             lock.unlock();
         }
-        handle.afterCheckpoint(() -> release(ino));
+        handle.afterCheckpoint(() -> freeCheckpointed(ino));
     }
 
-    private void release(long ino) {
+    /** The freeing of {@code ino} is checkpointed: the number may be reused unless it is held. */
+    private void freeCheckpointed(long ino) {
         lock.lock();
         try {
-            taken.clear(Math.toIntExact(ino));
-            hint = Math.min(hint, ino);
+            if (holds.containsKey(ino)) {
+                parked.set(Math.toIntExact(ino));
+            } else {
+                reusable(ino);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void reusable(long ino) {
+        taken.clear(Math.toIntExact(ino));
+        hint = Math.min(hint, ino);
+    }
+
+    /**
+     * Keeps number {@code ino} from being handed out again, even after its inode is freed, until
+     * as many {@link #release} calls. The caller checks afterwards that the number
+     * still names the inode it meant (it may have been freed and reused before the hold).
+     */
+    public void hold(long ino) {
+        if (ino < 2 || ino >= count) {
+            throw new IllegalArgumentException("inode number " + ino);
+        }
+        lock.lock();
+        try {
+            holds.merge(ino, 1L, Long::sum);
+            int i = Math.toIntExact(ino);
+            if (!bitmap.get(ino) && !taken.get(i)) {
+                taken.set(i); // free already: keep it from being handed out while held
+                parked.set(i);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Drops one {@link #hold} of {@code ino}; the last one makes a freed number reusable. */
+    public void release(long ino) {
+        lock.lock();
+        try {
+            Long n = holds.get(ino);
+            if (n == null) {
+                throw new IllegalStateException("releasing inode number " + ino + ", which is not held");
+            }
+            if (n > 1) {
+                holds.put(ino, n - 1);
+                return;
+            }
+            holds.remove(ino);
+            if (parked.get(Math.toIntExact(ino))) {
+                parked.clear(Math.toIntExact(ino));
+                reusable(ino);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many numbers are held (for statistics and tests). */
+    public int heldCount() {
+        lock.lock();
+        try {
+            return holds.size();
         } finally {
             lock.unlock();
         }

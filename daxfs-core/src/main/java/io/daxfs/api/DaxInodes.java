@@ -61,6 +61,27 @@ public final class DaxInodes {
         return volume.lookup().lookup(dir, name);
     }
 
+    /**
+     * Keeps inode number {@code ino} from being given to a new inode until {@link #releaseNumber}
+     * is called as many times, even after its inode is freed: for a client that names inodes by
+     * number alone (the FUSE kernel module), so that a stale number finds no inode (ENOENT)
+     * rather than another file. Check afterwards, with {@link #getattr}, that the number still
+     * names the inode meant: it may have been reused just before the hold.
+     */
+    public void holdNumber(long ino) {
+        volume.inodeNumbers().hold(ino);
+    }
+
+    /** Drops one {@link #holdNumber} of {@code ino}. */
+    public void releaseNumber(long ino) {
+        volume.inodeNumbers().release(ino);
+    }
+
+    /** How many inode numbers are held ({@link #holdNumber}). */
+    public int heldNumbers() {
+        return volume.inodeNumbers().heldCount();
+    }
+
     /** The generation number of inode {@code ino}: differs between inodes that reuse one number. */
     public int generation(long ino) throws DaxException {
         return volume.attributes().generation(ino);

@@ -149,6 +149,11 @@ public final class Volume {
 
     // ---------------------------------------------------------------- the parts the API calls
 
+    /** Inode numbers: who may have which (held numbers stay taken after their inode is freed). */
+    public InodeAllocator inodeNumbers() {
+        return inodes;
+    }
+
     /** Names to inodes, directory listings, symlink targets. */
     public Lookup lookup() {
         return lookup;

@@ -21,9 +21,12 @@ import java.lang.foreign.MemorySegment;
  * failed; the dispatcher answers it with that errno. Anything else escapes to the dispatcher
  * too, which answers EIO and logs it.
  *
- * <p><b>Lookup counts (forget) are not tracked.</b> The kernel reaches an inode's data only
- * through a name or an open handle, and daxfs keeps an inode exactly as long as one of those
- * exists; a reused inode number carries a new generation, which the kernel checks.
+ * <p><b>Lookup counts.</b> {@link LookupCounts} keeps the kernel's count of every inode number
+ * it was given (forget and batch forget take them back), and daxfs gives no counted number to a
+ * new file: FUSE requests carry no generation, so a held directory fd or a cwd whose directory
+ * was deleted would otherwise reach whatever file got its number next. A reply the kernel never
+ * got (an interrupted request) gives its count back, and an interrupted open or create closes
+ * the file it opened.
  *
  * <p>flush is left to the default ENOSYS on purpose: writes are in device memory when they are
  * acknowledged, so close has nothing to push, and on ENOSYS the kernel stops sending FLUSH,
@@ -31,6 +34,7 @@ import java.lang.foreign.MemorySegment;
  */
 final class DaxFuseOperations implements FuseOperations {
     private final Handles handles = new Handles();
+    private final LookupCounts lookups;
     private final NamespaceOps names;
     private final AttributeOps attributes;
     private final FileOps files;
@@ -39,7 +43,8 @@ final class DaxFuseOperations implements FuseOperations {
     /** Serves {@code fs}; the kernel may cache attributes and names for the given seconds. */
     DaxFuseOperations(DaxFileSystem fs, double attrTimeout, double entryTimeout) {
         DaxInodes inodes = fs.inodes();
-        InodeReplies replies = new InodeReplies(inodes, attrTimeout, entryTimeout);
+        this.lookups = new LookupCounts(inodes);
+        InodeReplies replies = new InodeReplies(inodes, lookups, attrTimeout, entryTimeout);
         OpenDirs openDirs = new OpenDirs();
         this.names = new NamespaceOps(inodes, replies);
         this.attributes = new AttributeOps(fs, inodes, replies, openDirs);
@@ -50,6 +55,7 @@ final class DaxFuseOperations implements FuseOperations {
     /** Closes what the kernel left open (after the session ended, before the file system closes). */
     void releaseAll() {
         handles.closeAll();
+        lookups.releaseAll();
     }
 
     // ---------------------------------------------------------------- session
@@ -66,7 +72,7 @@ final class DaxFuseOperations implements FuseOperations {
 
     @Override
     public void forget(long ino, long nlookup) {
-        // Not tracked: see the class comment.
+        lookups.forget(ino, nlookup);
     }
 
     // ---------------------------------------------------------------- names

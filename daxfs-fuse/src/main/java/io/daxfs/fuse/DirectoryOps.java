@@ -12,6 +12,7 @@ import io.daxfs.types.FileStat;
 import io.daxfs.types.FileType;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -44,7 +45,9 @@ final class DirectoryOps {
         }
         openDirs.opened(st);
         fi.fh(0);
-        r.replyOpen(fi);
+        if (!r.replyOpen(fi)) {
+            openDirs.released(ino); // interrupted: the kernel will never release it
+        }
     }
 
     void releasedir(FuseRequest r, long ino) {
@@ -59,20 +62,23 @@ final class DirectoryOps {
     void readdir(FuseRequest r, long ino, long size, long off, boolean plus) throws DaxException {
         MemorySegment buf = r.directoryBuffer(size).asSlice(0, size);
         long pos = 0;
+        // readdirplus entries (but "." and "..") are lookups: counted as added, given back if the
+        // kernel never gets the buffer.
+        List<Long> counted = new ArrayList<>();
         try {
             if (off < 1) {
-                long n = dirEntry(r, buf, pos, ".", ino, FileType.DIRECTORY, 1, plus);
+                long n = dirEntry(r, ino, buf, pos, ".", ino, FileType.DIRECTORY, 1, plus, counted);
                 if (n > size - pos) {
-                    r.replyBuf(buf, pos);
+                    reply(r, buf, pos, counted);
                     return;
                 }
                 pos += n;
             }
             if (off < 2) {
                 long parent = inodes.lookup(ino, "..").ino();
-                long n = dirEntry(r, buf, pos, "..", parent, FileType.DIRECTORY, 2, plus);
+                long n = dirEntry(r, ino, buf, pos, "..", parent, FileType.DIRECTORY, 2, plus, counted);
                 if (n > size - pos) {
-                    r.replyBuf(buf, pos);
+                    reply(r, buf, pos, counted);
                     return;
                 }
                 pos += n;
@@ -87,7 +93,7 @@ final class DirectoryOps {
                     break;
                 }
                 for (DirEntry e : es) {
-                    long n = dirEntry(r, buf, pos, e.name(), e.ino(), e.type(), e.cookie() + DOT_OFFSETS, plus);
+                    long n = dirEntry(r, ino, buf, pos, e.name(), e.ino(), e.type(), e.cookie() + DOT_OFFSETS, plus, counted);
                     if (n < 0) {
                         cookie = e.cookie();
                         continue; // removed meanwhile
@@ -104,30 +110,67 @@ final class DirectoryOps {
                 throw e;
             }
         }
-        r.replyBuf(buf, pos);
+        reply(r, buf, pos, counted);
     }
 
-    /** Adds one entry; returns its size (greater than the room left: not added), or -1 if it vanished. */
-    private long dirEntry(FuseRequest r, MemorySegment buf, long pos, String name, long ino, FileType type, long next,
-                          boolean plus) throws DaxException {
+    private void reply(FuseRequest r, MemorySegment buf, long pos, List<Long> counted) {
+        if (!r.replyBuf(buf, pos)) {
+            for (long ino : counted) {
+                replies.lookups().undo(ino);
+            }
+        }
+    }
+
+    /**
+     * Adds one entry of directory {@code dir}; returns its size (greater than the room left: not
+     * added), or -1 if it vanished. A readdirplus entry other than "." and ".." is counted as a
+     * lookup ({@code counted} gets its number), after checking that the name still leads to the
+     * inode described: a number freed and reused meanwhile must not reach the kernel.
+     */
+    private long dirEntry(FuseRequest r, long dir, MemorySegment buf, long pos, String name, long ino, FileType type,
+                          long next, boolean plus, List<Long> counted) throws DaxException {
         if (!plus) {
             Structs.Attr a = new Structs.Attr(ino, type.modeBits(), 1, 0, 0, 0, 0, 0, 0, 0);
             return r.addDirEntry(buf, pos, name, a, next, false, 0, 0, 0);
         }
+        boolean dot = name.equals(".") || name.equals("..");
         FileStat st;
         int gen;
         try {
             st = inodes.getattr(ino);
             gen = inodes.generation(ino);
+            if (!dot) {
+                if (!replies.lookups().take(st)) {
+                    return -1;
+                }
+                boolean same;
+                try {
+                    same = inodes.lookup(dir, name).ino() == ino;
+                } catch (DaxException e) {
+                    replies.lookups().undo(ino);
+                    throw e;
+                }
+                if (!same) {
+                    replies.lookups().undo(ino);
+                    return -1; // renamed or replaced meanwhile
+                }
+            }
         } catch (DaxException e) {
             if (e.errno() == Errno.ENOENT) {
                 return -1;
             }
             throw e;
         }
-        boolean dot = name.equals(".") || name.equals("..");
-        return r.addDirEntry(buf, pos, name, InodeReplies.attr(st), next, true, gen,
+        long n = r.addDirEntry(buf, pos, name, InodeReplies.attr(st), next, true, gen,
                 dot ? 0 : replies.attrTimeout(), dot ? 0 : replies.entryTimeout());
+        if (!dot) {
+            if (n > buf.byteSize() - pos) {
+                replies.lookups().undo(ino); // did not fit: not sent
+            } else {
+                counted.add(ino);
+            }
+        }
+        return n;
     }
 
     /** daxfs commits metadata as a whole: syncing a directory syncs the file system. */

@@ -56,17 +56,23 @@ final class FileOps {
     void create(FuseRequest r, long parent, String name, int mode, FileInfo fi) throws DaxException {
         DaxInodes.Created c = inodes.create(parent, name, mode & 07777, r.uid(), r.gid(),
                 (fi.flags() & O_EXCL) != 0, openOptions(fi.flags()));
-        fi.fh(handles.add(c.file()));
+        long fh = handles.add(c.file());
+        fi.fh(fh);
         fi.keepCache(true);
-        replies.created(r, c.stat(), fi);
+        if (!replies.created(r, c.stat(), fi)) {
+            handles.remove(fh).close(); // interrupted: the kernel will never release it
+        }
     }
 
     void open(FuseRequest r, long ino, FileInfo fi) throws DaxException {
         DaxFile f = inodes.open(ino, openOptions(fi.flags()));
-        fi.fh(handles.add(f));
+        long fh = handles.add(f);
+        fi.fh(fh);
         // The image is this process's alone while mounted: what the kernel cached is current.
         fi.keepCache((fi.flags() & O_TRUNC) == 0);
-        r.replyOpen(fi);
+        if (!r.replyOpen(fi)) {
+            handles.remove(fh).close(); // interrupted: the kernel will never release it
+        }
     }
 
     /**

@@ -29,7 +29,10 @@ final class NamespaceOps {
 
     void lookup(FuseRequest r, long parent, String name) throws DaxException {
         try {
-            replies.entry(r, inodes.lookup(parent, name));
+            // Again if the inode found was removed and its number reused before it was counted.
+            while (!replies.entry(r, inodes.lookup(parent, name))) {
+                Thread.onSpinWait();
+            }
         } catch (DaxException e) {
             if (e.errno() != Errno.ENOENT || !replies.negativeEntry(r)) {
                 throw e;
@@ -43,19 +46,19 @@ final class NamespaceOps {
 
     /** Regular files only: daxfs refuses other types with EPERM. */
     void mknod(FuseRequest r, long parent, String name, int mode) throws DaxException {
-        replies.entry(r, inodes.mknod(parent, name, mode, r.uid(), r.gid()));
+        replies.made(r, inodes.mknod(parent, name, mode, r.uid(), r.gid()));
     }
 
     void mkdir(FuseRequest r, long parent, String name, int mode) throws DaxException {
-        replies.entry(r, inodes.mkdir(parent, name, mode & 07777, r.uid(), r.gid()));
+        replies.made(r, inodes.mkdir(parent, name, mode & 07777, r.uid(), r.gid()));
     }
 
     void symlink(FuseRequest r, String target, long parent, String name) throws DaxException {
-        replies.entry(r, inodes.symlink(parent, name, target, r.uid(), r.gid()));
+        replies.made(r, inodes.symlink(parent, name, target, r.uid(), r.gid()));
     }
 
     void link(FuseRequest r, long ino, long newParent, String newName) throws DaxException {
-        replies.entry(r, inodes.link(ino, newParent, newName));
+        replies.made(r, inodes.link(ino, newParent, newName));
     }
 
     void unlink(FuseRequest r, long parent, String name) throws DaxException {

@@ -28,6 +28,23 @@ class MountLifecycleSpec {
         }
     }
 
+    /**
+     * FUSE requests name inodes by number alone: while the kernel holds a number (an open fd of
+     * a deleted directory), no new file may get it, or the stale fd would reach that file. A
+     * fresh image, so that the numbers freed here are the lowest reusable ones.
+     */
+    @Test
+    void aNumberTheKernelStillHoldsIsNotGivenToANewFile() throws Exception {
+        try (FuseMount m = FuseMount.create(tmp, "64M")) {
+            Proc p = Proc.run(180, "python3", MountToolsSpec.toolsDir().resolve("lifetimes.py").toString(),
+                    m.mnt.toString());
+            assertTrue(p.exit() == 0 && p.output().contains("DONE"), p.output() + m.serverLog());
+            m.unmount();
+            var report = m.fsck();
+            assertTrue(report.clean(), report::toString);
+        }
+    }
+
     @Test
     void mountFailuresAreOneLineWithAnErrnoAndNoStackTrace() throws Exception {
         FuseMount.setUpFuse();

@@ -127,24 +127,29 @@ public final class FuseRequest {
         }
     }
 
-    /** A lookup result; {@code attr == null} is a negative entry cached for {@code entryTimeout}. */
-    public void replyEntry(long generation, Structs.Attr attr, double attrTimeout, double entryTimeout) {
+    /**
+     * A lookup result; {@code attr == null} is a negative entry cached for {@code entryTimeout}.
+     * Returns whether the kernel got it: false when the request was interrupted and the kernel
+     * dropped it (libfuse answers -ENOENT), so the caller gives back the lookup count it took.
+     */
+    public boolean replyEntry(long generation, Structs.Attr attr, double attrTimeout, double entryTimeout) {
         MemorySegment e = scratch().entry;
         Structs.writeEntry(e, generation, attr, attrTimeout, entryTimeout);
         sent();
         try {
-            int ignored = (int) fuse.replyEntry.invokeExact(req, e);
+            return (int) fuse.replyEntry.invokeExact(req, e) == 0;
         } catch (Throwable t) {
             throw LibFuse.rethrow(t);
         }
     }
 
-    public void replyCreate(long generation, Structs.Attr attr, double attrTimeout, double entryTimeout, FileInfo fi) {
+    /** As {@link #replyEntry}; false also means the open file in {@code fi} is the caller's to release. */
+    public boolean replyCreate(long generation, Structs.Attr attr, double attrTimeout, double entryTimeout, FileInfo fi) {
         MemorySegment e = scratch().entry;
         Structs.writeEntry(e, generation, attr, attrTimeout, entryTimeout);
         sent();
         try {
-            int ignored = (int) fuse.replyCreate.invokeExact(req, e, fi.segment());
+            return (int) fuse.replyCreate.invokeExact(req, e, fi.segment()) == 0;
         } catch (Throwable t) {
             throw LibFuse.rethrow(t);
         }
@@ -171,10 +176,11 @@ public final class FuseRequest {
         }
     }
 
-    public void replyOpen(FileInfo fi) {
+    /** Returns whether the kernel got the reply; if not (interrupted), the handle in {@code fi} is the caller's to release. */
+    public boolean replyOpen(FileInfo fi) {
         sent();
         try {
-            int ignored = (int) fuse.replyOpen.invokeExact(req, fi.segment());
+            return (int) fuse.replyOpen.invokeExact(req, fi.segment()) == 0;
         } catch (Throwable t) {
             throw LibFuse.rethrow(t);
         }
@@ -189,11 +195,11 @@ public final class FuseRequest {
         }
     }
 
-    /** Replies with {@code len} bytes at {@code buf} (native memory; copied before this returns). */
-    public void replyBuf(MemorySegment buf, long len) {
+    /** Replies with {@code len} bytes at {@code buf} (native memory; copied before this returns); whether the kernel got it. */
+    public boolean replyBuf(MemorySegment buf, long len) {
         sent();
         try {
-            int ignored = (int) fuse.replyBuf.invokeExact(req, buf, len);
+            return (int) fuse.replyBuf.invokeExact(req, buf, len) == 0;
         } catch (Throwable t) {
             throw LibFuse.rethrow(t);
         }

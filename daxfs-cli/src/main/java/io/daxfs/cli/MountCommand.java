@@ -68,6 +68,12 @@ final class MountCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     long commitIntervalMs;
 
+    @Option(names = "--atime", paramLabel = "MODE", defaultValue = "relatime",
+            converter = AtimeConverter.class,
+            description = "When reads update access times: relatime (default: when older than the last change, "
+                    + "or a day old), strictatime (every read that reaches the server) or noatime.")
+    MountOptions.Atime atime;
+
     @Option(names = "--background", description = "Serve from a background process; return once mounted.")
     boolean background;
 
@@ -133,7 +139,7 @@ final class MountCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--commit-interval must not be negative");
         }
         DaxFileSystem fs = DaxFileSystem.mount(image, MountOptions.DEFAULT.withReadOnly(readOnly)
-                .withCommitIntervalMs(commitIntervalMs));
+                .withCommitIntervalMs(commitIntervalMs).withAtime(atime));
         DaxFuse m;
         try {
             m = DaxFuse.mount(fs, "daxfs:" + image.toAbsolutePath().normalize(), mountpoint, o,
@@ -179,6 +185,7 @@ final class MountCommand implements Callable<Integer> {
             cmd.add("--read-only");
         }
         cmd.add("--commit-interval=" + commitIntervalMs);
+        cmd.add("--atime=" + atime.name().toLowerCase(java.util.Locale.ROOT));
         for (String opt : fuseOptions) {
             cmd.add("-o");
             cmd.add(opt);
@@ -223,5 +230,19 @@ final class MountCommand implements Callable<Integer> {
             return "(no log)";
         }
         return "(no message)";
+    }
+
+    /** relatime, strictatime or noatime (the mount(8) spellings). */
+    static final class AtimeConverter implements picocli.CommandLine.ITypeConverter<MountOptions.Atime> {
+        @Override
+        public MountOptions.Atime convert(String value) {
+            for (MountOptions.Atime a : MountOptions.Atime.values()) {
+                if (a.name().equalsIgnoreCase(value)) {
+                    return a;
+                }
+            }
+            throw new picocli.CommandLine.TypeConversionException(
+                    "EINVAL: --atime must be relatime, strictatime or noatime, not '" + value + "'");
+        }
     }
 }

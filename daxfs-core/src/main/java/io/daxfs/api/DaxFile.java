@@ -55,6 +55,7 @@ public final class DaxFile implements AutoCloseable {
         }
         DaxMapping m = new DaxMapping(dax.map(file, pos, len, mode.shared(), mode.writable(),
                 mode == DaxMapMode.READ_WRITE_SYNC, huge), mode);
+        file.mapped();
         if (populate) {
             try {
                 m.populate();

@@ -69,18 +69,22 @@ public final class Lookup {
             throw new DaxException(Errno.ENOTDIR, what + ": not a directory");
         }
         Directory dir = dirOf(d);
+        List<DirEntry> list;
         d.dirLock.lock();
         try {
-            return dir.list(cookie, max);
+            list = dir.list(cookie, max);
         } finally {
             d.dirLock.unlock();
         }
+        v.accessTimes.accessed(d);
+        return list;
     }
 
-    private static String readlink(Inode in, String what) throws DaxException {
+    private String readlink(Inode in, String what) throws DaxException {
         if (!in.isSymlink()) {
             throw new DaxException(Errno.EINVAL, what + ": not a symbolic link");
         }
+        v.accessTimes.accessed(in);
         return in.targetString();
     }
 

@@ -98,7 +98,8 @@ public final class Mounter {
         long orphanHead = Orphans.readHead(reader.apply(Geometry.FSINFO_BLOCK));
         InodeCache cache = new InodeCache(g, reader);
         checkRoot(cache);
-        Volume v = new Volume(device, ro, sb, journal, blocks, inodes, cache, orphanHead, options.commitIntervalMs());
+        Volume v = new Volume(device, ro, sb, journal, blocks, inodes, cache, orphanHead, options.commitIntervalMs(),
+                options.atime());
         if (!ro) {
             journal.markMounted(System.currentTimeMillis() * 1_000_000L);
             freeOrphans(v);

@@ -62,7 +62,9 @@ public final class OpenFile {
 
     public long read(long pos, MemorySegment dst) throws DaxException {
         check(readable, "read");
-        return v.onDevice("read", () -> v.fileIo.read(inode, pos, dst));
+        long n = v.onDevice("read", () -> v.fileIo.read(inode, pos, dst));
+        v.accessTimes.accessed(inode);
+        return n;
     }
 
     /**
@@ -71,7 +73,14 @@ public final class OpenFile {
      */
     public long readInPlace(long pos, long len, DaxReadSink sink) throws DaxException {
         check(readable, "read");
-        return v.onDevice("read", () -> v.fileIo.readInPlace(inode, pos, len, sink));
+        long n = v.onDevice("read", () -> v.fileIo.readInPlace(inode, pos, len, sink));
+        v.accessTimes.accessed(inode);
+        return n;
+    }
+
+    /** The file was mapped (mmap counts as an access, as in Linux). */
+    public void mapped() {
+        v.accessTimes.accessed(inode);
     }
 
     public long write(long pos, MemorySegment src) throws DaxException {

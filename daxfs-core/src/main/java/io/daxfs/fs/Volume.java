@@ -10,6 +10,7 @@ import io.daxfs.media.Superblock;
 import io.daxfs.types.DaxException;
 import io.daxfs.types.Errno;
 import io.daxfs.types.FsStat;
+import io.daxfs.types.MountOptions;
 
 import java.util.List;
 import java.util.Set;
@@ -61,6 +62,7 @@ public final class Volume {
     final FileLayout fileLayout;
     final DirtyData dirtyData;
     final Reaper reaper;
+    final AccessTimes accessTimes;
     private final UUID uuid;
     private final Thread committer;
     private final Set<OpenFile> openFiles = ConcurrentHashMap.newKeySet();
@@ -72,7 +74,7 @@ public final class Volume {
     volatile FsHooks hooks = FsHooks.NONE;
 
     Volume(Device device, boolean readOnly, Superblock sb, Journal journal, BlockAllocator blocks,
-           InodeAllocator inodes, InodeCache cache, long orphanHead, long commitIntervalMs) {
+           InodeAllocator inodes, InodeCache cache, long orphanHead, long commitIntervalMs, MountOptions.Atime atime) {
         this.device = device;
         this.readOnly = readOnly;
         this.geometry = sb.geometry();
@@ -94,6 +96,7 @@ public final class Volume {
         this.fileLayout = new FileLayout(this);
         this.dirtyData = new DirtyData(this);
         this.reaper = new Reaper(this);
+        this.accessTimes = new AccessTimes(this, atime);
         this.committer = readOnly || commitIntervalMs <= 0 ? null : startCommitter(commitIntervalMs);
     }
 

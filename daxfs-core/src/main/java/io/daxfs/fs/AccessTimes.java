@@ -1,0 +1,52 @@
+package io.daxfs.fs;
+
+import io.daxfs.types.MountOptions;
+
+/**
+ * Access times: a read of a file, a listing of a directory, a readlink and a mapping of a file
+ * update the inode's atime as the mount's {@link MountOptions.Atime} says. The update is an
+ * ordinary metadata change (under the inode's meta lock, journaled with the next commit), made
+ * after the access and outside its I/O lock. A read-only mount never updates atime.
+ *
+ * <p>Through FUSE, reads that the kernel serves from its page cache never reach daxfs, so they
+ * do not update atime (FUSE file systems share this).
+ */
+final class AccessTimes {
+    /** relatime's "more than a day old" in nanoseconds. */
+    static final long DAY_NS = 24L * 3600 * 1_000_000_000L;
+
+    private final Volume v;
+    private final MountOptions.Atime mode;
+
+    AccessTimes(Volume v, MountOptions.Atime mode) {
+        this.v = v;
+        this.mode = v.readOnly ? MountOptions.Atime.NOATIME : mode;
+    }
+
+    /** {@code in} was accessed now. */
+    void accessed(Inode in) {
+        if (mode == MountOptions.Atime.NOATIME) {
+            return;
+        }
+        long now = Inode.now();
+        in.meta.lock();
+        try {
+            if (in.freed || !due(mode, in.atime, in.mtime, in.ctime, now)) {
+                return;
+            }
+            in.atime = now;
+        } finally {
+            in.meta.unlock();
+        }
+        v.journal.markDirty(in);
+    }
+
+    /** Whether an access at {@code now} updates an inode with these times under {@code mode}. */
+    static boolean due(MountOptions.Atime mode, long atime, long mtime, long ctime, long now) {
+        return switch (mode) {
+            case NOATIME -> false;
+            case STRICTATIME -> true;
+            case RELATIME -> atime <= mtime || atime <= ctime || now - atime >= DAY_NS;
+        };
+    }
+}

@@ -65,6 +65,9 @@ final class DaxFuseOperations implements FuseOperations {
         // Writes go through to the device at once: no kernel write-back cache to lose on a crash.
         conn.unwant(Connection.CAP_WRITEBACK_CACHE);
         conn.want(Connection.CAP_ASYNC_READ | Connection.CAP_PARALLEL_DIROPS | Connection.CAP_ATOMIC_O_TRUNC);
+        // File handles (inode number + generation) that outlive the kernel's inode cache and a
+        // remount: the kernel looks "." and ".." up by node id (NamespaceOps.self).
+        conn.want(Connection.CAP_EXPORT_SUPPORT);
         // The kernel clears set-user-ID bits on write, truncate and chown unless we claim to; we don't.
         conn.unwant(Connection.CAP_HANDLE_KILLPRIV);
         conn.timeGranularity(1);

@@ -28,6 +28,10 @@ final class NamespaceOps {
     }
 
     void lookup(FuseRequest r, long parent, String name) throws DaxException {
+        if (name.equals(".")) {
+            self(r, parent);
+            return;
+        }
         try {
             // Again if the inode found was removed and its number reused before it was counted.
             while (!replies.entry(r, inodes.lookup(parent, name))) {
@@ -37,6 +41,18 @@ final class NamespaceOps {
             if (e.errno() != Errno.ENOENT || !replies.negativeEntry(r)) {
                 throw e;
             }
+        }
+    }
+
+    /**
+     * LOOKUP of "." in node {@code ino}, of any type: how the kernel finds a node by number when
+     * it opens a file handle (open_by_handle_at, NFS export) it has no inode cached for. Path
+     * walks never send it. The kernel compares the generation in the reply with the handle's,
+     * so a number reused by another file fails with ESTALE, and so does a file that is gone.
+     */
+    private void self(FuseRequest r, long ino) throws DaxException {
+        while (!replies.entry(r, inodes.getattr(ino))) {
+            Thread.onSpinWait();
         }
     }
 

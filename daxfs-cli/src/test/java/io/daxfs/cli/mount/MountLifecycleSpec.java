@@ -45,6 +45,21 @@ class MountLifecycleSpec {
         }
     }
 
+    /** name_to_handle_at / open_by_handle_at, as NFS export and handle-keeping daemons use them, across a remount. */
+    @Test
+    void fileHandlesOpenTheSameFileAfterARemountAndAreESTALEForADeletedOne() throws Exception {
+        try (FuseMount m = FuseMount.create(tmp, "64M")) {
+            String script = MountToolsSpec.toolsDir().resolve("handles.py").toString();
+            String store = tmp.resolve("handles.txt").toString();
+            Proc save = Proc.run(60, "python3", script, m.mnt.toString(), "save", store);
+            assertTrue(save.exit() == 0 && save.output().contains("DONE"), save.output() + m.serverLog());
+            m.unmount();
+            m.remount();
+            Proc open = Proc.run(60, "python3", script, m.mnt.toString(), "open", store);
+            assertTrue(open.exit() == 0 && open.output().contains("DONE"), open.output() + m.serverLog());
+        }
+    }
+
     @Test
     void mountFailuresAreOneLineWithAnErrnoAndNoStackTrace() throws Exception {
         FuseMount.setUpFuse();

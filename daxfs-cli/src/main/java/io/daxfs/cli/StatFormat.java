@@ -23,6 +23,10 @@ final class StatFormat {
             case DIRECTORY -> 'd';
             case SYMLINK -> 'l';
             case REGULAR -> '-';
+            case FIFO -> 'p';
+            case CHARACTER_DEVICE -> 'c';
+            case BLOCK_DEVICE -> 'b';
+            case SOCKET -> 's';
         };
         String rwx = "rwx";
         for (int i = 0; i < 9; i++) {
@@ -34,12 +38,16 @@ final class StatFormat {
         return new String(s);
     }
 
-    /** "regular file", "directory", "symbolic link". */
+    /** "regular file", "directory", "symbolic link", ... as stat(1) says them. */
     static String typeName(FileType type) {
         return switch (type) {
             case REGULAR -> "regular file";
             case DIRECTORY -> "directory";
             case SYMLINK -> "symbolic link";
+            case FIFO -> "fifo";
+            case CHARACTER_DEVICE -> "character special file";
+            case BLOCK_DEVICE -> "block special file";
+            case SOCKET -> "socket";
         };
     }
 

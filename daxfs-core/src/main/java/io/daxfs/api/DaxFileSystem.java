@@ -195,6 +195,16 @@ public final class DaxFileSystem implements AutoCloseable {
     }
 
     /** Removes an empty directory (ENOTEMPTY otherwise). */
+    /**
+     * Creates a FIFO, socket or device node at {@code path} ({@code mode}: its type bits and
+     * permissions, as mknod(2) takes them; {@code rdev}: a device's number as makedev gives it,
+     * ignored for FIFOs and sockets). daxfs stores the type and number; opening one is the
+     * kernel's business (through a FUSE mount), and {@link #open} refuses it with ENXIO.
+     */
+    public void mknod(String path, int mode, long rdev) throws DaxException {
+        volume.creator().mknod(path, mode, rdev);
+    }
+
     public void rmdir(String path) throws DaxException {
         volume.unlinker().rmdir(path);
     }

@@ -69,17 +69,17 @@ public final class DaxInodes {
      * names the inode meant: it may have been reused just before the hold.
      */
     public void holdNumber(long ino) {
-        volume.inodeNumbers().hold(ino);
+        volume.holdInodeNumber(ino);
     }
 
     /** Drops one {@link #holdNumber} of {@code ino}. */
     public void releaseNumber(long ino) {
-        volume.inodeNumbers().release(ino);
+        volume.releaseInodeNumber(ino);
     }
 
     /** How many inode numbers are held ({@link #holdNumber}). */
     public int heldNumbers() {
-        return volume.inodeNumbers().heldCount();
+        return volume.heldInodeNumbers();
     }
 
     /** The generation number of inode {@code ino}: differs between inodes that reuse one number. */
@@ -111,15 +111,22 @@ public final class DaxInodes {
     }
 
     /**
-     * Creates regular file {@code name} in {@code dir} without opening it. Only regular files:
-     * the type bits of {@code mode} must be S_IFREG or 0, else EPERM.
+     * Creates {@code name} in {@code dir} without opening it, of the type in {@code mode}'s type
+     * bits: a regular file (S_IFREG or 0), a FIFO, a socket, or a character or block device with
+     * device number {@code rdev} (Linux's encoding, as makedev gives it). Directories and
+     * symlinks have their own calls: EINVAL.
      */
     public FileStat mknod(long dir, String name, int mode, int uid, int gid) throws DaxException {
+        return mknod(dir, name, mode, 0, uid, gid);
+    }
+
+    /** As {@link #mknod(long, String, int, int, int)}, with a device node's number {@code rdev}. */
+    public FileStat mknod(long dir, String name, int mode, long rdev, int uid, int gid) throws DaxException {
         int type = mode & FileType.S_IFMT;
-        if (type != 0 && type != FileType.REGULAR.modeBits()) {
-            throw new DaxException(Errno.EPERM, "mknod: only regular files are supported");
+        if (type == 0 || type == FileType.REGULAR.modeBits()) {
+            return volume.creator().make(dir, name, FileType.REGULAR.modeBits() | (mode & 07777), null, uid, gid);
         }
-        return volume.creator().make(dir, name, FileType.REGULAR.modeBits() | (mode & 07777), null, uid, gid);
+        return volume.creator().makeSpecial(dir, name, type | (mode & 07777), rdev, uid, gid);
     }
 
     /** Creates symlink {@code name} in {@code dir} pointing at {@code target}. */

@@ -38,7 +38,7 @@ public final class Creator {
             if (par.name() == null) {
                 throw new DaxException(Errno.EEXIST, path + ": file exists");
             }
-            makeAt(par.dir(), par.name(), path, FileType.DIRECTORY.modeBits() | (mode & 07777), null, Ids.uid(),
+            makeAt(par.dir(), par.name(), path, FileType.DIRECTORY.modeBits() | (mode & 07777), null, 0, Ids.uid(),
                     Ids.gid());
         });
     }
@@ -50,7 +50,7 @@ public final class Creator {
             if (par.name() == null) {
                 throw new DaxException(Errno.EEXIST, linkPath + ": file exists");
             }
-            makeAt(par.dir(), par.name(), linkPath, FileType.SYMLINK.modeBits() | 0777, t, Ids.uid(), Ids.gid());
+            makeAt(par.dir(), par.name(), linkPath, FileType.SYMLINK.modeBits() | 0777, t, 0, Ids.uid(), Ids.gid());
         });
     }
 
@@ -76,7 +76,37 @@ public final class Creator {
     public FileStat make(long dir, String name, int fullMode, String target, int uid, int gid) throws DaxException {
         String what = Lookup.at(dir, name);
         byte[] t = target == null ? null : symlinkTarget(target, what);
-        return v.change("create", () -> makeAt(v.lookup.dirArg(dir, name), name, what, fullMode, t, uid, gid)).stat();
+        return v.change("create", () -> makeAt(v.lookup.dirArg(dir, name), name, what, fullMode, t, 0, uid, gid)).stat();
+    }
+
+    /**
+     * Creates the special file (FIFO, socket, character or block device) {@code name} in
+     * {@code dir}: {@code fullMode} has its type bits, {@code rdev} is a device's number (0 for
+     * FIFOs and sockets). EINVAL for any other type.
+     */
+    public FileStat makeSpecial(long dir, String name, int fullMode, long rdev, int uid, int gid) throws DaxException {
+        String what = Lookup.at(dir, name);
+        checkSpecial(fullMode, what);
+        long dev = FileType.ofMode(fullMode).isDevice() ? rdev : 0;
+        return v.change("mknod", () -> makeAt(v.lookup.dirArg(dir, name), name, what, fullMode, null, dev, uid, gid)).stat();
+    }
+
+    /** As {@link #makeSpecial}, at {@code path}, owned by the calling process. */
+    public void mknod(String path, int fullMode, long rdev) throws DaxException {
+        checkSpecial(fullMode, path);
+        long dev = FileType.ofMode(fullMode).isDevice() ? rdev : 0;
+        v.change("mknod", () -> {
+            Lookup.Parent par = v.lookup.resolveParent(path);
+            makeAt(par.dir(), par.name(), path, fullMode, null, dev, Ids.uid(), Ids.gid());
+        });
+    }
+
+    private static void checkSpecial(int fullMode, String what) throws DaxException {
+        FileType t = FileType.ofMode(fullMode);
+        if (t == null || !t.isSpecial()) {
+            throw new DaxException(Errno.EINVAL, what + ": mknod of mode " + Integer.toOctalString(fullMode)
+                    + " (a FIFO, socket or device node expected)");
+        }
     }
 
     /** Adds {@code newName} in directory inode {@code newDir} as another name of {@code ino}. */
@@ -90,7 +120,7 @@ public final class Creator {
 
     // ---------------------------------------------------------------- new inodes
 
-    private Inode makeAt(Inode dir, String name, String what, int fullMode, byte[] target, int uid, int gid)
+    private Inode makeAt(Inode dir, String name, String what, int fullMode, byte[] target, long rdev, int uid, int gid)
             throws DaxException {
         Lookup.checkDir(dir, what);
         if (Names.isDot(name)) {
@@ -102,7 +132,7 @@ public final class Creator {
             if (v.lookup.dirOf(dir).lookup(name) != null) {
                 throw new DaxException(Errno.EEXIST, what + ": file exists");
             }
-            return createChild(dir, name, fullMode, target, uid, gid);
+            return createChild(dir, name, fullMode, target, rdev, uid, gid);
         } finally {
             dir.dirLock.unlock();
         }
@@ -110,9 +140,10 @@ public final class Creator {
 
     /**
      * Creates an inode and its entry {@code name} in {@code dir} (caller holds dir's dirLock and
-     * checked the name is free). {@code target}: symlink target bytes, else null.
+     * checked the name is free). {@code target}: symlink target bytes, else null; {@code rdev}:
+     * a device node's number, else 0.
      */
-    Inode createChild(Inode dir, String name, int fullMode, byte[] target, int uid, int gid)
+    Inode createChild(Inode dir, String name, int fullMode, byte[] target, long rdev, int uid, int gid)
             throws DaxException {
         Directory dd = v.lookup.dirOf(dir);
         boolean isDir = (fullMode & FileType.S_IFMT) == FileType.DIRECTORY.modeBits();
@@ -139,6 +170,7 @@ public final class Creator {
             in.atime = in.mtime = in.ctime = in.btime = now;
             in.parent = dir.ino;
             in.generation = (int) (now ^ (now >>> 32));
+            in.rdev = rdev;
             if (isDir) {
                 in.dir = Directory.empty(in);
             }

@@ -66,6 +66,8 @@ public final class Inode implements DirtySource {
     int gid;
     long size;
     long atime;
+    /** The device number of a device node (0 for every other type); fixed at creation. */
+    long rdev;
     long mtime;
     long ctime;
     long btime;
@@ -213,7 +215,7 @@ public final class Inode implements DirtySource {
         meta.lock();
         try {
             return new FileStat(ino, type(), mode, nlink, uid, gid, size, ownedBlocks() * (Geometry.BLOCK_SIZE / 512),
-                    atime, mtime, ctime, btime);
+                    atime, mtime, ctime, btime, rdev);
         } finally {
             meta.unlock();
         }
@@ -289,6 +291,9 @@ public final class Inode implements DirtySource {
         if ((r.flags & InodeRecord.FLAG_INLINE_TARGET) != 0) {
             in.target = Arrays.copyOf(r.inline, (int) r.size);
         }
+        if (r.type().isSpecial()) {
+            in.rdev = r.rdev();
+        }
         return in;
     }
 
@@ -321,6 +326,9 @@ public final class Inode implements DirtySource {
             System.arraycopy(target, 0, r.inline, 0, target.length);
         } else {
             r.setInlineExtents(list);
+        }
+        if (type().isSpecial()) {
+            r.rdev(rdev); // no extents: the inline area holds the device number
         }
         return r;
     }

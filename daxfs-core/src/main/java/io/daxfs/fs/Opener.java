@@ -170,6 +170,7 @@ public final class Opener {
         if (in.isSymlink()) {
             throw new DaxException(Errno.ELOOP, what + ": is a symbolic link");
         }
+        checkNotSpecial(in, what);
         in.life.lock();
         try {
             if (in.freed) {
@@ -193,7 +194,7 @@ public final class Opener {
                 if (!create) {
                     throw new DaxException(Errno.ENOENT, path + ": no such file or directory");
                 }
-                Inode in = v.creator.createChild(dir, name, FileType.REGULAR.modeBits() | (mode & 07777), null,
+                Inode in = v.creator.createChild(dir, name, FileType.REGULAR.modeBits() | (mode & 07777), null, 0,
                         uid, gid);
                 in.life.lock();
                 try {
@@ -216,6 +217,7 @@ public final class Opener {
             if (in.isDir()) {
                 throw new DaxException(Errno.EISDIR, path + ": is a directory");
             }
+            checkNotSpecial(in, path);
             in.life.lock();
             try {
                 if (in.nlink == 0 || in.freed) {
@@ -228,6 +230,15 @@ public final class Opener {
             return in;
         } finally {
             dir.dirLock.unlock();
+        }
+    }
+
+    /** A FIFO, socket or device holds no data daxfs could serve: opening it is the kernel's job (through a mount). */
+    private static void checkNotSpecial(Inode in, String what) throws DaxException {
+        FileType t = in.type();
+        if (t.isSpecial()) {
+            throw new DaxException(Errno.ENXIO, what + ": is a " + t.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+                    + " (no data here: open it through a mount)");
         }
     }
 }

@@ -152,9 +152,17 @@ public final class Volume {
 
     // ---------------------------------------------------------------- the parts the API calls
 
-    /** Inode numbers: who may have which (held numbers stay taken after their inode is freed). */
-    public InodeAllocator inodeNumbers() {
-        return inodes;
+    /** Keeps inode number {@code ino} from being reused until released (see {@link InodeAllocator#hold}). */
+    public void holdInodeNumber(long ino) {
+        inodes.hold(ino);
+    }
+
+    public void releaseInodeNumber(long ino) {
+        inodes.release(ino);
+    }
+
+    public int heldInodeNumbers() {
+        return inodes.heldCount();
     }
 
     /** Names to inodes, directory listings, symlink targets. */

@@ -73,6 +73,10 @@ final class InodeInfo {
             case REGULAR -> "regular file";
             case DIRECTORY -> "directory";
             case SYMLINK -> "symlink";
+            case FIFO -> "FIFO";
+            case CHARACTER_DEVICE -> "character device";
+            case BLOCK_DEVICE -> "block device";
+            case SOCKET -> "socket";
         };
     }
 }

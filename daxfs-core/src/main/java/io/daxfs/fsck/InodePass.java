@@ -133,6 +133,23 @@ final class InodePass {
                     f.problem(info.describe() + ": size " + r.size + " exceeds the maximum file size " + MAX_FILE);
                 }
             }
+            case FIFO, CHARACTER_DEVICE, BLOCK_DEVICE, SOCKET -> checkSpecial(info, r);
+        }
+    }
+
+    /** A FIFO, socket or device node: no data, no blocks; its inline area is its device number, then zeros. */
+    private void checkSpecial(InodeInfo info, InodeRecord r) {
+        String who = info.describe();
+        if (r.size != 0 || r.extentCount != 0 || r.extentBlockCount != 0 || r.blocks != 0) {
+            f.problem(who + ": has size " + r.size + ", " + r.extentCount + " extents and " + r.blocks
+                    + " blocks (a special file has no data)");
+        }
+        MemorySegment inline = MemorySegment.ofArray(r.inline);
+        if (!allZero(inline, 8, InodeRecord.INLINE_BYTES - 8)) {
+            f.problem(who + ": inline area past the device number is not zero");
+        }
+        if (!info.type.isDevice() && r.rdev() != 0) {
+            f.problem(who + ": device number " + r.rdev() + " on a " + InodeInfo.typeName(info.type));
         }
     }
 

@@ -42,6 +42,7 @@ final class OwnerFinder {
                 case REGULAR -> "data";
                 case DIRECTORY -> "directory block";
                 case SYMLINK -> "symlink target";
+                case FIFO, CHARACTER_DEVICE, BLOCK_DEVICE, SOCKET -> "block of special file";
             };
             for (Extent e : map.extents()) {
                 visit(e.physical(), e.length(), role + " of inode " + in.ino, conflicts, owners, missing, f);

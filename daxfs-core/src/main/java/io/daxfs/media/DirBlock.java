@@ -12,7 +12,7 @@ import java.lang.foreign.ValueLayout;
  * variable-length records that tile bytes [32, 4096) exactly:
  * <pre>
  *   0 u64 ino (0 = unused space)   8 u16 record length (multiple of 8)   10 u8 name length
- *  11 u8 type (1 regular, 2 directory, 3 symlink)   12 name bytes (any but '/' and NUL)
+ *  11 u8 type (1 regular, 2 directory, 3 symlink, 4 FIFO, 5 char device, 6 block device, 7 socket)   12 name bytes (any but '/' and NUL)
  * </pre>
  * A record may be longer than its name needs; the slack is free space for a later insert.
  * Removing a record merges it into the previous record (or, for the first record, sets its ino
@@ -38,6 +38,10 @@ public final class DirBlock {
             case REGULAR -> 1;
             case DIRECTORY -> 2;
             case SYMLINK -> 3;
+            case FIFO -> 4;
+            case CHARACTER_DEVICE -> 5;
+            case BLOCK_DEVICE -> 6;
+            case SOCKET -> 7;
         };
     }
 
@@ -46,6 +50,10 @@ public final class DirBlock {
             case 1 -> FileType.REGULAR;
             case 2 -> FileType.DIRECTORY;
             case 3 -> FileType.SYMLINK;
+            case 4 -> FileType.FIFO;
+            case 5 -> FileType.CHARACTER_DEVICE;
+            case 6 -> FileType.BLOCK_DEVICE;
+            case 7 -> FileType.SOCKET;
             default -> null;
         };
     }

@@ -17,7 +17,8 @@ import java.util.List;
  *  64 u64 parent (directories: the parent's inode number; the root names itself)
  *  72 u32 generation   76 u32 flags   80 u64 next orphan   88 u64 previous orphan
  *  96 u32 extent count  100 u32 extent blocks  104 u64 first extent block
- * 112 inline area, 128 bytes: the first 8 extents, or (FLAG_INLINE_TARGET) a symlink target
+ * 112 inline area, 128 bytes: the first 8 extents, or (FLAG_INLINE_TARGET) a symlink target,
+ *     or (FIFO, socket, device node: no extents) the u64 device number, then zeros
  * 240..251 reserved (zero)   252 u32 crc32c of bytes [0, 252)
  * </pre>
  * Extents are kept sorted by file block, inline ones first, then the chain of extent blocks.
@@ -61,6 +62,17 @@ public final class InodeRecord {
     public long extentHead;
     /** The inline area, verbatim (extents or symlink target bytes). */
     public final byte[] inline = new byte[INLINE_BYTES];
+
+    /** The device number of a special file (the first 8 bytes of its inline area). */
+    public long rdev() {
+        return MemorySegment.ofArray(inline).get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(
+                java.nio.ByteOrder.LITTLE_ENDIAN), 0);
+    }
+
+    public void rdev(long dev) {
+        MemorySegment.ofArray(inline).set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(
+                java.nio.ByteOrder.LITTLE_ENDIAN), 0, dev);
+    }
 
     public boolean isFree() {
         return mode == 0;

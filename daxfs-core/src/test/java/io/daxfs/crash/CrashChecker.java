@@ -240,6 +240,8 @@ final class CrashChecker {
             case REGULAR -> Kind.FILE;
             case DIRECTORY -> Kind.DIR;
             case SYMLINK -> Kind.SYMLINK;
+            case FIFO, CHARACTER_DEVICE, BLOCK_DEVICE, SOCKET ->
+                    throw new AssertionError(path + ": a special file, which the crash workloads never make");
         };
         List<Node> candidates = new ArrayList<>();
         for (Entry e : allowed) {

@@ -92,7 +92,7 @@ final class DaxFuseOperations implements FuseOperations {
 
     @Override
     public void mknod(FuseRequest r, long parent, String name, int mode, long rdev) throws DaxException {
-        names.mknod(r, parent, name, mode);
+        names.mknod(r, parent, name, mode, rdev);
     }
 
     @Override

@@ -43,7 +43,7 @@ final class InodeReplies {
 
     static Structs.Attr attr(FileStat st) {
         return new Structs.Attr(st.ino(), st.mode(), st.nlink(), st.uid(), st.gid(), st.size(), st.blocks(),
-                st.atimeNs(), st.mtimeNs(), st.ctimeNs());
+                st.atimeNs(), st.mtimeNs(), st.ctimeNs(), st.rdev());
     }
 
     void attr(FuseRequest r, FileStat st) {

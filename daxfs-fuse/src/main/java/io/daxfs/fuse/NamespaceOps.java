@@ -60,9 +60,9 @@ final class NamespaceOps {
         r.replyReadlink(inodes.readlink(ino));
     }
 
-    /** Regular files only: daxfs refuses other types with EPERM. */
-    void mknod(FuseRequest r, long parent, String name, int mode) throws DaxException {
-        replies.made(r, inodes.mknod(parent, name, mode, r.uid(), r.gid()));
+    /** Regular files, FIFOs, sockets and device nodes (what is done with the latter is the kernel's). */
+    void mknod(FuseRequest r, long parent, String name, int mode, long rdev) throws DaxException {
+        replies.made(r, inodes.mknod(parent, name, mode, rdev, r.uid(), r.gid()));
     }
 
     void mkdir(FuseRequest r, long parent, String name, int mode) throws DaxException {

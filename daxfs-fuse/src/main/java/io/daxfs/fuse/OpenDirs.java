@@ -40,6 +40,6 @@ final class OpenDirs {
         }
         FileStat s = d.last();
         return new FileStat(s.ino(), s.type(), s.mode(), 0, s.uid(), s.gid(), s.size(), s.blocks(), s.atimeNs(),
-                s.mtimeNs(), s.ctimeNs(), s.btimeNs());
+                s.mtimeNs(), s.ctimeNs(), s.btimeNs(), s.rdev());
     }
 }

@@ -97,6 +97,11 @@ class MountToolsSpec {
     }
 
     @Test
+    void fifosSocketsAndDeviceNodes() {
+        python("specials.py");
+    }
+
+    @Test
     void renameWithNoreplaceExchangeAndDirectoryRules() {
         python("rename.py");
     }

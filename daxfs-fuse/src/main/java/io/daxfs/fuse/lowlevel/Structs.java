@@ -22,6 +22,7 @@ public final class Structs {
     static final long ST_MODE = 24;
     static final long ST_UID = 28;
     static final long ST_GID = 32;
+    static final long ST_RDEV = 40;
     static final long ST_SIZE = 48;
     static final long ST_BLKSIZE = 56;
     static final long ST_BLOCKS = 64;
@@ -70,9 +71,14 @@ public final class Structs {
     // struct iovec
     public static final long IOVEC_SIZE = 16;
 
-    /** Attributes to put in a struct stat; times in nanoseconds since the epoch. */
+    /** Attributes to put in a struct stat; times in nanoseconds since the epoch; {@code rdev} a device node's number. */
     public record Attr(long ino, int mode, long nlink, int uid, int gid, long size, long blocks, long atimeNs,
-                       long mtimeNs, long ctimeNs) {
+                       long mtimeNs, long ctimeNs, long rdev) {
+        /** Attributes of anything but a device node. */
+        public Attr(long ino, int mode, long nlink, int uid, int gid, long size, long blocks, long atimeNs,
+                    long mtimeNs, long ctimeNs) {
+            this(ino, mode, nlink, uid, gid, size, blocks, atimeNs, mtimeNs, ctimeNs, 0);
+        }
     }
 
     static void writeStat(MemorySegment st, Attr a) {
@@ -82,6 +88,7 @@ public final class Structs {
         st.set(JAVA_INT, ST_MODE, a.mode());
         st.set(JAVA_INT, ST_UID, a.uid());
         st.set(JAVA_INT, ST_GID, a.gid());
+        st.set(JAVA_LONG, ST_RDEV, a.rdev());
         st.set(JAVA_LONG, ST_SIZE, a.size());
         st.set(JAVA_LONG, ST_BLKSIZE, 4096);
         st.set(JAVA_LONG, ST_BLOCKS, a.blocks());
@@ -98,7 +105,8 @@ public final class Structs {
     static Attr readStat(MemorySegment st) {
         return new Attr(st.get(JAVA_LONG, ST_INO), st.get(JAVA_INT, ST_MODE), st.get(JAVA_LONG, ST_NLINK),
                 st.get(JAVA_INT, ST_UID), st.get(JAVA_INT, ST_GID), st.get(JAVA_LONG, ST_SIZE),
-                st.get(JAVA_LONG, ST_BLOCKS), readTime(st, ST_ATIM), readTime(st, ST_MTIM), readTime(st, ST_CTIM));
+                st.get(JAVA_LONG, ST_BLOCKS), readTime(st, ST_ATIM), readTime(st, ST_MTIM), readTime(st, ST_CTIM),
+                st.get(JAVA_LONG, ST_RDEV));
     }
 
     private static long readTime(MemorySegment st, long off) {

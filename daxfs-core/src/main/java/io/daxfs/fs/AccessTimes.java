@@ -35,10 +35,16 @@ final class AccessTimes {
                 return;
             }
             in.atime = now;
+            // Marked under the meta lock, where eviction sets freed: a directory or symlink may
+            // be removed while it is listed or read (no open file holds it), and a mark made
+            // after its eviction would collect the freed inode (a zero record) into a later
+            // transaction, over whichever inode has its number by then. Marking before freed is
+            // set puts the change in the evicting transaction or an earlier one, which commit
+            // before the number can be reused. The journal's mark takes no lock.
+            v.journal.markTimesDirty(in);
         } finally {
             in.meta.unlock();
         }
-        v.journal.markDirty(in);
     }
 
     /** Whether an access at {@code now} updates an inode with these times under {@code mode}. */

@@ -194,7 +194,6 @@ public final class DaxFileSystem implements AutoCloseable {
         volume.creator().mkdir(path, mode);
     }
 
-    /** Removes an empty directory (ENOTEMPTY otherwise). */
     /**
      * Creates a FIFO, socket or device node at {@code path} ({@code mode}: its type bits and
      * permissions, as mknod(2) takes them; {@code rdev}: a device's number as makedev gives it,
@@ -205,6 +204,7 @@ public final class DaxFileSystem implements AutoCloseable {
         volume.creator().mknod(path, mode, rdev);
     }
 
+    /** Removes an empty directory (ENOTEMPTY otherwise). */
     public void rmdir(String path) throws DaxException {
         volume.unlinker().rmdir(path);
     }

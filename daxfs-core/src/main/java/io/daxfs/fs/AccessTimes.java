@@ -29,6 +29,12 @@ final class AccessTimes {
             return;
         }
         long now = Inode.now();
+        // A look without the lock first, so that reads that change nothing (relatime, the common
+        // case) never contend on the meta lock; a stale look only costs a locked re-check or an
+        // update made by the next access instead.
+        if (!due(mode, in.atime, in.mtime, in.ctime, now)) {
+            return;
+        }
         in.meta.lock();
         try {
             if (in.freed || !due(mode, in.atime, in.mtime, in.ctime, now)) {

@@ -97,6 +97,9 @@ public final class Creator {
         long dev = FileType.ofMode(fullMode).isDevice() ? rdev : 0;
         v.change("mknod", () -> {
             Lookup.Parent par = v.lookup.resolveParent(path);
+            if (par.name() == null) {
+                throw new DaxException(Errno.EEXIST, path + ": file exists");
+            }
             makeAt(par.dir(), par.name(), path, fullMode, null, dev, Ids.uid(), Ids.gid());
         });
     }

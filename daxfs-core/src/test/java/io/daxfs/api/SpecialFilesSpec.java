@@ -66,6 +66,8 @@ class SpecialFilesSpec extends FsSpec {
         fails(Errno.EINVAL, () -> fs.mknod("/none", 0644, 0), "no type");
         fails(Errno.EEXIST, () -> fs.mknod("/fifo", S_IFIFO | 0600, 0));
         fails(Errno.ENOENT, () -> fs.mknod("/no/such", S_IFIFO | 0600, 0));
+        fails(Errno.EEXIST, () -> fs.mknod("/", S_IFIFO | 0600, 0), "the root");
+        fs.mkdir("/still-writable"); // a refused mknod leaves the file system as it was
     }
 
     @Test

@@ -69,7 +69,7 @@ final class InodeReplies {
     /** {@link #entry} for a name just made, which cannot be looked up again: ENOENT if it is gone already. */
     void made(FuseRequest r, FileStat st) throws DaxException {
         if (!entry(r, st)) {
-            throw new DaxException(Errno.ENOENT, "inode " + st.ino() + " was removed and its number reused before the reply");
+            throw new DaxException(Errno.ENOENT, "inode " + st.ino() + " was removed before the reply");
         }
     }
 

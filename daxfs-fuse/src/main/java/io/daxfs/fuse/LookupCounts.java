@@ -18,7 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Taking a count is {@link #take}: hold, then check that the number still names the inode
  * the reply describes (same birth time and type), because it may have been freed and reused
- * between the operation and the hold. A reply that the kernel never got (its request was
+ * between the operation and the hold; a number that names no inode at that moment is not
+ * counted either (a number just handed to a new file looks like that for a moment). A reply
+ * that the kernel never got (its request was
  * interrupted) gives its count back with {@link #undo}.
  *
  * <p>Per number, counting and the hold/release transitions happen inside one
@@ -53,10 +55,12 @@ final class LookupCounts {
         try {
             now = inodes.getattr(ino);
         } catch (DaxException e) {
-            if (e.errno() == Errno.ENOENT) {
-                return true; // freed since, and its number now held: the kernel will find it gone
-            }
+            // ENOENT: freed since, or freed and already handed to a new file that is not in the
+            // inode cache yet (so it cannot be told apart): in both cases not the inode meant.
             undo(ino);
+            if (e.errno() == Errno.ENOENT) {
+                return false;
+            }
             throw e;
         }
         if (now.btimeNs() == st.btimeNs() && now.type() == st.type()) {

@@ -203,13 +203,13 @@ final class OpsTable {
 
     @SuppressWarnings("unused")
     private void forgetMulti(MemorySegment req, long count, MemorySegment forgets) {
-        try {
-            MemorySegment f = forgets.reinterpret(count * 16);
-            for (long i = 0; i < count; i++) {
+        MemorySegment f = forgets.reinterpret(count * 16);
+        for (long i = 0; i < count; i++) {
+            try { // one by one: a failure must not drop the rest of the batch's counts
                 ops.forget(f.get(JAVA_LONG, i * 16), f.get(JAVA_LONG, i * 16 + 8));
+            } catch (Throwable t) {
+                thrown(null, "forget", t);
             }
-        } catch (Throwable t) {
-            thrown(null, "forget", t);
         }
         try {
             req(req).replyNone();

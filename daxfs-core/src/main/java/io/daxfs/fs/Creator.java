@@ -33,24 +33,13 @@ public final class Creator {
     // ---------------------------------------------------------------- the API's operations
 
     public void mkdir(String path, int mode) throws DaxException {
-        v.change("mkdir", () -> {
-            Lookup.Parent par = v.lookup.resolveParent(path);
-            if (par.name() == null) {
-                throw new DaxException(Errno.EEXIST, path + ": file exists");
-            }
-            makeAt(par.dir(), par.name(), path, FileType.DIRECTORY.modeBits() | (mode & 07777), null, 0, Ids.uid(),
-                    Ids.gid());
-        });
+        v.change("mkdir", () -> makeAtPath(path, FileType.DIRECTORY.modeBits() | (mode & 07777), null, 0));
     }
 
     public void symlink(String target, String linkPath) throws DaxException {
         v.change("symlink", () -> {
             byte[] t = symlinkTarget(target, linkPath);
-            Lookup.Parent par = v.lookup.resolveParent(linkPath);
-            if (par.name() == null) {
-                throw new DaxException(Errno.EEXIST, linkPath + ": file exists");
-            }
-            makeAt(par.dir(), par.name(), linkPath, FileType.SYMLINK.modeBits() | 0777, t, 0, Ids.uid(), Ids.gid());
+            makeAtPath(linkPath, FileType.SYMLINK.modeBits() | 0777, t, 0);
         });
     }
 
@@ -60,10 +49,7 @@ public final class Creator {
             if (src.isDir()) {
                 throw new DaxException(Errno.EPERM, existing + ": hard links to directories are not allowed");
             }
-            Lookup.Parent par = v.lookup.resolveParent(newPath);
-            if (par.name() == null) {
-                throw new DaxException(Errno.EEXIST, newPath + ": file exists");
-            }
+            Lookup.Parent par = newEntryParent(newPath);
             linkAt(src, existing, par.dir(), par.name(), newPath);
         });
     }
@@ -86,30 +72,39 @@ public final class Creator {
      */
     public FileStat makeSpecial(long dir, String name, int fullMode, long rdev, int uid, int gid) throws DaxException {
         String what = Lookup.at(dir, name);
-        checkSpecial(fullMode, what);
-        long dev = FileType.ofMode(fullMode).isDevice() ? rdev : 0;
+        long dev = specialDevice(fullMode, rdev, what);
         return v.change("mknod", () -> makeAt(v.lookup.dirArg(dir, name), name, what, fullMode, null, dev, uid, gid)).stat();
     }
 
     /** As {@link #makeSpecial}, at {@code path}, owned by the calling process. */
     public void mknod(String path, int fullMode, long rdev) throws DaxException {
-        checkSpecial(fullMode, path);
-        long dev = FileType.ofMode(fullMode).isDevice() ? rdev : 0;
-        v.change("mknod", () -> {
-            Lookup.Parent par = v.lookup.resolveParent(path);
-            if (par.name() == null) {
-                throw new DaxException(Errno.EEXIST, path + ": file exists");
-            }
-            makeAt(par.dir(), par.name(), path, fullMode, null, dev, Ids.uid(), Ids.gid());
-        });
+        long dev = specialDevice(fullMode, rdev, path);
+        v.change("mknod", () -> makeAtPath(path, fullMode, null, dev));
     }
 
-    private static void checkSpecial(int fullMode, String what) throws DaxException {
+    /** The device number a special file of {@code fullMode} stores: {@code rdev} for a device, else 0; EINVAL if not special. */
+    private static long specialDevice(int fullMode, long rdev, String what) throws DaxException {
         FileType t = FileType.ofMode(fullMode);
         if (t == null || !t.isSpecial()) {
             throw new DaxException(Errno.EINVAL, what + ": mknod of mode " + Integer.toOctalString(fullMode)
                     + " (a FIFO, socket or device node expected)");
         }
+        return t.isDevice() ? rdev : 0;
+    }
+
+    /** The parent directory and name of {@code path}, which is to get a new entry: EEXIST for the root. */
+    private Lookup.Parent newEntryParent(String path) throws DaxException {
+        Lookup.Parent par = v.lookup.resolveParent(path);
+        if (par.name() == null) {
+            throw new DaxException(Errno.EEXIST, path + ": file exists");
+        }
+        return par;
+    }
+
+    /** {@link #makeAt} at {@code path}, owned by the calling process. */
+    private void makeAtPath(String path, int fullMode, byte[] target, long rdev) throws DaxException {
+        Lookup.Parent par = newEntryParent(path);
+        makeAt(par.dir(), par.name(), path, fullMode, target, rdev, Ids.uid(), Ids.gid());
     }
 
     /** Adds {@code newName} in directory inode {@code newDir} as another name of {@code ino}. */

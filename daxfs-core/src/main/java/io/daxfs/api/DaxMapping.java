@@ -254,25 +254,40 @@ public final class DaxMapping implements AutoCloseable {
 
     /**
      * Runs {@code access} on the memory of the naturally aligned {@code n} bytes at {@code off},
-     * faulting the page in first (for a store when {@code write}) and retrying after a
-     * revocation. A load from the zero page is 0 without touching memory.
+     * faulting the page in first (for a store when {@code write}). A load from the zero page is
+     * 0 without touching memory.
+     *
+     * <p>Unlike the plain accessors, this one never retries an access: a revocation closing the
+     * epoch stops an access with an async exception, which the JVM may deliver after the
+     * atomic instruction took effect, and a getAndAdd or compareAndSet run again would then
+     * count twice. So the access runs under the table lock ({@link PageTable#underLock}),
+     * which revocations hold while they close an epoch; the lookup and the fault stay outside.
      */
     private long atomically(long off, int n, boolean write, AtomicAccess access) {
         long pos = aligned(off, n);
         long need = write ? PageTable.WRITE : READABLE;
+        long[] result = new long[1];
         for (;;) {
-            PageTable.Epoch e = table.epoch();
-            long ent = table.entry(e, pos);
-            if (!write && (ent & PageTable.ZERO) != 0) {
-                return 0;
+            boolean done;
+            try {
+                done = table.underLock(() -> {
+                    PageTable.Epoch e = table.epoch();
+                    long ent = table.entry(e, pos);
+                    if (!write && (ent & PageTable.ZERO) != 0) {
+                        result[0] = 0;
+                        return true;
+                    }
+                    if ((ent & need) == 0) {
+                        return false;
+                    }
+                    result[0] = access.apply(segment(e, ent), address(ent, pos));
+                    return true;
+                });
+            } catch (InternalError x) {
+                throw mediaError(x);
             }
-            if ((ent & need) != 0) {
-                try {
-                    return access.apply(segment(e, ent), address(ent, pos));
-                } catch (IllegalStateException | InternalError x) {
-                    afterFailedAccess(x);
-                    continue;
-                }
+            if (done) {
+                return result[0];
             }
             fault(pos, write);
         }

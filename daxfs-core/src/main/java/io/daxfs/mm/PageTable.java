@@ -372,6 +372,22 @@ public final class PageTable {
         }
     }
 
+    /**
+     * Runs {@code body} under the table lock: no epoch of this table closes while it runs, so
+     * an access it makes through the current epoch cannot be stopped half done. For accesses
+     * that must not be retried after they took effect (the atomic read-modify-writes: a
+     * revocation's async exception can arrive after the instruction completed). The body must
+     * not fault or wait: faults take this lock last.
+     */
+    public boolean underLock(java.util.function.BooleanSupplier body) {
+        lock.lock();
+        try {
+            return body.getAsBoolean();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** True when this private mapping has its own copy of {@code page}. */
     public boolean hasCopy(long page) {
         return hasCopies(page, page + 1);

@@ -26,6 +26,7 @@ import io.daxfs.fsck.Fsck;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.List;
@@ -283,6 +284,43 @@ public final class DaxFileSystem implements AutoCloseable {
      */
     public void utimes(String path, long atimeNs, long mtimeNs) throws DaxException {
         volume.attributes().utimes(path, atimeNs, mtimeNs);
+    }
+
+    /**
+     * The value of extended attribute {@code name} of the file at {@code path} (a final symlink
+     * is followed unless {@link LinkOption#NOFOLLOW_LINKS} is given). See {@link DaxInodes#getxattr}.
+     */
+    public byte[] getxattr(String path, String name, LinkOption... options) throws DaxException {
+        return volume.xattrs().get(path, follow(options), name);
+    }
+
+    /** The names of the extended attributes of the file at {@code path}. */
+    public List<String> listxattr(String path, LinkOption... options) throws DaxException {
+        return volume.xattrs().list(path, follow(options));
+    }
+
+    /** Sets an extended attribute of the file at {@code path}; see {@link DaxInodes#setxattr} for names, flags and errors. */
+    public void setxattr(String path, String name, byte[] value, int flags, LinkOption... options) throws DaxException {
+        volume.xattrs().set(path, follow(options), name, value, flags);
+    }
+
+    /** Removes an extended attribute of the file at {@code path}; ENODATA when there is none. */
+    public void removexattr(String path, String name, LinkOption... options) throws DaxException {
+        volume.xattrs().remove(path, follow(options), name);
+    }
+
+    /** As {@link DaxInodes#access}, for the file at {@code path} (symlinks followed). */
+    public void checkAccess(String path, int uid, int[] gids, int want) throws DaxException {
+        volume.xattrs().checkAccess(path, uid, gids, want);
+    }
+
+    private static boolean follow(LinkOption... options) {
+        for (LinkOption o : options) {
+            if (o == LinkOption.NOFOLLOW_LINKS) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public FsStat statfs() {

@@ -89,7 +89,16 @@ public final class DaxInodes {
 
     /** Creates directory {@code name} in {@code dir} with permission bits {@code mode}, owned by uid/gid. */
     public FileStat mkdir(long dir, String name, int mode, int uid, int gid) throws DaxException {
-        return volume.creator().make(dir, name, FileType.DIRECTORY.modeBits() | (mode & 07777), null, uid, gid);
+        return mkdir(dir, name, mode, 0, uid, gid);
+    }
+
+    /**
+     * As {@link #mkdir(long, String, int, int, int)}, as mkdir(2) with the caller's {@code umask}:
+     * the mode is masked by it, unless {@code dir} has a default ACL, which the new directory
+     * inherits (as its default list, and with the mode, as its access list) instead.
+     */
+    public FileStat mkdir(long dir, String name, int mode, int umask, int uid, int gid) throws DaxException {
+        return volume.creator().make(dir, name, FileType.DIRECTORY.modeBits() | (mode & 07777), umask, null, uid, gid);
     }
 
     /**
@@ -100,7 +109,13 @@ public final class DaxInodes {
      */
     public Created create(long dir, String name, int mode, int uid, int gid, boolean exclusive,
                           OpenOption... options) throws DaxException {
-        OpenFile f = volume.opener().create(dir, name, mode, uid, gid, exclusive, options);
+        return create(dir, name, mode, 0, uid, gid, exclusive, options);
+    }
+
+    /** As {@link #create(long, String, int, int, int, boolean, OpenOption...)}, with the caller's {@code umask} (see {@link #mkdir(long, String, int, int, int, int)}). */
+    public Created create(long dir, String name, int mode, int umask, int uid, int gid, boolean exclusive,
+                          OpenOption... options) throws DaxException {
+        OpenFile f = volume.opener().create(dir, name, mode, umask, uid, gid, exclusive, options);
         DaxFile file = new DaxFile(f, dax);
         try {
             return new Created(f.stat(), file);
@@ -122,16 +137,21 @@ public final class DaxInodes {
 
     /** As {@link #mknod(long, String, int, int, int)}, with a device node's number {@code rdev}. */
     public FileStat mknod(long dir, String name, int mode, long rdev, int uid, int gid) throws DaxException {
+        return mknod(dir, name, mode, rdev, 0, uid, gid);
+    }
+
+    /** As {@link #mknod(long, String, int, long, int, int)}, with the caller's {@code umask} (see {@link #mkdir(long, String, int, int, int, int)}). */
+    public FileStat mknod(long dir, String name, int mode, long rdev, int umask, int uid, int gid) throws DaxException {
         int type = mode & FileType.S_IFMT;
         if (type == 0 || type == FileType.REGULAR.modeBits()) {
-            return volume.creator().make(dir, name, FileType.REGULAR.modeBits() | (mode & 07777), null, uid, gid);
+            return volume.creator().make(dir, name, FileType.REGULAR.modeBits() | (mode & 07777), umask, null, uid, gid);
         }
-        return volume.creator().makeSpecial(dir, name, type | (mode & 07777), rdev, uid, gid);
+        return volume.creator().makeSpecial(dir, name, type | (mode & 07777), umask, rdev, uid, gid);
     }
 
     /** Creates symlink {@code name} in {@code dir} pointing at {@code target}. */
     public FileStat symlink(long dir, String name, String target, int uid, int gid) throws DaxException {
-        return volume.creator().make(dir, name, FileType.SYMLINK.modeBits() | 0777, target, uid, gid);
+        return volume.creator().make(dir, name, FileType.SYMLINK.modeBits() | 0777, 0, target, uid, gid);
     }
 
     /** The target of symlink {@code ino}; EINVAL if it is not a symlink. */
@@ -188,4 +208,53 @@ public final class DaxInodes {
     public FileStat setattr(long ino, SetAttr a) throws DaxException {
         return volume.attributes().setattr(ino, a);
     }
+
+    // ---------------------------------------------------------------- extended attributes and ACLs
+
+    /**
+     * The value of extended attribute {@code name} (e.g. "user.mime", "system.posix_acl_access")
+     * of inode {@code ino}. ENODATA when it has none; EOPNOTSUPP for a namespace daxfs does not
+     * keep; ERANGE for an empty name or one longer than 255 bytes. See {@link #setxattr}.
+     */
+    public byte[] getxattr(long ino, String name) throws DaxException {
+        return volume.xattrs().get(ino, name);
+    }
+
+    /** The names of inode {@code ino}'s extended attributes (full names, prefix included). */
+    public List<String> listxattr(long ino) throws DaxException {
+        return volume.xattrs().list(ino);
+    }
+
+    /**
+     * Sets extended attribute {@code name} of inode {@code ino}, as setxattr(2): {@code flags}
+     * {@link #XATTR_CREATE} (EEXIST if it exists), {@link #XATTR_REPLACE} (ENODATA if it does
+     * not), or 0. Namespaces: user. (regular files and directories only: EPERM elsewhere),
+     * trusted., security., and the POSIX ACLs system.posix_acl_access and
+     * system.posix_acl_default (directories only: EACCES) in Linux's xattr encoding (see
+     * {@link io.daxfs.types.PosixAcl}; EINVAL when malformed). An access ACL also sets the mode's
+     * permission bits, and one that says no more than the mode is not kept. Values up to 64 KiB
+     * (E2BIG), all of one file's attributes up to about 254 KiB (ENOSPC).
+     */
+    public void setxattr(long ino, String name, byte[] value, int flags) throws DaxException {
+        volume.xattrs().set(ino, name, value, flags);
+    }
+
+    /** Removes extended attribute {@code name} of inode {@code ino}; ENODATA when there is none. */
+    public void removexattr(long ino, String name) throws DaxException {
+        volume.xattrs().remove(ino, name);
+    }
+
+    /**
+     * access(2) for a caller with {@code uid} and supplementary and primary groups {@code gids}:
+     * whether it may do {@code want} (R_OK 4 | W_OK 2 | X_OK 1) to inode {@code ino}, by the
+     * file's mode and its access ACL. Returns normally when allowed; EACCES when not.
+     */
+    public void access(long ino, int uid, int[] gids, int want) throws DaxException {
+        volume.xattrs().checkAccess(ino, uid, gids, want);
+    }
+
+    /** {@link #setxattr} flag: fail with EEXIST if the attribute exists. */
+    public static final int XATTR_CREATE = io.daxfs.fs.Xattrs.XATTR_CREATE;
+    /** {@link #setxattr} flag: fail with ENODATA if the attribute does not exist. */
+    public static final int XATTR_REPLACE = io.daxfs.fs.Xattrs.XATTR_REPLACE;
 }

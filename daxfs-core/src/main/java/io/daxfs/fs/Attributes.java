@@ -12,7 +12,8 @@ import io.daxfs.types.SetAttr;
  * through {@link FileLayout}.
  *
  * <p>Invariant: ctime changes with every attribute change, in the same hold of the attribute
- * lock. Locks: the attribute lock for reads and for the change of the scalar fields; a size
+ * lock. Locks: the attribute lock for reads, and the life lock then the attribute lock for the
+ * change of the scalar fields (a chmod may rewrite the access ACL, see {@link Xattrs}); a size
  * change first holds an open reference (the life lock briefly, for {@code openCount++}) so the
  * file cannot be freed during the truncate, which takes the file's I/O and invalidate locks.
  */
@@ -103,28 +104,40 @@ public final class Attributes {
             return; // truncate set the times itself
         }
         long now = Inode.now();
-        in.meta.lock();
+        // The life lock keeps extended attribute changes out while a chmod rewrites the access ACL.
+        in.life.lock();
         try {
-            if (a.mode() != -1) {
-                in.mode = (in.mode & FileType.S_IFMT) | (a.mode() & 07777);
+            in.meta.lock();
+            try {
+                setFields(in, a, now);
+            } finally {
+                in.meta.unlock();
             }
-            if (a.uid() != -1) {
-                in.uid = a.uid();
-            }
-            if (a.gid() != -1) {
-                in.gid = a.gid();
-            }
-            if (a.atimeNs() != SetAttr.UTIME_OMIT) {
-                in.atime = a.atimeNs() == SetAttr.UTIME_NOW ? now : a.atimeNs();
-            }
-            if (a.mtimeNs() != SetAttr.UTIME_OMIT) {
-                in.mtime = a.mtimeNs() == SetAttr.UTIME_NOW ? now : a.mtimeNs();
-            }
-            in.ctime = now;
         } finally {
-            in.meta.unlock();
+            in.life.unlock();
         }
         v.journal.markDirty(in);
         v.journal.commitIfLarge();
+    }
+
+    /** Sets the fields {@code a} names, and ctime. Caller holds the life and attribute locks. */
+    private static void setFields(Inode in, SetAttr a, long now) {
+        if (a.mode() != -1) {
+            in.mode = (in.mode & FileType.S_IFMT) | (a.mode() & 07777);
+            Xattrs.modeChanged(in, in.mode); // an access ACL's owner, mask and other entries follow the mode
+        }
+        if (a.uid() != -1) {
+            in.uid = a.uid();
+        }
+        if (a.gid() != -1) {
+            in.gid = a.gid();
+        }
+        if (a.atimeNs() != SetAttr.UTIME_OMIT) {
+            in.atime = a.atimeNs() == SetAttr.UTIME_NOW ? now : a.atimeNs();
+        }
+        if (a.mtimeNs() != SetAttr.UTIME_OMIT) {
+            in.mtime = a.mtimeNs() == SetAttr.UTIME_NOW ? now : a.mtimeNs();
+        }
+        in.ctime = now;
     }
 }

@@ -57,12 +57,14 @@ public final class Creator {
     /**
      * Creates the new entry {@code name} in directory inode {@code dir} (EEXIST if taken): a
      * directory, a regular file or (with {@code target}) a symlink, per the type bits of
-     * {@code fullMode}.
+     * {@code fullMode}. The permission bits are masked by {@code umask} unless the directory has a
+     * default ACL, which then gives the new file its access list (see {@link Xattrs}).
      */
-    public FileStat make(long dir, String name, int fullMode, String target, int uid, int gid) throws DaxException {
+    public FileStat make(long dir, String name, int fullMode, int umask, String target, int uid, int gid)
+            throws DaxException {
         String what = Lookup.at(dir, name);
         byte[] t = target == null ? null : symlinkTarget(target, what);
-        return v.change("create", () -> makeAt(v.lookup.dirArg(dir, name), name, what, fullMode, t, 0, uid, gid)).stat();
+        return v.change("create", () -> makeAt(v.lookup.dirArg(dir, name), name, what, fullMode, umask, t, 0, uid, gid)).stat();
     }
 
     /**
@@ -70,10 +72,11 @@ public final class Creator {
      * {@code dir}: {@code fullMode} has its type bits, {@code rdev} is a device's number (0 for
      * FIFOs and sockets). EINVAL for any other type.
      */
-    public FileStat makeSpecial(long dir, String name, int fullMode, long rdev, int uid, int gid) throws DaxException {
+    public FileStat makeSpecial(long dir, String name, int fullMode, int umask, long rdev, int uid, int gid)
+            throws DaxException {
         String what = Lookup.at(dir, name);
         long dev = specialDevice(fullMode, rdev, what);
-        return v.change("mknod", () -> makeAt(v.lookup.dirArg(dir, name), name, what, fullMode, null, dev, uid, gid)).stat();
+        return v.change("mknod", () -> makeAt(v.lookup.dirArg(dir, name), name, what, fullMode, umask, null, dev, uid, gid)).stat();
     }
 
     /** As {@link #makeSpecial}, at {@code path}, owned by the calling process. */
@@ -104,7 +107,7 @@ public final class Creator {
     /** {@link #makeAt} at {@code path}, owned by the calling process. */
     private void makeAtPath(String path, int fullMode, byte[] target, long rdev) throws DaxException {
         Lookup.Parent par = newEntryParent(path);
-        makeAt(par.dir(), par.name(), path, fullMode, target, rdev, Ids.uid(), Ids.gid());
+        makeAt(par.dir(), par.name(), path, fullMode, 0, target, rdev, Ids.uid(), Ids.gid());
     }
 
     /** Adds {@code newName} in directory inode {@code newDir} as another name of {@code ino}. */
@@ -118,7 +121,8 @@ public final class Creator {
 
     // ---------------------------------------------------------------- new inodes
 
-    private Inode makeAt(Inode dir, String name, String what, int fullMode, byte[] target, long rdev, int uid, int gid)
+    private Inode makeAt(Inode dir, String name, String what, int fullMode, int umask, byte[] target, long rdev,
+                         int uid, int gid)
             throws DaxException {
         Lookup.checkDir(dir, what);
         if (Names.isDot(name)) {
@@ -130,7 +134,7 @@ public final class Creator {
             if (v.lookup.dirOf(dir).lookup(name) != null) {
                 throw new DaxException(Errno.EEXIST, what + ": file exists");
             }
-            return createChild(dir, name, fullMode, target, rdev, uid, gid);
+            return createChild(dir, name, fullMode, umask, target, rdev, uid, gid);
         } finally {
             dir.dirLock.unlock();
         }
@@ -139,9 +143,10 @@ public final class Creator {
     /**
      * Creates an inode and its entry {@code name} in {@code dir} (caller holds dir's dirLock and
      * checked the name is free). {@code target}: symlink target bytes, else null; {@code rdev}:
-     * a device node's number, else 0.
+     * a device node's number, else 0. The mode comes from {@code fullMode} and the directory's
+     * default ACL, or without one {@code fullMode} masked by {@code umask}.
      */
-    Inode createChild(Inode dir, String name, int fullMode, byte[] target, long rdev, int uid, int gid)
+    Inode createChild(Inode dir, String name, int fullMode, int umask, byte[] target, long rdev, int uid, int gid)
             throws DaxException {
         Directory dd = v.lookup.dirOf(dir);
         boolean isDir = (fullMode & FileType.S_IFMT) == FileType.DIRECTORY.modeBits();
@@ -151,6 +156,7 @@ public final class Creator {
         if (!v.inodes.hasAvailable() || v.blocks.availableForData() == 0 && v.blocks.pendingBlocks() > 0) {
             v.reclaimFreedSpace(); // numbers and blocks freed by recent transactions become reusable
         }
+        Xattrs.Inherited inherited = Xattrs.inherit(dir, fullMode, umask);
         try (Journal.Handle h = v.journal.begin()) {
             // Room for the entry first: if that fails with ENOSPC nothing else has changed.
             dd.reserve(h, v.fileBlocks, name);
@@ -161,7 +167,7 @@ public final class Creator {
             // As on Linux: the creating process's group, or the directory's when the directory is
             // set-group-ID (a new subdirectory then inherits the set-group-ID bit as well).
             boolean setgid = (dir.mode & 02000) != 0;
-            in.mode = isDir && setgid ? fullMode | 02000 : fullMode;
+            in.mode = isDir && setgid ? inherited.mode() | 02000 : inherited.mode();
             in.nlink = isDir ? 2 : 1;
             in.uid = uid;
             in.gid = setgid ? dir.gid : gid;
@@ -184,6 +190,7 @@ public final class Creator {
                 if (target != null && target.length > InodeRecord.INLINE_BYTES) {
                     v.fileBlocks.addSymlinkBlock(h, in);
                 }
+                v.xattrs.storeNew(h, in, inherited.xattrs());
             } catch (DaxException e) {
                 discardNew(h, in);
                 throw e;

@@ -15,6 +15,7 @@ import io.daxfs.media.BlockHeader;
 import io.daxfs.media.Extent;
 import io.daxfs.media.Geometry;
 import io.daxfs.media.InodeRecord;
+import io.daxfs.media.XattrTable;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
@@ -39,7 +40,9 @@ import java.util.List;
  * <li>{@link #blockMap}: the block-map lock: serialises adding blocks (write(), fallocate,
  *     DAX write faults) before the journal handle is opened.</li>
  * <li>{@link #dirLock}: directories only: serialises changes to the entries.</li>
- * <li>{@link #life}: link and open counts, and the decision to free the inode.</li>
+ * <li>{@link #life}: link and open counts, and the decision to free the inode; it also
+ *     serialises changes of the extended attributes (which may allocate or free their blocks,
+ *     and must not race with the inode being freed).</li>
  * <li>{@link #meta}: the attribute lock. Short; guards the scalar attributes against the commit
  *     that encodes them. Never held while opening a journal handle.</li>
  * </ul>
@@ -81,9 +84,18 @@ public final class Inode implements DirtySource {
     /** Data, directory and symlink blocks (not the extent chain). */
     final ExtentMap extents;
     /** Device blocks holding the extents past the inline ones, in chain order. */
-    volatile long[] chain = new long[0];
+    volatile long[] chain = NO_BLOCKS;
     /** The extent list changed since the last commit: the chain must be rewritten. */
     boolean extentsDirty;
+    /**
+     * Extended attributes: the table, and the device blocks of its chain. Changed under
+     * {@link #life} and {@link #meta} together (see {@link Xattrs}); read under either.
+     */
+    XattrTable xattrs = XattrTable.EMPTY;
+    long[] xattrChain = NO_BLOCKS;
+    /** The table changed since the last commit: its chain must be rewritten. */
+    boolean xattrsDirty;
+    static final long[] NO_BLOCKS = new long[0];
     /** Symlink target (symlinks only). */
     byte[] target;
     /** Loaded directory contents (directories only; null until first use). */
@@ -206,9 +218,9 @@ public final class Inode implements DirtySource {
         return (mode & FileType.S_IFMT) == FileType.SYMLINK.modeBits();
     }
 
-    /** Blocks owned: mapped blocks plus extent chain blocks. */
+    /** Blocks owned: mapped blocks plus extent chain and xattr chain blocks. */
     long ownedBlocks() {
-        return extents.blocks() + chain.length;
+        return extents.blocks() + chain.length + xattrChain.length;
     }
 
     FileStat stat() {
@@ -272,8 +284,12 @@ public final class Inode implements DirtySource {
             }
             prevEnd = e.logicalEnd();
         }
+        long[] xchain = r.xattrBlockCount == 0 ? NO_BLOCKS : new long[r.xattrBlockCount];
+        XattrTable xattrs = XattrTable.read(ino, r.xattrHead, r.xattrBlockCount, g, blocks, xchain);
         Inode in = new Inode(ino, g, new ExtentMap(list));
         in.chain = chain;
+        in.xattrs = xattrs;
+        in.xattrChain = xchain;
         in.mode = r.mode;
         in.nlink = r.nlink;
         in.uid = r.uid;
@@ -322,6 +338,8 @@ public final class Inode implements DirtySource {
         r.extentCount = list.size();
         r.extentBlockCount = chain.length;
         r.extentHead = chain.length == 0 ? 0 : chain[0];
+        r.xattrBlockCount = xattrChain.length;
+        r.xattrHead = xattrChain.length == 0 ? 0 : xattrChain[0];
         if ((flags & InodeRecord.FLAG_INLINE_TARGET) != 0) {
             System.arraycopy(target, 0, r.inline, 0, target.length);
         } else {
@@ -363,6 +381,13 @@ public final class Inode implements DirtySource {
                 MemorySegment.copy(target, 0, t, java.lang.foreign.ValueLayout.JAVA_BYTE, BlockHeader.SIZE, target.length);
             }
             extentsDirty = false;
+            if (xattrsDirty && !freed) {
+                long[] xc = xattrChain;
+                for (int i = 0; i < xc.length; i++) {
+                    xattrs.fillBlock(b.fresh(xc[i], false), ino, i, i + 1 < xc.length ? xc[i + 1] : 0);
+                }
+            }
+            xattrsDirty = false;
             if (isRegular()) {
                 orderData(b);
             }
@@ -398,7 +423,7 @@ public final class Inode implements DirtySource {
 
     @Override
     public int estimatedBlocks() {
-        return 1 + (extentsDirty ? chain.length : 0);
+        return 1 + (extentsDirty ? chain.length : 0) + (xattrsDirty ? xattrChain.length : 0);
     }
 
     String targetString() {

@@ -59,6 +59,9 @@ public final class Mounter {
             for (long c : in.chain) {
                 runs.add(new long[]{c, 1, ino});
             }
+            for (long c : in.xattrChain) {
+                runs.add(new long[]{c, 1, ino});
+            }
         }
         runs.sort(Comparator.comparingLong(r -> r[0]));
         long end = 0;

@@ -58,10 +58,10 @@ public final class Opener {
      * create(2) by directory inode: creates the regular file {@code name} in {@code dir} if absent
      * (EEXIST when {@code exclusive}), or opens the existing one; a symlink is not followed (ELOOP).
      */
-    public OpenFile create(long dir, String name, int mode, int uid, int gid, boolean exclusive,
+    public OpenFile create(long dir, String name, int mode, int umask, int uid, int gid, boolean exclusive,
                            OpenOption... options) throws DaxException {
         OpenFile f = v.change("create", () -> createAt(v.lookup.dirArg(dir, name), name, Lookup.at(dir, name),
-                mode, uid, gid, exclusive, options));
+                mode, umask, uid, gid, exclusive, options));
         v.register(f);
         return f;
     }
@@ -124,7 +124,7 @@ public final class Opener {
             if (par.name() == null || Names.isDot(par.name())) {
                 throw new DaxException(Errno.EISDIR, path + ": is a directory");
             }
-            Object got = openInParent(par.dir(), par.name(), path, mode, Ids.uid(), Ids.gid(), f.create(),
+            Object got = openInParent(par.dir(), par.name(), path, mode, 0, Ids.uid(), Ids.gid(), f.create(),
                     f.createNew(), f.noFollow());
             if (got instanceof Inode in) {
                 return opened(in, f);
@@ -151,14 +151,14 @@ public final class Opener {
         return file;
     }
 
-    private OpenFile createAt(Inode dir, String name, String what, int mode, int uid, int gid, boolean exclusive,
+    private OpenFile createAt(Inode dir, String name, String what, int mode, int umask, int uid, int gid, boolean exclusive,
                               OpenOption... options) throws DaxException {
         OpenFlags f = OpenFlags.of(options);
         Lookup.checkDir(dir, what);
         if (Names.isDot(name)) {
             throw new DaxException(Errno.EISDIR, what + ": is a directory");
         }
-        Inode in = (Inode) openInParent(dir, name, what, mode, uid, gid, true, exclusive, true);
+        Inode in = (Inode) openInParent(dir, name, what, mode, umask, uid, gid, true, exclusive, true);
         return opened(in, f);
     }
 
@@ -184,7 +184,7 @@ public final class Opener {
     }
 
     /** Opens (creating if asked) {@code name} in {@code dir}: an Inode, or a symlink target to follow. */
-    private Object openInParent(Inode dir, String name, String path, int mode, int uid, int gid, boolean create,
+    private Object openInParent(Inode dir, String name, String path, int mode, int umask, int uid, int gid, boolean create,
                                 boolean excl, boolean noFollow) throws DaxException {
         dir.dirLock.lock();
         try {
@@ -194,8 +194,8 @@ public final class Opener {
                 if (!create) {
                     throw new DaxException(Errno.ENOENT, path + ": no such file or directory");
                 }
-                Inode in = v.creator.createChild(dir, name, FileType.REGULAR.modeBits() | (mode & 07777), null, 0,
-                        uid, gid);
+                Inode in = v.creator.createChild(dir, name, FileType.REGULAR.modeBits() | (mode & 07777), umask,
+                        null, 0, uid, gid);
                 in.life.lock();
                 try {
                     in.openCount++;

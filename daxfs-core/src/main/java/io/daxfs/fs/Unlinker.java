@@ -209,6 +209,7 @@ public final class Unlinker {
     private void evict(Journal.Handle h, Inode in) throws DaxException {
         v.dax().evicted(in);
         v.fileBlocks.freeAll(h, in);
+        v.xattrs.freeAll(h, in);
         if ((in.flags & InodeRecord.FLAG_ORPHAN) != 0) {
             v.orphans.remove(h, in);
         }

@@ -56,6 +56,7 @@ public final class Volume {
     final Unlinker unlinker;
     final Renamer renamer;
     final Attributes attributes;
+    final Xattrs xattrs;
     // File data.
     final FileIo fileIo;
     final HoleFiller holeFiller;
@@ -91,6 +92,7 @@ public final class Volume {
         this.unlinker = new Unlinker(this);
         this.renamer = new Renamer(this);
         this.attributes = new Attributes(this);
+        this.xattrs = new Xattrs(this);
         this.fileIo = new FileIo(this);
         this.holeFiller = new HoleFiller(this);
         this.fileLayout = new FileLayout(this);
@@ -192,6 +194,11 @@ public final class Volume {
     /** stat, chmod, chown, utimes, setattr. */
     public Attributes attributes() {
         return attributes;
+    }
+
+    /** Extended attributes, ACLs, and the access check by mode and ACL. */
+    public Xattrs xattrs() {
+        return xattrs;
     }
 
     // ---------------------------------------------------------------- open files

@@ -28,6 +28,8 @@ public final class BlockHeader {
     public static final int EXTENTS = 0x5845_5844; // "DXEX"
     /** Symlink target block: a = owning inode, b = target length in bytes. */
     public static final int SYMLINK = 0x4C53_5844; // "DXSL"
+    /** Extended attribute block: a = owning inode, b = next xattr block (0 = last), c = payload bytes. */
+    public static final int XATTRS = 0x4158_5844; // "DXXA"
     /** Journal descriptor: a = transaction sequence, b = home block numbers listed, c = flags. */
     public static final int JOURNAL_DESCRIPTOR = 0x444A_5844; // "DXJD"
     /** Journal commit: a = transaction sequence, b = blocks in the transaction, c = crc32c of them. */

@@ -12,14 +12,15 @@ import java.util.List;
  * The 256-byte on-device inode record. A record of all zero bytes is a free inode.
  * <pre>
  *   0 u32 mode (0 = free)   4 u32 nlink   8 u32 uid   12 u32 gid   16 u64 size
- *  24 u64 blocks (4 KiB blocks owned: data, directory, extent and symlink blocks)
+ *  24 u64 blocks (4 KiB blocks owned: data, directory, extent, symlink and xattr blocks)
  *  32 i64 atime  40 i64 mtime  48 i64 ctime  56 i64 btime (ns since the epoch)
  *  64 u64 parent (directories: the parent's inode number; the root names itself)
  *  72 u32 generation   76 u32 flags   80 u64 next orphan   88 u64 previous orphan
  *  96 u32 extent count  100 u32 extent blocks  104 u64 first extent block
  * 112 inline area, 128 bytes: the first 8 extents, or (FLAG_INLINE_TARGET) a symlink target,
  *     or (FIFO, socket, device node: no extents) the u64 device number, then zeros
- * 240..251 reserved (zero)   252 u32 crc32c of bytes [0, 252)
+ * 240 u64 first xattr block (0 = none)   248 u32 xattr block count (version 4; zero before)
+ * 252 u32 crc32c of bytes [0, 252)
  * </pre>
  * Extents are kept sorted by file block, inline ones first, then the chain of extent blocks.
  */
@@ -60,6 +61,9 @@ public final class InodeRecord {
     public int extentCount;
     public int extentBlockCount;
     public long extentHead;
+    /** The first block of the extended attribute chain (0 when the inode has none). */
+    public long xattrHead;
+    public int xattrBlockCount;
     /** The inline area, verbatim (extents or symlink target bytes). */
     public final byte[] inline = new byte[INLINE_BYTES];
 
@@ -118,7 +122,11 @@ public final class InodeRecord {
         r.extentBlockCount = Le.getInt(s, off + 100);
         r.extentHead = Le.getLong(s, off + 104);
         MemorySegment.copy(s, java.lang.foreign.ValueLayout.JAVA_BYTE, off + INLINE_OFF, r.inline, 0, INLINE_BYTES);
+        r.xattrHead = Le.getLong(s, off + 240);
+        r.xattrBlockCount = Le.getInt(s, off + 248);
         if (r.size < 0 || r.extentCount < 0 || r.extentBlockCount < 0
+                || r.xattrBlockCount < 0 || r.xattrBlockCount > XattrTable.MAX_BLOCKS
+                || (r.xattrBlockCount == 0) != (r.xattrHead == 0)
                 || (r.flags & FLAG_INLINE_TARGET) != 0 && (r.size > INLINE_BYTES || r.extentCount != 0)) {
             throw new DaxException(Errno.EUCLEAN, "inode " + ino + ": impossible field values");
         }
@@ -150,6 +158,8 @@ public final class InodeRecord {
         Le.putInt(s, off + 100, extentBlockCount);
         Le.putLong(s, off + 104, extentHead);
         MemorySegment.copy(inline, 0, s, java.lang.foreign.ValueLayout.JAVA_BYTE, off + INLINE_OFF, INLINE_BYTES);
+        Le.putLong(s, off + 240, xattrHead);
+        Le.putInt(s, off + 248, xattrBlockCount);
         Le.putInt(s, off + CRC_OFF, Crc.of(s, off, CRC_OFF));
     }
 

@@ -25,11 +25,12 @@ public record Superblock(UUID uuid, Geometry geometry, long generation, long roo
     public static final long MAGIC = 0x4253_0053_4658_4144L; // "DAXFS\0SB" little-endian
     /**
      * The format this build writes. Version 2 adds unwritten extents (the top bit of an extent's
-     * physical field); version 3 adds special files (FIFOs, sockets, device nodes). An older image
+     * physical field); version 3 adds special files (FIFOs, sockets, device nodes); version 4 adds extended
+     * attributes (an xattr block chain named by bytes 240..251 of the inode record). An older image
      * has none of these, so it is read as is, and the first superblock a read-write mount writes
      * makes it this version (which older builds then refuse).
      */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     /** The oldest format this build reads. */
     public static final int OLDEST_READABLE_VERSION = 1;
     public static final int STATE_CLEAN = 0;

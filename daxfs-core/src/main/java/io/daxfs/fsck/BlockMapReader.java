@@ -18,7 +18,8 @@ import java.util.function.Consumer;
  * device with every check the format allows: chain pointers inside the data area and without
  * loops, chain blocks of the right kind, checksum and owner, per-block extent counts, chain
  * length equal to the record's extent block count, extent total equal to its extent count, and
- * extents inside the data area, sorted and not overlapping in the file.
+ * extents inside the data area, sorted and not overlapping in the file; and the chain of
+ * extended attribute blocks ({@link XattrCheck}).
  */
 final class BlockMapReader {
     /** Out-of-range or unsorted extents reported per inode before the rest are only counted. */
@@ -31,6 +32,9 @@ final class BlockMapReader {
     static FoundBlockMap read(MetaView view, long ino, InodeRecord r, Consumer<String> report) {
         Geometry g = view.geometry();
         String who = "inode " + ino;
+        List<Long> xattrs = new ArrayList<>();
+        boolean xattrsIntact = XattrCheck.readChain(view, ino, r, xattrs, report);
+        long[] xattrChain = xattrs.stream().mapToLong(Long::longValue).toArray();
         if ((r.flags & InodeRecord.FLAG_INLINE_TARGET) != 0) {
             // The inline area holds a symlink target; decode already ensured extentCount == 0.
             boolean ok = r.extentBlockCount == 0 && r.extentHead == 0;
@@ -38,7 +42,7 @@ final class BlockMapReader {
                 report.accept(who + ": inline symlink with " + r.extentBlockCount + " extent blocks (head "
                         + r.extentHead + ")");
             }
-            return new FoundBlockMap(List.of(), new long[0], ok);
+            return new FoundBlockMap(List.of(), new long[0], xattrChain, ok && xattrsIntact);
         }
         boolean intact = true;
         List<Extent> raw = new ArrayList<>();
@@ -89,7 +93,8 @@ final class BlockMapReader {
         if (bad > MAX_EXTENT_PROBLEMS) {
             report.accept(who + ": " + (bad - MAX_EXTENT_PROBLEMS) + " more bad extents");
         }
-        return new FoundBlockMap(good, chain.stream().mapToLong(Long::longValue).toArray(), intact);
+        return new FoundBlockMap(good, chain.stream().mapToLong(Long::longValue).toArray(), xattrChain,
+                intact && xattrsIntact);
     }
 
     /**

@@ -7,10 +7,11 @@ import java.util.List;
 /**
  * The block map of one inode as found on the device: its extents (only those that lie inside
  * the data area; out-of-range ones are reported and dropped) and the device blocks of its extent
- * chain (only those verified to be its own). {@code intact} is false when anything was wrong,
+ * chain and of its extended attribute chain (only those verified to be its own). {@code intact}
+ * is false when anything was wrong with the block map,
  * in which case the map is what could be salvaged, good for naming owners but not for repair.
  */
-record FoundBlockMap(List<Extent> extents, long[] chain, boolean intact) {
+record FoundBlockMap(List<Extent> extents, long[] chain, long[] xattrChain, boolean intact) {
     long mappedBlocks() {
         long n = 0;
         for (Extent e : extents) {
@@ -19,8 +20,8 @@ record FoundBlockMap(List<Extent> extents, long[] chain, boolean intact) {
         return n;
     }
 
-    /** What the inode's {@code blocks} field must say: mapped blocks plus extent chain blocks. */
+    /** What the inode's {@code blocks} field must say: mapped blocks plus extent and xattr chain blocks. */
     long ownedBlocks() {
-        return mappedBlocks() + chain.length;
+        return mappedBlocks() + chain.length + xattrChain.length;
     }
 }

@@ -17,13 +17,12 @@ import java.util.List;
 /**
  * Pass over the inode table: every record against its inode bitmap bit, every in-use record's
  * checksum, type and fields, its block map ({@link BlockMapReader}), its {@code blocks} count,
- * and what its type demands (a directory's size and hole-free map, a symlink's target). Every
- * block an inode maps is claimed in the {@link BlockOwnership}.
+ * and what its type demands (a directory's size and hole-free map, a symlink's target), and its
+ * extended attributes ({@link XattrCheck}). Every block an inode owns is claimed in the
+ * {@link BlockOwnership}.
  */
 final class InodePass {
     static final int KNOWN_FLAGS = InodeRecord.FLAG_INLINE_TARGET | InodeRecord.FLAG_ORPHAN | InodeRecord.FLAG_TRUNCATING;
-    static final int RESERVED_OFF = 240;
-    static final int RESERVED_LEN = 12;
     private static final long MAX_FILE = (Extent.MAX_LOGICAL + 1) << Geometry.BLOCK_SHIFT;
     private static final int MAX_TARGET = Geometry.BLOCK_SIZE - BlockHeader.SIZE;
     private static final MemorySegment ZEROS = MemorySegment.ofArray(new byte[Geometry.BLOCK_SIZE]);
@@ -118,12 +117,17 @@ final class InodePass {
         for (long c : map.chain()) {
             ownership.claim(c, 1);
         }
+        for (long c : map.xattrChain()) {
+            ownership.claim(c, 1);
+        }
         if (map.intact()) {
             info.ownedBlocks = map.ownedBlocks();
             if (r.blocks != info.ownedBlocks) {
                 f.problem(info.describe() + ": blocks field says " + r.blocks + " but it owns " + info.ownedBlocks
-                        + " (" + map.mappedBlocks() + " mapped, " + map.chain().length + " extent blocks)");
+                        + " (" + map.mappedBlocks() + " mapped, " + map.chain().length + " extent blocks"
+                        + (map.xattrChain().length > 0 ? ", " + map.xattrChain().length + " xattr blocks)" : ")"));
             }
+            XattrCheck.checkTable(view, info, r, map.xattrChain(), f::problem);
         }
         switch (info.type) {
             case DIRECTORY -> checkDirectory(info, r, map);
@@ -164,9 +168,6 @@ final class InodePass {
         if ((r.flags & InodeRecord.FLAG_ORPHAN) == 0 && (r.orphanNext != 0 || r.orphanPrev != 0)) {
             f.problem(who + ": orphan list links set (next " + r.orphanNext + ", previous " + r.orphanPrev
                     + ") but it is not flagged as an orphan");
-        }
-        if (!allZero(blk, off + RESERVED_OFF, RESERVED_LEN)) {
-            f.problem(who + ": reserved bytes " + RESERVED_OFF + "-" + (RESERVED_OFF + RESERVED_LEN - 1) + " are not zero");
         }
         if (info.isDir()) {
             if (info.ino == 1 && r.parent != 1) {

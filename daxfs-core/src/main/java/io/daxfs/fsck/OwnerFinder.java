@@ -50,6 +50,9 @@ final class OwnerFinder {
             for (long c : map.chain()) {
                 visit(c, 1, "extent block of inode " + in.ino, conflicts, owners, missing, f);
             }
+            for (long c : map.xattrChain()) {
+                visit(c, 1, "xattr block of inode " + in.ino, conflicts, owners, missing, f);
+            }
         }
         for (int i = 0; i < conflicts.size(); i++) {
             f.problem(Findings.blocks(conflicts.start(i), conflicts.length(i)) + " claimed more than once, by: "

@@ -156,18 +156,13 @@ final class RepairPlanner {
         }
     }
 
-    /** Bytes no reader looks at, which the format says are zero: unknown flags, reserved bytes, inline slack. */
+    /** Bytes no reader looks at, which the format says are zero: unknown flags, inline slack. */
     private void fixFields(Change c) {
         InodeRecord rec = c.record;
         int unknown = rec.flags & ~InodePass.KNOWN_FLAGS;
         if (unknown != 0) {
             rec.flags &= ~unknown;
             c.what.add("unknown flag bits 0x" + Integer.toHexString(unknown) + " cleared");
-        }
-        MemorySegment blk = view.block(g.inodeBlock(c.info.ino));
-        long off = (c.info.ino % InodeRecord.PER_BLOCK) * InodeRecord.SIZE;
-        if (!InodePass.allZero(blk, off + InodePass.RESERVED_OFF, InodePass.RESERVED_LEN)) {
-            c.what.add("reserved bytes zeroed"); // encode writes them as zeros
         }
         if ((rec.flags & InodeRecord.FLAG_INLINE_TARGET) != 0) {
             MemorySegment inline = MemorySegment.ofArray(rec.inline);
@@ -228,6 +223,9 @@ final class RepairPlanner {
                         used.clearRange(e.physical(), e.physicalEnd());
                     }
                     for (long c : map.chain()) {
+                        used.clearRange(c, c + 1);
+                    }
+                    for (long c : map.xattrChain()) {
                         used.clearRange(c, c + 1);
                     }
                 }

@@ -252,6 +252,12 @@ final class CrashChecker {
         if (candidates.isEmpty()) {
             return "holds " + kind + " inode " + st.ino() + "; expected one of " + allowed;
         }
+        Map<String, String> xattrs = xattrs(fs, path);
+        candidates.removeIf(n -> !n.xattrHistory.contains(xattrs));
+        if (candidates.isEmpty()) {
+            return "extended attributes " + xattrs.keySet() + " (" + xattrs.values().stream().mapToInt(String::length).sum()
+                    + " bytes of values) match no state since the last promise of " + allowed;
+        }
         if (kind == Kind.DIR) {
             return null;
         }
@@ -273,6 +279,15 @@ final class CrashChecker {
             first = first == null ? n + ": " + why : first;
         }
         return first;
+    }
+
+    private static Map<String, String> xattrs(DaxFileSystem fs, String path) throws DaxException {
+        Map<String, String> out = new TreeMap<>();
+        for (String name : fs.listxattr(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            out.put(name, new String(fs.getxattr(path, name, java.nio.file.LinkOption.NOFOLLOW_LINKS),
+                    java.nio.charset.StandardCharsets.ISO_8859_1));
+        }
+        return out;
     }
 
     private static byte[] read(DaxFileSystem fs, String path, long size) throws DaxException {

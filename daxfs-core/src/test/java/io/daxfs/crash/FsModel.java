@@ -12,10 +12,12 @@ import java.util.TreeMap;
  * What a workload did to a file system, and therefore what a crash at any moment may show.
  *
  * <h2>Promises</h2>
- * A successful {@code fsync(F)} promises F's contents and size as of that moment, and that F is
- * at each of its paths (daxfs commits its whole journal on fsync, so the names of F and their
- * ancestor directories are durable too); {@code fdatasync(F)} promises the contents and size
- * only; {@code sync()} promises everything. A promise made before a crash must hold after it,
+ * A successful {@code fsync(F)} promises F's contents, size and extended attributes as of that
+ * moment, and that F is at each of its paths whose ancestor directories have not changed since
+ * their last promise. (fsync commits every transaction up to the newest one that changed F's
+ * inode; giving F a name changes its inode, but renaming one of its ancestors does not, so such a
+ * rename may still be lost, and with it F's new path, as on ext4.) {@code fdatasync(F)} promises
+ * the contents and size only; {@code sync()} promises everything. A promise made before a crash must hold after it,
  * unless an operation issued after the promise (and before the crash) changed the state again:
  * such an operation may or may not have become durable, in part.
  *
@@ -62,6 +64,9 @@ final class FsModel {
         /** Files: every content state since the last promise; the last is the current one. */
         final List<byte[]> history = new ArrayList<>();
         int openHandles;
+        /** Extended attributes now (name to value, as ISO-8859-1 text), and every state since the last promise. */
+        Map<String, String> xattrs = Map.of();
+        final List<Map<String, String>> xattrHistory = new ArrayList<>(List.of(xattrs));
 
         Node(int id, Kind kind, String target) {
             this.id = id;
@@ -162,6 +167,12 @@ final class FsModel {
         n.history.add(data);
     }
 
+    /** Records a new extended attribute state of node {@code n}. */
+    void setXattrs(Node n, Map<String, String> xattrs) {
+        n.xattrs = Map.copyOf(xattrs);
+        n.xattrHistory.add(n.xattrs);
+    }
+
     /** The current paths of node {@code n}. */
     List<String> pathsOf(Node n) {
         List<String> out = new ArrayList<>();
@@ -177,9 +188,10 @@ final class FsModel {
     void promiseFile(Node n, boolean withNames) {
         collapse(n);
         if (withNames) {
+            collapseXattrs(n); // fsync makes all of the inode durable; fdatasync only its data
             for (String p : pathsOf(n)) {
-                for (String q = p; !q.equals("/"); q = parent(q)) {
-                    promisePath(q);
+                if (ancestorsSettled(p)) {
+                    promisePath(p);
                 }
             }
         }
@@ -191,9 +203,8 @@ final class FsModel {
             promisePath(p);
         }
         for (Entry e : namespace.values()) {
-            if (e.kind() == Kind.FILE) {
-                collapse(e.node());
-            }
+            collapse(e.node());
+            collapseXattrs(e.node());
         }
     }
 
@@ -202,7 +213,19 @@ final class FsModel {
         promiseAll();
         for (Node n : openNodes) {
             collapse(n);
+            collapseXattrs(n);
         }
+    }
+
+    /** True when every directory above {@code p} is known durable where it is now. */
+    private boolean ancestorsSettled(String p) {
+        for (String q = parent(p); !q.equals("/"); q = parent(q)) {
+            List<Entry> h = pathHistory.get(q);
+            if (h == null || h.size() != 1 || !h.getFirst().equals(entry(q))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void promisePath(String p) {
@@ -219,6 +242,11 @@ final class FsModel {
             n.history.clear();
             n.history.add(n.data);
         }
+    }
+
+    private static void collapseXattrs(Node n) {
+        n.xattrHistory.clear();
+        n.xattrHistory.add(n.xattrs);
     }
 
     static String parent(String path) {

@@ -281,6 +281,27 @@ final class ModelFs {
         });
     }
 
+    // ---------------------------------------------------------------- extended attributes
+
+    /** Sets (or, with a null value, removes) extended attribute {@code name} of what {@code path} names (not followed). */
+    void setxattr(String path, String name, byte[] value) throws DaxException {
+        begin((value == null ? "removexattr " : "setxattr ") + path + " " + name
+                + (value == null ? "" : " (" + value.length + " bytes)"));
+        Node n = model.entry(path).node();
+        Map<String, String> next = new java.util.TreeMap<>(n.xattrs);
+        if (value == null) {
+            next.remove(name);
+        } else {
+            next.put(name, new String(value, java.nio.charset.StandardCharsets.ISO_8859_1));
+        }
+        model.setXattrs(n, next);
+        if (value == null) {
+            fs.removexattr(path, name, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } else {
+            fs.setxattr(path, name, value, 0, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        }
+    }
+
     // ---------------------------------------------------------------- durability
 
     void fsync(String path) throws DaxException {

@@ -44,6 +44,10 @@ final class RandomWorkload {
     }
 
     private void step() throws DaxException {
+        if (rnd.nextInt(100) < 5) {
+            xattrStep();
+            return;
+        }
         int r = rnd.nextInt(100);
         List<String> files = paths(Kind.FILE);
         if (files.isEmpty() || r < 8) {
@@ -192,6 +196,28 @@ final class RandomWorkload {
             total += h.node.data.length;
         }
         return total + bytes <= 4 * maxFileBytes && m.fs.statfs().freeBlocks() * BLOCK > 2 * bytes + (1 << 20);
+    }
+
+    /**
+     * Sets, replaces or removes an extended attribute of a file, directory or symlink: small
+     * values, and now and then one of several blocks, so the chain grows and shrinks.
+     */
+    private void xattrStep() throws DaxException {
+        List<String> targets = paths(Kind.FILE);
+        targets.addAll(paths(Kind.DIR));
+        List<String> links = paths(Kind.SYMLINK);
+        targets.addAll(links);
+        String p = pick(targets);
+        boolean link = links.contains(p);
+        String name = link || rnd.nextInt(4) == 0 ? "trusted.t" + rnd.nextInt(2) : "user." + "abc".charAt(rnd.nextInt(3));
+        FsModel.Node n = m.model.entry(p).node();
+        if (n.xattrs.containsKey(name) && rnd.nextInt(3) == 0) {
+            m.setxattr(p, name, null);
+            return;
+        }
+        byte[] v = new byte[rnd.nextInt(10) == 0 ? 4000 + rnd.nextInt(12_000) : rnd.nextInt(300)];
+        rnd.nextBytes(v);
+        m.setxattr(p, name, v);
     }
 
     private String pick(List<String> l) {

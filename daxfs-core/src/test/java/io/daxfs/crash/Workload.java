@@ -22,6 +22,7 @@ final class Workload {
         basics(m);
         bigFileAndTruncate(m);
         fallocateModes(m);
+        xattrs(m);
         renames(m);
         unlinkWhileOpen(m);
         fragmentedFile(m);
@@ -51,6 +52,35 @@ final class Workload {
         m.create("/d1/sub/x");
         m.write("/d1/sub/x", 0, 3000);
         m.fsync("/d1/sub/x");
+    }
+
+    /**
+     * Extended attributes on a file, a directory and a symlink: added, replaced, grown to several
+     * blocks and shrunk back, removed, promised by fsync and sync; a file with attributes unlinked.
+     */
+    private static void xattrs(ModelFs m) throws DaxException {
+        m.setxattr("/d1/a", "user.small", value(10, 1));
+        m.setxattr("/d1", "user.dir", value(200, 2));
+        m.setxattr("/d2/long-link", "trusted.on-link", value(50, 3));
+        m.fsync("/d1/a");
+        m.setxattr("/d1/a", "user.big", value(9000, 4));   // the chain grows to three blocks
+        m.setxattr("/d1/a", "user.small", value(20, 5));   // replaced, unpersisted
+        m.sync();
+        m.setxattr("/d1/a", "user.big", value(100, 6));    // shrinks back to one block
+        m.setxattr("/d1/a", "user.small", null);
+        m.fsync("/d1/a");
+        m.create("/d1/with-xattrs");
+        m.setxattr("/d1/with-xattrs", "user.x", value(6000, 7));
+        m.sync();
+        m.unlink("/d1/with-xattrs");                      // its chain is freed with it
+        m.setxattr("/d1", "user.dir", null);
+        m.sync();
+    }
+
+    private static byte[] value(int length, int seed) {
+        byte[] v = new byte[length];
+        new java.util.SplittableRandom(seed).nextBytes(v);
+        return v;
     }
 
     /** Multi-MiB writes (2 MiB-aligned and not), truncate shrink and grow. */

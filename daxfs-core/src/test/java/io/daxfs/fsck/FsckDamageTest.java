@@ -114,6 +114,57 @@ class FsckDamageTest {
         assertOnly("inode " + f1 + " (regular file): blocks field says 9 but it owns 1 (1 mapped, 0 extent blocks)");
     }
 
+    /** The first of f2's two xattr blocks (TestImages.small gives it a 5000-byte value). */
+    private long firstXattrBlock() throws Exception {
+        InodeRecord r = ed.inode(f2);
+        assertEquals(2, r.xattrBlockCount);
+        return r.xattrHead;
+    }
+
+    @Test
+    void xattrBlockChecksum() throws Exception {
+        long b = firstXattrBlock();
+        ed.block(b).set(ValueLayout.JAVA_BYTE, 200, (byte) 0x5A);
+        FsckReport r = check();
+        assertHas(r, "inode " + f2 + " xattr block #0 (block " + b + "): checksum mismatch");
+    }
+
+    @Test
+    void xattrBlockOfAnotherInode() throws Exception {
+        long b = firstXattrBlock();
+        BlockHeader.setA(ed.block(b), f1);
+        BlockHeader.seal(ed.block(b));
+        FsckReport r = check();
+        assertHas(r, "inode " + f2 + " xattr block #0 (block " + b + "): belongs to inode " + f1);
+    }
+
+    @Test
+    void malformedXattrTable() throws Exception {
+        long b = firstXattrBlock();
+        ed.block(b).set(ValueLayout.JAVA_BYTE, BlockHeader.SIZE, (byte) 9); // namespace of the first entry
+        BlockHeader.seal(ed.block(b));
+        assertOnly("inode " + f2 + ": extended attributes: entry at 0 has namespace 9 or nonzero reserved bytes");
+    }
+
+    @Test
+    void xattrChainLongerThanItsCount() throws Exception {
+        InodeRecord r = ed.inode(f2);
+        r.xattrBlockCount = 1;
+        r.blocks -= 1;
+        ed.putInode(f2, r);
+        FsckReport rep = check();
+        assertHas(rep, "inode " + f2 + ": xattr chain continues past its 1 blocks (to block " + BlockHeader.b(ed.block(r.xattrHead)) + ")");
+    }
+
+    @Test
+    void accessAclThatDisagreesWithTheMode() throws Exception {
+        InodeRecord r = ed.inode(a);
+        assertEquals(0750, r.mode & 07777, "the ACL set the mode");
+        r.mode = (r.mode & ~0777) | 0755;
+        ed.putInode(a, r);
+        assertOnly("inode " + a + " (directory): access ACL user::rwx,user:1000:r-x,group::r-x,mask::r-x,other::--- disagrees with mode 755");
+    }
+
     @Test
     void crossLinkedBlock() throws Exception {
         long shared = ed.firstBlockOf(f1);
@@ -130,9 +181,12 @@ class FsckDamageTest {
     @Test
     void entryPointingToAFreeInode() throws Exception {
         long b = ed.firstBlockOf(f2);
+        long x = ed.inode(f2).xattrHead;
         ed.putInode(f2, new InodeRecord());
         ed.setInodeUsed(f2, false);
         ed.setBlockUsed(b, false);
+        ed.setBlockUsed(x, false);
+        ed.setBlockUsed(x + 1, false); // its two xattr blocks, allocated one after the other
         assertOnly("directory " + a + ": entry 'f2' points to free inode " + f2);
     }
 

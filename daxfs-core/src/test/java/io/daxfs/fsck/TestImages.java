@@ -29,6 +29,20 @@ final class TestImages {
         }
     }
 
+    /** user::rwx, user:1000:r-x, group::r-x, mask::r-x, other::--- (mode 0750). */
+    static final byte[] ACL_WITH_NAMED_USER = acl(new int[][]{{0x01, 7, -1}, {0x02, 5, 1000}, {0x04, 5, -1},
+            {0x10, 5, -1}, {0x20, 0, -1}});
+
+    /** A POSIX ACL xattr value of {tag, perm, id} entries. */
+    static byte[] acl(int[][] entries) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + 8 * entries.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(2);
+        for (int[] e : entries) {
+            b.putShort((short) e[0]).putShort((short) e[1]).putInt(e[2]);
+        }
+        return b.array();
+    }
+
     static RetainedDevice formatted() throws DaxException {
         RetainedDevice dev = RetainedDevice.allocate(SIZE);
         Internals.format(dev, FormatOptions.DEFAULT).close();
@@ -45,6 +59,9 @@ final class TestImages {
             fs.mkdir("/c");
             write(fs, "/a/f1", "one");
             write(fs, "/a/f2", "two");
+            // Two xattr blocks on f2; an access ACL (with a named user, so it is stored) on /a.
+            fs.setxattr("/a/f2", "user.big", new byte[5000], 0);
+            fs.setxattr("/a", "system.posix_acl_access", ACL_WITH_NAMED_USER, 0);
             for (String p : new String[]{"/a", "/a/b", "/c", "/a/f1", "/a/f2"}) {
                 inos.put(p, fs.stat(p).ino());
             }
@@ -69,6 +86,14 @@ final class TestImages {
         fs.link("/a/f1", "/f1-third");
         fs.symlink("a/f1", "/short-link");
         fs.symlink(LONG_TARGET, "/a/long-link");
+        // Extended attributes: small and multi-block values, ACLs (access and default), one removed.
+        fs.setxattr("/a/f1", "user.small", "v".getBytes(StandardCharsets.UTF_8), 0);
+        fs.setxattr("/a/f1", "user.gone", new byte[100], 0);
+        fs.setxattr("/a/b", "user.big", new byte[9000], 0);
+        fs.setxattr("/a/b", "system.posix_acl_default", ACL_WITH_NAMED_USER, 0);
+        fs.setxattr("/a/b", "system.posix_acl_access", ACL_WITH_NAMED_USER, 0);
+        fs.setxattr("/a/long-link", "trusted.t", new byte[10], 0, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        fs.removexattr("/a/f1", "user.gone");
         for (int i = 0; i < 150; i++) {
             write(fs, "/many/file-with-a-rather-long-name-to-fill-directory-blocks-" + i, "n" + i);
         }

@@ -17,7 +17,7 @@ int main(void) {
     OP(init); OP(destroy); OP(lookup); OP(forget); OP(getattr); OP(setattr); OP(readlink); OP(mknod);
     OP(mkdir); OP(unlink); OP(rmdir); OP(symlink); OP(rename); OP(link); OP(open); OP(read); OP(write);
     OP(flush); OP(release); OP(fsync); OP(opendir); OP(readdir); OP(releasedir); OP(fsyncdir); OP(statfs);
-    OP(access); OP(create); OP(forget_multi); OP(fallocate); OP(readdirplus); OP(copy_file_range); OP(lseek);
+    OP(setxattr); OP(getxattr); OP(listxattr); OP(removexattr); OP(access); OP(create); OP(forget_multi); OP(fallocate); OP(readdirplus); OP(copy_file_range); OP(lseek);
     SIZE(stat);
     OFF(stat, st_ino); OFF(stat, st_nlink); OFF(stat, st_mode); OFF(stat, st_uid); OFF(stat, st_gid);
     OFF(stat, st_size); OFF(stat, st_blksize); OFF(stat, st_blocks); OFF(stat, st_atim); OFF(stat, st_mtim);
@@ -45,6 +45,7 @@ int main(void) {
     printf("cap.writeback_cache %d\ncap.async_read %d\ncap.parallel_dirops %d\ncap.atomic_o_trunc %d\n",
            FUSE_CAP_WRITEBACK_CACHE, FUSE_CAP_ASYNC_READ, FUSE_CAP_PARALLEL_DIROPS, FUSE_CAP_ATOMIC_O_TRUNC);
     printf("cap.handle_killpriv %d\n", FUSE_CAP_HANDLE_KILLPRIV);
+    printf("cap.dont_mask %d\ncap.posix_acl %d\n", FUSE_CAP_DONT_MASK, FUSE_CAP_POSIX_ACL);
     printf("set_attr.mode %d\nset_attr.uid %d\nset_attr.gid %d\nset_attr.size %d\nset_attr.atime %d\n"
            "set_attr.mtime %d\nset_attr.atime_now %d\nset_attr.mtime_now %d\n",
            FUSE_SET_ATTR_MODE, FUSE_SET_ATTR_UID, FUSE_SET_ATTR_GID, FUSE_SET_ATTR_SIZE, FUSE_SET_ATTR_ATIME,

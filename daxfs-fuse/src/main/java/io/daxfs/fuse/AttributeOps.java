@@ -78,23 +78,12 @@ final class AttributeOps {
         replies.attr(r, inodes.setattr(ino, s));
     }
 
-    /** Only reached without default_permissions; then the check is the kernel's mode rules. */
+    /**
+     * Only reached without default_permissions (the mount asks for POSIX ACLs, which implies
+     * it): the core's check by mode and access ACL, for the caller's uid and groups.
+     */
     void access(FuseRequest r, long ino, int mask) throws DaxException {
-        FileStat st = inodes.getattr(ino);
-        int uid = r.uid();
-        int bits;
-        if (uid == 0) {
-            bits = (mask & 1) == 0 || (st.mode() & 0111) != 0 || st.type() == FileType.DIRECTORY ? mask : 0;
-        } else if (uid == st.uid()) {
-            bits = (st.mode() >> 6) & 7;
-        } else if (r.gid() == st.gid()) {
-            bits = (st.mode() >> 3) & 7;
-        } else {
-            bits = st.mode() & 7;
-        }
-        if ((mask & ~bits & 7) != 0) {
-            throw new DaxException(Errno.EACCES, "access: mask " + mask + " on inode " + ino);
-        }
+        inodes.access(ino, r.uid(), r.groups(), mask & 7);
         r.replyOk();
     }
 

@@ -14,8 +14,16 @@ import java.lang.foreign.MemorySegment;
  * FUSE node ids are daxfs inode numbers (the root is 1 in both), so no table maps one to the
  * other and nothing resolves a path. This class negotiates the connection and routes each
  * operation to the class that does that job: {@link NamespaceOps} (names),
- * {@link AttributeOps} (attributes, statfs), {@link FileOps} (open files and their I/O, over
- * {@link Handles}) and {@link DirectoryOps} (listings, over {@link OpenDirs}).
+ * {@link AttributeOps} (attributes, statfs), {@link XattrOps} (extended attributes and ACLs),
+ * {@link FileOps} (open files and their I/O, over {@link Handles}) and {@link DirectoryOps}
+ * (listings, over {@link OpenDirs}).
+ *
+ * <p><b>Permissions and ACLs.</b> The mount uses default_permissions, and asks for POSIX ACLs
+ * and for unmasked modes at init: the kernel then checks every access by mode and access ACL,
+ * and sends mknod, mkdir and create the mode the caller asked for and its umask, which the core
+ * applies, or instead inherits the parent's default ACL (POSIX's rule: a default ACL replaces
+ * the umask). When the kernel does not grant unmasked modes it has applied the umask itself,
+ * and 0 is passed on. Keeping mode and ACL in step (chmod, setfacl) is the core's job too.
  *
  * <p><b>Errors.</b> An operation fails by throwing the DaxException of the daxfs call that
  * failed; the dispatcher answers it with that errno. Anything else escapes to the dispatcher
@@ -39,6 +47,9 @@ final class DaxFuseOperations implements FuseOperations {
     private final AttributeOps attributes;
     private final FileOps files;
     private final DirectoryOps directories;
+    private final XattrOps xattrs;
+    /** Whether init got CAP_DONT_MASK, so requests carry the umask; written before the first request. */
+    private volatile boolean unmasked;
 
     /** Serves {@code fs}; the kernel may cache attributes and names for the given seconds. */
     DaxFuseOperations(DaxFileSystem fs, double attrTimeout, double entryTimeout) {
@@ -50,6 +61,7 @@ final class DaxFuseOperations implements FuseOperations {
         this.attributes = new AttributeOps(fs, inodes, replies, openDirs);
         this.files = new FileOps(fs, inodes, replies, handles);
         this.directories = new DirectoryOps(fs, inodes, replies, openDirs);
+        this.xattrs = new XattrOps(inodes);
     }
 
     /** Closes what the kernel left open (after the session ended, before the file system closes). */
@@ -70,7 +82,16 @@ final class DaxFuseOperations implements FuseOperations {
         conn.want(Connection.CAP_EXPORT_SUPPORT);
         // The kernel clears set-user-ID bits on write, truncate and chown unless we claim to; we don't.
         conn.unwant(Connection.CAP_HANDLE_KILLPRIV);
+        // ACLs checked and cached by the kernel; the umask left to the core, which must not
+        // apply it where a default ACL is inherited.
+        conn.want(Connection.CAP_POSIX_ACL | Connection.CAP_DONT_MASK);
+        unmasked = (conn.want() & Connection.CAP_DONT_MASK) != 0;
         conn.timeGranularity(1);
+    }
+
+    /** The umask for the core to apply: the caller's, or 0 when the kernel has applied it. */
+    private int umask(FuseRequest r) {
+        return unmasked ? r.umask() & 0777 : 0;
     }
 
     @Override
@@ -92,12 +113,12 @@ final class DaxFuseOperations implements FuseOperations {
 
     @Override
     public void mknod(FuseRequest r, long parent, String name, int mode, long rdev) throws DaxException {
-        names.mknod(r, parent, name, mode, rdev);
+        names.mknod(r, parent, name, mode, rdev, umask(r));
     }
 
     @Override
     public void mkdir(FuseRequest r, long parent, String name, int mode) throws DaxException {
-        names.mkdir(r, parent, name, mode);
+        names.mkdir(r, parent, name, mode, umask(r));
     }
 
     @Override
@@ -144,6 +165,26 @@ final class DaxFuseOperations implements FuseOperations {
     }
 
     @Override
+    public void setxattr(FuseRequest r, long ino, String name, byte[] value, int flags) throws DaxException {
+        xattrs.setxattr(r, ino, name, value, flags);
+    }
+
+    @Override
+    public void getxattr(FuseRequest r, long ino, String name, long size) throws DaxException {
+        xattrs.getxattr(r, ino, name, size);
+    }
+
+    @Override
+    public void listxattr(FuseRequest r, long ino, long size) throws DaxException {
+        xattrs.listxattr(r, ino, size);
+    }
+
+    @Override
+    public void removexattr(FuseRequest r, long ino, String name) throws DaxException {
+        xattrs.removexattr(r, ino, name);
+    }
+
+    @Override
     public void statfs(FuseRequest r, long ino) {
         attributes.statfs(r);
     }
@@ -152,7 +193,7 @@ final class DaxFuseOperations implements FuseOperations {
 
     @Override
     public void create(FuseRequest r, long parent, String name, int mode, FileInfo fi) throws DaxException {
-        files.create(r, parent, name, mode, fi);
+        files.create(r, parent, name, mode, umask(r), fi);
     }
 
     @Override

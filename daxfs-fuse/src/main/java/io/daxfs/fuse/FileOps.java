@@ -53,8 +53,8 @@ final class FileOps {
         this.handles = handles;
     }
 
-    void create(FuseRequest r, long parent, String name, int mode, FileInfo fi) throws DaxException {
-        DaxInodes.Created c = inodes.create(parent, name, mode & 07777, r.uid(), r.gid(),
+    void create(FuseRequest r, long parent, String name, int mode, int umask, FileInfo fi) throws DaxException {
+        DaxInodes.Created c = inodes.create(parent, name, mode & 07777, umask, r.uid(), r.gid(),
                 (fi.flags() & O_EXCL) != 0, openOptions(fi.flags()));
         long fh = handles.add(c.file());
         fi.fh(fh);

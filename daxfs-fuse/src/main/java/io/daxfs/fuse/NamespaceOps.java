@@ -61,12 +61,13 @@ final class NamespaceOps {
     }
 
     /** Regular files, FIFOs, sockets and device nodes (what is done with the latter is the kernel's). */
-    void mknod(FuseRequest r, long parent, String name, int mode, long rdev) throws DaxException {
-        replies.made(r, inodes.mknod(parent, name, mode, rdev, r.uid(), r.gid()));
+    void mknod(FuseRequest r, long parent, String name, int mode, long rdev, int umask) throws DaxException {
+        replies.made(r, inodes.mknod(parent, name, mode, rdev, umask, r.uid(), r.gid()));
     }
 
-    void mkdir(FuseRequest r, long parent, String name, int mode) throws DaxException {
-        replies.made(r, inodes.mkdir(parent, name, mode & 07777, r.uid(), r.gid()));
+    /** {@code umask}: what the core is to apply, unless {@code parent} has a default ACL (see {@link DaxFuseOperations}). */
+    void mkdir(FuseRequest r, long parent, String name, int mode, int umask) throws DaxException {
+        replies.made(r, inodes.mkdir(parent, name, mode & 07777, umask, r.uid(), r.gid()));
     }
 
     void symlink(FuseRequest r, String target, long parent, String name) throws DaxException {

@@ -136,6 +136,66 @@ class MountToolsSpec {
     }
 
     @Test
+    void extendedAttributesAndPosixAclsWithTheirErrnosKernelChecksAndInheritance() {
+        requireTools("setfacl", "getfacl");
+        python("xattrs.py");
+    }
+
+    /**
+     * cp -a and rsync -aAX carry user attributes and ACLs out of the mount and back in. (rsync
+     * needs -A for ACLs: -X alone skips the system.posix_acl attributes by design, here as on ext4.)
+     */
+    @Test
+    void cpAndRsyncKeepUserAttributesAndAclsOutOfTheMountAndBack() {
+        requireTools("setfattr", "getfattr", "setfacl", "getfacl", "rsync");
+        Path src = mnt.resolve("xsrc");
+        sh("mkdir -p " + q(src.resolve("dir/deeper")) + " && cd " + q(src)
+                + " && printf data > a && setfattr -n user.mime -v text/plain a && setfattr -n user.bin -v 0x00ff80 a"
+                + " && setfacl -m u:1000:rw,g:2000:r a"
+                + " && setfattr -n user.d -v 'a directory' dir && setfacl -m g:2000:rx dir"
+                + " && setfacl -d -m u:1000:rwx dir && touch dir/b && mkdir dir/c && ln -s a link"
+                + " && printf plain > dir/deeper/p && chmod 0640 dir/deeper/p");
+        String expected = xattrDump(src);
+        assertTrue(expected.contains("user.bin=0x00ff80") && expected.contains("user:1000:rw-")
+                && expected.contains("default:user:1000:rwx") && expected.contains("== ./dir/b"), expected);
+
+        Path cpOut = tmp.resolve("xcp");
+        sh("cp -a " + q(src) + " " + q(cpOut));
+        assertEquals(expected, xattrDump(cpOut), "cp -a out of the mount");
+        sh("cp -a " + q(cpOut) + " " + q(mnt.resolve("xcpback")));
+        assertEquals(expected, xattrDump(mnt.resolve("xcpback")), "cp -a back into the mount");
+
+        Path rsOut = tmp.resolve("xrsync");
+        sh("rsync -aAX " + q(src) + "/ " + q(rsOut) + "/");
+        assertEquals(expected, xattrDump(rsOut), "rsync -aAX out of the mount");
+        sh("rsync -aAX " + q(rsOut) + "/ " + q(mnt.resolve("xrsback")) + "/");
+        assertEquals(expected, xattrDump(mnt.resolve("xrsback")), "rsync -aAX back into the mount");
+        sh("rsync -aX " + q(src) + "/ " + q(mnt.resolve("xrsx")) + "/");
+        assertEquals("user.bin=0x00ff80\nuser.mime=0x746578742f706c61696e\n",
+                sh("getfattr -d -m '^user\\.' -e hex --absolute-names " + q(mnt.resolve("xrsx/a"))
+                        + " | sed -e '/^#/d' -e '/^$/d' | LC_ALL=C sort"), "rsync -aX within the mount");
+        sh("rm -r " + q(src) + " " + q(mnt.resolve("xcpback")) + " " + q(mnt.resolve("xrsback")) + " "
+                + q(mnt.resolve("xrsx")));
+    }
+
+    /** Every entry under {@code dir}, sorted: its mode and type, user attributes (hex) and ACL entries. */
+    static String xattrDump(Path dir) {
+        return sh("cd " + q(dir) + " && find . -mindepth 1 | LC_ALL=C sort | while IFS= read -r p; do"
+                + " echo \"== $p $(stat -c '%a %F' \"$p\")\";"
+                + " getfattr -h -d -m '^user\\.' -e hex --absolute-names \"$p\" | sed -e '/^#/d' -e '/^$/d' | LC_ALL=C sort;"
+                + " if [ ! -L \"$p\" ]; then getfacl -n -c -p \"$p\" | sed '/^$/d' | LC_ALL=C sort; fi; done");
+    }
+
+    /** Fails naming scripts/setup-fuse when one of {@code tools} is not installed. */
+    static void requireTools(String... tools) {
+        for (String t : tools) {
+            if (Proc.run(10, "sh", "-c", "command -v " + t).exit() != 0) {
+                fail(t + " is not installed: run scripts/setup-fuse (it installs attr, acl and rsync)");
+            }
+        }
+    }
+
+    @Test
     void mmapReadAndSharedWriteSeenByAnotherProcess() {
         python("mmap_rw.py");
     }

@@ -123,6 +123,29 @@ public interface FuseOperations {
         r.replyErr(ENOSYS);
     }
 
+    /**
+     * {@code name}: the attribute's full name ("user.x"), its bytes in the String form of
+     * {@link io.daxfs.types.FileNames}; {@code value} is a copy. {@code flags}: XATTR_CREATE (1),
+     * XATTR_REPLACE (2).
+     */
+    default void setxattr(FuseRequest r, long ino, String name, byte[] value, int flags) throws DaxException {
+        r.replyErr(ENOSYS);
+    }
+
+    /** {@code size}: the caller's buffer, 0 when it asks for the length only ({@link FuseRequest#replyXattr}). */
+    default void getxattr(FuseRequest r, long ino, String name, long size) throws DaxException {
+        r.replyErr(ENOSYS);
+    }
+
+    /** As getxattr; the data is the names, each ended by a NUL byte. */
+    default void listxattr(FuseRequest r, long ino, long size) throws DaxException {
+        r.replyErr(ENOSYS);
+    }
+
+    default void removexattr(FuseRequest r, long ino, String name) throws DaxException {
+        r.replyErr(ENOSYS);
+    }
+
     default void access(FuseRequest r, long ino, int mask) throws DaxException {
         r.replyErr(ENOSYS);
     }
@@ -210,6 +233,11 @@ public interface FuseOperations {
         public static final int CAP_ASYNC_READ = 0x1;
         public static final int CAP_ATOMIC_O_TRUNC = 0x8;
         public static final int CAP_EXPORT_SUPPORT = 0x10;
+        /**
+         * The kernel does not apply the umask to the mode of mknod, mkdir and create but passes
+         * it ({@link FuseRequest#umask()}): the file system applies it, or a default ACL instead.
+         */
+        public static final int CAP_DONT_MASK = 0x40;
         public static final int CAP_SPLICE_WRITE = 0x80;
         public static final int CAP_SPLICE_MOVE = 0x100;
         public static final int CAP_SPLICE_READ = 0x200;
@@ -219,6 +247,12 @@ public interface FuseOperations {
         public static final int CAP_WRITEBACK_CACHE = 0x10000;
         public static final int CAP_PARALLEL_DIROPS = 0x40000;
         /** The file system clears set-user-ID bits itself on write, truncate and chown. */
+        /**
+         * The kernel checks permissions by POSIX ACLs as well as the mode (it implies
+         * default_permissions) and caches them; keeping mode and ACL in step and inheriting
+         * default ACLs stay the file system's job.
+         */
+        public static final int CAP_POSIX_ACL = 0x80000;
         public static final int CAP_HANDLE_KILLPRIV = 0x100000;
     }
 }

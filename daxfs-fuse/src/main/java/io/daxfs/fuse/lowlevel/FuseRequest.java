@@ -1,6 +1,7 @@
 package io.daxfs.fuse.lowlevel;
 
 import io.daxfs.types.DaxException;
+import io.daxfs.types.Errno;
 import io.daxfs.types.FileNames;
 
 import java.lang.foreign.Arena;
@@ -86,8 +87,41 @@ public final class FuseRequest {
         return ctx().get(JAVA_INT, Structs.CTX_PID);
     }
 
+    /**
+     * The caller's umask: set by libfuse for mknod, mkdir and create only, and only when the
+     * kernel leaves masking to the file system ({@link FuseOperations.Connection#CAP_DONT_MASK}); 0 otherwise.
+     */
     public int umask() {
         return ctx().get(JAVA_INT, Structs.CTX_UMASK);
+    }
+
+    /**
+     * The caller's groups: its supplementary groups (libfuse reads them from /proc, so the
+     * caller must still be alive) and its primary group. Just the primary group when they cannot
+     * be read.
+     */
+    public int[] groups() {
+        int gid = gid();
+        try (Arena a = Arena.ofConfined()) {
+            int room = 32;
+            for (int attempt = 0; attempt < 4; attempt++) {
+                MemorySegment list = a.allocate(JAVA_INT, room);
+                int n = (int) fuse.reqGetgroups.invokeExact(req, room, list);
+                if (n < 0) {
+                    return new int[] {gid};
+                }
+                if (n <= room) {
+                    int[] g = new int[n + 1];
+                    MemorySegment.copy(list, JAVA_INT, 0, g, 0, n);
+                    g[n] = gid;
+                    return g;
+                }
+                room = n; // the list grew between the calls, or was longer than guessed: again with room for all
+            }
+            return new int[] {gid};
+        } catch (Throwable t) {
+            throw LibFuse.rethrow(t);
+        }
     }
 
     private MemorySegment ctx() {
@@ -232,6 +266,28 @@ public final class FuseRequest {
             int ignored = (int) fuse.replyLseek.invokeExact(req, off);
         } catch (Throwable t) {
             throw LibFuse.rethrow(t);
+        }
+    }
+
+    /**
+     * The answer to getxattr or listxattr with {@code size}, the caller's buffer: with 0 it only
+     * asks how long the data is (to size its buffer); data longer than the buffer is ERANGE, as
+     * getxattr(2) says; otherwise the data.
+     */
+    public void replyXattr(byte[] data, long size) {
+        if (size == 0) {
+            sent();
+            try {
+                int ignored = (int) fuse.replyXattr.invokeExact(req, (long) data.length);
+            } catch (Throwable t) {
+                throw LibFuse.rethrow(t);
+            }
+        } else if (data.length > size) {
+            replyErr(Errno.ERANGE.code());
+        } else {
+            MemorySegment b = scratch().buffer(data.length);
+            MemorySegment.copy(data, 0, b, JAVA_BYTE, 0, data.length);
+            replyBuf(b, data.length);
         }
     }
 

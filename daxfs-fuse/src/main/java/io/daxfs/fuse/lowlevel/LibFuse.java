@@ -54,9 +54,11 @@ public final class LibFuse {
     final MethodHandle replyIov;
     final MethodHandle replyStatfs;
     final MethodHandle replyLseek;
+    final MethodHandle replyXattr;
     final MethodHandle addDirentry;
     final MethodHandle addDirentryPlus;
     final MethodHandle reqCtx;
+    final MethodHandle reqGetgroups;
 
     private LibFuse(SymbolLookup lib) {
         this.lib = lib;
@@ -81,11 +83,13 @@ public final class LibFuse {
         replyIov = bind("fuse_reply_iov", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
         replyStatfs = bind("fuse_reply_statfs", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         replyLseek = bind("fuse_reply_lseek", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+        replyXattr = bind("fuse_reply_xattr", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
         addDirentry = bind("fuse_add_direntry",
                 FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
         addDirentryPlus = bind("fuse_add_direntry_plus",
                 FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
         reqCtx = bind("fuse_req_ctx", FunctionDescriptor.of(ADDRESS, ADDRESS));
+        reqGetgroups = bind("fuse_req_getgroups", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
     }
 
     private MethodHandle bind(String name, FunctionDescriptor fd) {

@@ -34,7 +34,8 @@ final class OpsTable {
     static final int INIT = 0, DESTROY = 1, LOOKUP = 2, FORGET = 3, GETATTR = 4, SETATTR = 5,
             READLINK = 6, MKNOD = 7, MKDIR = 8, UNLINK = 9, RMDIR = 10, SYMLINK = 11, RENAME = 12, LINK = 13,
             OPEN = 14, READ = 15, WRITE = 16, FLUSH = 17, RELEASE = 18, FSYNC = 19, OPENDIR = 20, READDIR = 21,
-            RELEASEDIR = 22, FSYNCDIR = 23, STATFS = 24, ACCESS = 29, CREATE = 30, FORGET_MULTI = 38,
+            RELEASEDIR = 22, FSYNCDIR = 23, STATFS = 24, SETXATTR = 25, GETXATTR = 26, LISTXATTR = 27,
+            REMOVEXATTR = 28, ACCESS = 29, CREATE = 30, FORGET_MULTI = 38,
             FALLOCATE = 40, READDIRPLUS = 41, COPY_FILE_RANGE = 42, LSEEK = 43;
     static final long SIZE = 44 * 8;
 
@@ -83,6 +84,11 @@ final class OpsTable {
         install(arena, RELEASEDIR, "releasedir", REQ_INO_FI);
         install(arena, FSYNCDIR, "fsyncdir", REQ_INO_INT_FI);
         install(arena, STATFS, "statfs", REQ_INO);
+        install(arena, SETXATTR, "setxattr",
+                FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+        install(arena, GETXATTR, "getxattr", FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG));
+        install(arena, LISTXATTR, "listxattr", FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_LONG));
+        install(arena, REMOVEXATTR, "removexattr", REQ_INO_NAME);
         install(arena, ACCESS, "access", FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_INT));
         install(arena, CREATE, "create", FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, ADDRESS, JAVA_INT, ADDRESS));
         install(arena, FORGET_MULTI, "forgetMulti", FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, ADDRESS));
@@ -437,6 +443,48 @@ final class OpsTable {
             ops.statfs(r, ino);
         } catch (Throwable t) {
             thrown(r, "statfs", t);
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private void setxattr(MemorySegment req, long ino, MemorySegment name, MemorySegment value, long size, int flags) {
+        FuseRequest r = req(req);
+        try {
+            // Copied out: the value lives in libfuse's request buffer, and the core keeps what it is given.
+            byte[] v = size == 0 ? new byte[0] : value.reinterpret(size).toArray(JAVA_BYTE);
+            ops.setxattr(r, ino, str(name), v, flags);
+        } catch (Throwable t) {
+            thrown(r, "setxattr", t);
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private void getxattr(MemorySegment req, long ino, MemorySegment name, long size) {
+        FuseRequest r = req(req);
+        try {
+            ops.getxattr(r, ino, str(name), size);
+        } catch (Throwable t) {
+            thrown(r, "getxattr", t);
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private void listxattr(MemorySegment req, long ino, long size) {
+        FuseRequest r = req(req);
+        try {
+            ops.listxattr(r, ino, size);
+        } catch (Throwable t) {
+            thrown(r, "listxattr", t);
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private void removexattr(MemorySegment req, long ino, MemorySegment name) {
+        FuseRequest r = req(req);
+        try {
+            ops.removexattr(r, ino, str(name));
+        } catch (Throwable t) {
+            thrown(r, "removexattr", t);
         }
     }
 

@@ -45,12 +45,14 @@ class FuseAbiTest {
                 OpsTable.SETATTR, OpsTable.READLINK, OpsTable.MKNOD, OpsTable.MKDIR, OpsTable.UNLINK, OpsTable.RMDIR,
                 OpsTable.SYMLINK, OpsTable.RENAME, OpsTable.LINK, OpsTable.OPEN, OpsTable.READ, OpsTable.WRITE,
                 OpsTable.FLUSH, OpsTable.RELEASE, OpsTable.FSYNC, OpsTable.OPENDIR, OpsTable.READDIR,
-                OpsTable.RELEASEDIR, OpsTable.FSYNCDIR, OpsTable.STATFS, OpsTable.ACCESS, OpsTable.CREATE,
+                OpsTable.RELEASEDIR, OpsTable.FSYNCDIR, OpsTable.STATFS, OpsTable.SETXATTR, OpsTable.GETXATTR,
+                OpsTable.LISTXATTR, OpsTable.REMOVEXATTR, OpsTable.ACCESS, OpsTable.CREATE,
                 OpsTable.FORGET_MULTI, OpsTable.FALLOCATE, OpsTable.READDIRPLUS, OpsTable.COPY_FILE_RANGE,
                 OpsTable.LSEEK};
         String[] names = {"init", "destroy", "lookup", "forget", "getattr", "setattr", "readlink", "mknod", "mkdir",
                 "unlink", "rmdir", "symlink", "rename", "link", "open", "read", "write", "flush", "release", "fsync",
-                "opendir", "readdir", "releasedir", "fsyncdir", "statfs", "access", "create", "forget_multi",
+                "opendir", "readdir", "releasedir", "fsyncdir", "statfs", "setxattr", "getxattr", "listxattr",
+                "removexattr", "access", "create", "forget_multi",
                 "fallocate", "readdirplus", "copy_file_range", "lseek"};
         for (int i = 0; i < names.length; i++) {
             m.put("op." + names[i], (long) slots[i]);
@@ -103,6 +105,8 @@ class FuseAbiTest {
         m.put("cap.parallel_dirops", (long) FuseOperations.Connection.CAP_PARALLEL_DIROPS);
         m.put("cap.atomic_o_trunc", (long) FuseOperations.Connection.CAP_ATOMIC_O_TRUNC);
         m.put("cap.handle_killpriv", (long) FuseOperations.Connection.CAP_HANDLE_KILLPRIV);
+        m.put("cap.dont_mask", (long) FuseOperations.Connection.CAP_DONT_MASK);
+        m.put("cap.posix_acl", (long) FuseOperations.Connection.CAP_POSIX_ACL);
         m.put("set_attr.mode", (long) FuseOperations.AttrChange.MODE);
         m.put("set_attr.uid", (long) FuseOperations.AttrChange.UID);
         m.put("set_attr.gid", (long) FuseOperations.AttrChange.GID);

@@ -183,6 +183,11 @@ public final class DaxLayer implements DaxCallbacks {
         files.remove(in);
     }
 
+    @Override
+    public boolean hasState(Inode in) {
+        return files.containsKey(in);
+    }
+
     /**
      * Unmount: closes every mapping (revoking its windows), then waits, uninterruptibly, until
      * every pin is released: the blocks of a pinned page must stay valid until then.

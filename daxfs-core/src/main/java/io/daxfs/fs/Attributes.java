@@ -38,13 +38,15 @@ public final class Attributes {
 
     public int generation(long ino) throws DaxException {
         v.checkOpen();
-        Inode in = v.onDevice("getattr", () -> v.lookup.byIno(ino));
-        in.meta.lock();
-        try {
-            return in.generation;
-        } finally {
-            in.meta.unlock();
-        }
+        return v.onDevice("getattr", () -> {
+            Inode in = v.lookup.byIno(ino);
+            in.meta.lock();
+            try {
+                return in.generation;
+            } finally {
+                in.meta.unlock();
+            }
+        });
     }
 
     public void chmod(String path, int mode) throws DaxException {

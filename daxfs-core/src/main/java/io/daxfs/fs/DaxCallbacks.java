@@ -31,6 +31,11 @@ public interface DaxCallbacks {
         }
 
         @Override
+        public boolean hasState(Inode in) {
+            return false;
+        }
+
+        @Override
         public void unmount() {
         }
     };
@@ -67,6 +72,12 @@ public interface DaxCallbacks {
 
     /** The inode was freed: forget its mapping state. No mapping of it remains. */
     void evicted(Inode in);
+
+    /**
+     * True while the layer keeps state for {@code in} (a mapping index, dirty or pinned pages):
+     * the inode cache then keeps the inode object, which that state is tied to.
+     */
+    boolean hasState(Inode in);
 
     /** Unmount: revokes every mapping and waits until no page is pinned. */
     void unmount();

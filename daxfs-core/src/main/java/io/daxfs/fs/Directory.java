@@ -97,6 +97,11 @@ final class Directory implements DirtySource {
         return entries.size();
     }
 
+    /** Heap held, roughly: the block copies and the index (a map node, a Dentry and a name per entry). */
+    long estimatedBytes() {
+        return 200 + (long) blocks.size() * (Geometry.BLOCK_SIZE + 64) + 160L * entries.size();
+    }
+
     boolean isEmpty() {
         return entries.isEmpty();
     }

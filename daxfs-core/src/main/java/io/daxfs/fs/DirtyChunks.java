@@ -36,6 +36,11 @@ final class DirtyChunks {
         return !dirty.isEmpty();
     }
 
+    /** Nothing dirty and nothing on its way to durability. */
+    boolean isIdle() {
+        return dirty.isEmpty() && inFlight.isEmpty();
+    }
+
     /** Moves the dirty chunks into a new in-flight snapshot and returns it (null when clean). */
     BitSet take() {
         if (dirty.isEmpty()) {

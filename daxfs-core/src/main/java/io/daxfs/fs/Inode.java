@@ -107,6 +107,17 @@ public final class Inode implements DirtySource {
      * as good as freed to every lookup, but its record keeps its blocks until the last step.
      */
     volatile boolean reaping;
+    /**
+     * Where this object stands in the {@link InodeCache}: {@link #CACHED}, {@link #EVICTING}
+     * (marked by the evictor, which drops it after a grace period unless someone looks it up
+     * meanwhile, which takes it back), or {@link #DROPPED} (out of the cache; a lookup loads the
+     * inode again from the device).
+     */
+    private volatile int cacheState;
+    static final int CACHED = 0, EVICTING = 1, DROPPED = 2;
+    /** Looked up since the evictor last passed (its second-chance bit). */
+    private volatile boolean referenced = true;
+    private static final VarHandle CACHE_STATE;
     /** Data written in place and not yet known durable; guarded by {@link #meta}. */
     final DirtyChunks dirtyChunks = new DirtyChunks();
     /**
@@ -128,6 +139,7 @@ public final class Inode implements DirtySource {
             META_TID = l.findVarHandle(Inode.class, "metaTid", long.class);
             DATA_TID = l.findVarHandle(Inode.class, "dataTid", long.class);
             ALLOC_TID = l.findVarHandle(Inode.class, "allocTid", long.class);
+            CACHE_STATE = l.findVarHandle(Inode.class, "cacheState", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -169,6 +181,54 @@ public final class Inode implements DirtySource {
     /** The transaction fsync ({@code !dataOnly}) or fdatasync must wait for. */
     long syncTid(boolean dataOnly) {
         return dataOnly ? dataTid : metaTid;
+    }
+
+    /**
+     * A lookup found this object in the cache: marks it referenced, and takes it back from an
+     * eviction in progress. False when it was dropped already (the caller loads it anew).
+     */
+    boolean touch() {
+        if (!referenced) {
+            referenced = true;
+        }
+        int s = cacheState;
+        return s == CACHED || s == EVICTING && CACHE_STATE.compareAndSet(this, EVICTING, CACHED)
+                || cacheState == CACHED;
+    }
+
+    /** The evictor's second chance: clears the referenced bit and says whether it was set. */
+    boolean clearReferenced() {
+        boolean was = referenced;
+        if (was) {
+            referenced = false;
+        }
+        return was;
+    }
+
+    boolean markEvicting() {
+        return CACHE_STATE.compareAndSet(this, CACHED, EVICTING);
+    }
+
+    /** Ends an eviction: true when nobody took the object back since {@link #markEvicting}. */
+    boolean drop() {
+        return CACHE_STATE.compareAndSet(this, EVICTING, DROPPED);
+    }
+
+    /** The highest transaction id that carries a change of this inode. */
+    long lastChangeTid() {
+        return metaTid;
+    }
+
+    /**
+     * Roughly how much heap this object holds: the object and its locks, the extent map, the
+     * symlink target, the extended attributes and, for a loaded directory, its entries and
+     * block copies. What the cache budget counts; measured, not exact.
+     */
+    long estimatedBytes() {
+        Directory d = dir;
+        byte[] t = target;
+        return 1100 + 96L * extents.count() + 8L * chain.length + 8L * xattrChain.length + xattrs.byteSize()
+                + (t == null ? 0 : t.length) + (d == null ? 0 : d.estimatedBytes());
     }
 
     /** The transaction that made the newest blocks of this file reachable. */

@@ -11,9 +11,22 @@ import java.util.function.LongFunction;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Loaded inodes by number. An inode is read from the device once and then stays here, as the
- * authoritative copy, until it is freed; so there is exactly one Inode object per live inode
- * and all locks on a file are taken on that object.
+ * Loaded inodes by number. While an inode is cached its object is the authoritative copy, and
+ * there is exactly one object per inode number, so all locks on a file are taken on that object.
+ *
+ * <p><b>Eviction.</b> The {@link Evictor} drops clean, unused inodes when the cache outgrows its
+ * budget; a later lookup loads the inode again from the device, where a clean inode's state is
+ * (its last change is committed and copied home). An object must never be dropped while an
+ * operation still uses it, or two objects for one inode would exist. So: operations use inode
+ * objects only inside an operation bracket ({@link Operations}, entered by
+ * {@link Volume#guarded} and {@link Volume#onDevice}) or while holding an open handle (which
+ * makes the inode unevictable); the evictor marks an object {@link Inode#EVICTING}, waits for a
+ * grace period (every operation that could have found the object before the mark has ended),
+ * checks it is still clean and unused, and drops it, unless a lookup took it back meanwhile
+ * ({@link Inode#touch}). Lookups never wait for the evictor.
+ *
+ * <p>Freed inodes stay as tombstones until their free is checkpointed (see {@link #put}); they
+ * are never evicted.
  */
 final class InodeCache {
     private final Geometry geometry;
@@ -30,13 +43,44 @@ final class InodeCache {
         return reader;
     }
 
+    /** Called with each inode loaded into the cache (the evictor counts them). */
+    private volatile Runnable onLoad = () -> { };
+
+    void onLoad(Runnable r) {
+        onLoad = r;
+    }
+
+    /** The cached object for {@code ino}, taken back from an eviction in progress; null when not cached. */
+    private Inode cached(long ino) {
+        for (;;) {
+            Inode in = map.get(ino);
+            if (in == null || in.touch()) {
+                return in;
+            }
+            map.remove(ino, in); // dropped by the evictor, which removes it too: help it along
+        }
+    }
+
+    /** Caches {@code loaded} unless another thread cached {@code ino} first; returns the one cached. */
+    private Inode install(long ino, Inode loaded) {
+        for (;;) {
+            Inode raced = map.putIfAbsent(ino, loaded);
+            if (raced == null) {
+                onLoad.run();
+                return loaded;
+            }
+            if (raced.touch()) {
+                return raced;
+            }
+            map.remove(ino, raced);
+        }
+    }
+
     /** The inode {@code ino}, loading it if needed. EUCLEAN for a damaged or free record. */
     Inode get(long ino) throws DaxException {
-        Inode in = map.get(ino);
+        Inode in = cached(ino);
         if (in == null) {
-            Inode loaded = load(ino);
-            Inode raced = map.putIfAbsent(ino, loaded);
-            in = raced != null ? raced : loaded;
+            in = install(ino, load(ino));
         }
         if (in.freed) {
             // A tombstone: a racing lookup found a name that was just removed.
@@ -54,14 +98,13 @@ final class InodeCache {
         if (ino < 1 || ino >= geometry.inodeCount()) {
             throw new DaxException(Errno.ENOENT, "inode " + ino + ": no such inode");
         }
-        Inode in = map.get(ino);
+        Inode in = cached(ino);
         if (in == null) {
             Inode loaded = load(ino, true);
             if (loaded == null) {
                 throw new DaxException(Errno.ENOENT, "inode " + ino + ": no such inode");
             }
-            Inode raced = map.putIfAbsent(ino, loaded);
-            in = raced != null ? raced : loaded;
+            in = install(ino, loaded);
         }
         if (in.freed || in.reaping) {
             throw new DaxException(Errno.ENOENT, "inode " + ino + ": no such inode");
@@ -140,7 +183,17 @@ final class InodeCache {
         map.remove(in.ino, in);
     }
 
+    /** The cached objects, for the evictor's scans (weakly consistent, no lock). */
     Iterable<Inode> loaded() {
         return map.values();
+    }
+
+    int size() {
+        return map.size();
+    }
+
+    /** Removes an object the evictor dropped ({@link Inode#drop} succeeded). */
+    void remove(Inode in) {
+        map.remove(in.ino, in);
     }
 }

@@ -107,6 +107,7 @@ public final class Mounter {
             journal.markMounted(System.currentTimeMillis() * 1_000_000L);
             freeOrphans(v);
         }
+        v.startEvictor(options.effectiveCacheBudget());
         return v;
     }
 

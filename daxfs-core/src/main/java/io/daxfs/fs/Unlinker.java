@@ -171,6 +171,17 @@ public final class Unlinker {
 
     /** An open handle closes: the last close of an unlinked file frees it. */
     void release(Inode in) throws DaxException {
+        // The last close may free the inode, and uses it after its open count reached zero, when
+        // it becomes evictable: inside an operation bracket, so the evictor cannot drop it meanwhile.
+        long entered = v.operations.enter();
+        try {
+            releaseIn(in);
+        } finally {
+            v.operations.exit(entered);
+        }
+    }
+
+    private void releaseIn(Inode in) throws DaxException {
         boolean evictIt;
         in.life.lock();
         try {

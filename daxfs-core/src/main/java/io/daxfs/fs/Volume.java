@@ -71,6 +71,9 @@ public final class Volume {
     /** The DAX layer, once attached; faults, layout breaks and writeback go through it. */
     private volatile DaxCallbacks dax = DaxCallbacks.NONE;
     private final DaxBlocks daxBlocks = new DaxBlocks(this);
+    /** The running operations, for the evictor's grace periods. */
+    final Operations operations = new Operations();
+    private volatile Evictor evictor;
     /** Test hooks of the durability path; {@link FsHooks#NONE} but in tests. */
     volatile FsHooks hooks = FsHooks.NONE;
 
@@ -145,6 +148,25 @@ public final class Volume {
         if (e instanceof VirtualMachineError vme && !(e instanceof InternalError)) {
             throw vme;
         }
+    }
+
+    /** Starts keeping the inode cache within {@code budget} bytes (see {@link Evictor}). */
+    void startEvictor(long budget) {
+        Evictor e = new Evictor(this, budget, operations);
+        evictor = e;
+        e.start();
+    }
+
+    /** Inode cache figures: cached inodes, evictions so far, budget in bytes. */
+    public long[] cacheFigures() {
+        Evictor e = evictor;
+        return new long[]{cache.size(), e == null ? 0 : e.evictions(), e == null ? 0 : e.budget()};
+    }
+
+    /** Runs one eviction pass now, whatever the cache's size, wanting {@code bytes} freed; returns the inodes dropped (tests). */
+    public int evictNow(long bytes) {
+        Evictor e = evictor;
+        return e == null ? 0 : e.shrink(bytes);
     }
 
     /** Installs test hooks (docs/RACES.md); {@link FsHooks#NONE} removes them. */
@@ -316,6 +338,10 @@ public final class Volume {
         }
         DaxException failure = null;
         try {
+            Evictor ev = evictor;
+            if (ev != null) {
+                ev.stop(); // nothing may be dropped while unmount closes and syncs
+            }
             // Mappings first: they hold files open, and no window may outlive its blocks.
             dax.unmount();
             for (OpenFile f : List.copyOf(openFiles)) {
@@ -389,6 +415,15 @@ public final class Volume {
      * without a name and a handle ({@link Reaper#finishDeferred}).
      */
     <T> T guarded(String op, Operation<T> body) throws DaxException {
+        long entered = operations.enter();
+        try {
+            return guardedIn(op, body);
+        } finally {
+            operations.exit(entered);
+        }
+    }
+
+    private <T> T guardedIn(String op, Operation<T> body) throws DaxException {
         T result;
         try {
             result = body.run();
@@ -421,12 +456,15 @@ public final class Volume {
      * error aborts the journal and becomes EIO, as in {@link #guarded}.
      */
     <T> T onDevice(String op, Operation<T> body) throws DaxException {
+        long entered = operations.enter();
         try {
             T result = body.run();
             MediaErrors.raisePending();
             return result;
         } catch (RuntimeException | Error e) {
             throw deviceFailure(op, e);
+        } finally {
+            operations.exit(entered);
         }
     }
 

@@ -102,13 +102,11 @@ public final class Xattrs {
      * what has an execute bit (or is a directory). EACCES when not.
      */
     public void checkAccess(long ino, int uid, int[] gids, int want) throws DaxException {
-        Inode in = v.onDevice("access", () -> v.lookup.byIno(ino));
-        checkAccess(in, "inode " + ino, uid, gids, want);
+        v.onDevice("access", () -> checkAccess(v.lookup.byIno(ino), "inode " + ino, uid, gids, want));
     }
 
     public void checkAccess(String path, int uid, int[] gids, int want) throws DaxException {
-        Inode in = v.onDevice("access", () -> v.lookup.resolve(path, true));
-        checkAccess(in, path, uid, gids, want);
+        v.onDevice("access", () -> checkAccess(v.lookup.resolve(path, true), path, uid, gids, want));
     }
 
     // ---------------------------------------------------------------- the work

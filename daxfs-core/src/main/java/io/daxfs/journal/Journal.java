@@ -202,6 +202,11 @@ public final class Journal implements AutoCloseable {
         }
     }
 
+    /** True while {@code src} waits for a commit (registered and not yet collected). */
+    public boolean isDirty(DirtySource src) {
+        return dirty.containsKey(src);
+    }
+
     /** The id of the transaction that changes made now join. */
     public long runningTid() {
         return runningTid;

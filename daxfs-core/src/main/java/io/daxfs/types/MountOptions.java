@@ -9,9 +9,30 @@ package io.daxfs.types;
  * @param commitIntervalMs how often dirty metadata is committed without an fsync (0: only on
  *                         fsync, sync, a full journal and unmount)
  * @param atime            when reading a file or listing a directory updates its access time
+ * @param cacheBudget      heap, in bytes, that cached inodes and directory contents may take
+ *                         before clean, unused ones are evicted (0: {@link #defaultCacheBudget()})
  */
-public record MountOptions(boolean readOnly, long commitIntervalMs, Atime atime) {
-    public static final MountOptions DEFAULT = new MountOptions(false, 5000, Atime.RELATIME);
+public record MountOptions(boolean readOnly, long commitIntervalMs, Atime atime, long cacheBudget) {
+    public static final MountOptions DEFAULT = new MountOptions(false, 5000, Atime.RELATIME, 0);
+
+    public MountOptions(boolean readOnly, long commitIntervalMs, Atime atime) {
+        this(readOnly, commitIntervalMs, atime, 0);
+    }
+
+    /**
+     * The cache budget when none is given: a quarter of the JVM's maximum heap, at most 256 MiB.
+     * A system property {@code daxfs.cache.budget} (bytes) overrides it (tests use it to run
+     * every suite with eviction going on).
+     */
+    public static long defaultCacheBudget() {
+        long prop = Long.getLong("daxfs.cache.budget", 0);
+        return prop > 0 ? prop : Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 4);
+    }
+
+    /** The budget in effect: {@link #cacheBudget} or, when 0, the default. */
+    public long effectiveCacheBudget() {
+        return cacheBudget > 0 ? cacheBudget : defaultCacheBudget();
+    }
 
     /** When an access updates atime (Linux's mount options of the same names). */
     public enum Atime {
@@ -31,17 +52,25 @@ public record MountOptions(boolean readOnly, long commitIntervalMs, Atime atime)
         if (atime == null) {
             throw new IllegalArgumentException("atime mode is null");
         }
+        if (cacheBudget < 0) {
+            throw new IllegalArgumentException("cache budget " + cacheBudget + " is negative");
+        }
     }
 
     public MountOptions withReadOnly(boolean ro) {
-        return new MountOptions(ro, commitIntervalMs, atime);
+        return new MountOptions(ro, commitIntervalMs, atime, cacheBudget);
     }
 
     public MountOptions withCommitIntervalMs(long ms) {
-        return new MountOptions(readOnly, ms, atime);
+        return new MountOptions(readOnly, ms, atime, cacheBudget);
     }
 
     public MountOptions withAtime(Atime mode) {
-        return new MountOptions(readOnly, commitIntervalMs, mode);
+        return new MountOptions(readOnly, commitIntervalMs, mode, cacheBudget);
+    }
+
+    /** The inode cache's memory budget in bytes (0: the default). */
+    public MountOptions withCacheBudget(long bytes) {
+        return new MountOptions(readOnly, commitIntervalMs, atime, bytes);
     }
 }

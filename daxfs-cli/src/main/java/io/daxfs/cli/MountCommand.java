@@ -74,6 +74,11 @@ final class MountCommand implements Callable<Integer> {
                     + "or a day old), strictatime (every read that reaches the server) or noatime.")
     MountOptions.Atime atime;
 
+    @Option(names = "--cache-budget", paramLabel = "SIZE", defaultValue = "0", converter = SizeConverter.class,
+            description = "Heap the server may use for cached inodes and directory contents before it evicts "
+                    + "clean, unused ones (e.g. 64M; 0, the default: a quarter of the heap, at most 256M).")
+    long cacheBudget;
+
     @Option(names = "--background", description = "Serve from a background process; return once mounted.")
     boolean background;
 
@@ -139,7 +144,7 @@ final class MountCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--commit-interval must not be negative");
         }
         DaxFileSystem fs = DaxFileSystem.mount(image, MountOptions.DEFAULT.withReadOnly(readOnly)
-                .withCommitIntervalMs(commitIntervalMs).withAtime(atime));
+                .withCommitIntervalMs(commitIntervalMs).withAtime(atime).withCacheBudget(cacheBudget));
         DaxFuse m;
         try {
             m = DaxFuse.mount(fs, "daxfs:" + image.toAbsolutePath().normalize(), mountpoint, o,
@@ -186,6 +191,7 @@ final class MountCommand implements Callable<Integer> {
         }
         cmd.add("--commit-interval=" + commitIntervalMs);
         cmd.add("--atime=" + atime.name().toLowerCase(java.util.Locale.ROOT));
+        cmd.add("--cache-budget=" + cacheBudget);
         for (String opt : fuseOptions) {
             cmd.add("-o");
             cmd.add(opt);

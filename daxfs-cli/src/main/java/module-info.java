@@ -8,6 +8,7 @@ module io.daxfs.cli {
     requires io.daxfs.fuse;
     requires info.picocli;
     requires me.tongfei.progressbar;
+    requires java.management; // bench meta: the heap pools' peak usage
 
     opens io.daxfs.cli to info.picocli;
     opens io.daxfs.cli.bench to info.picocli;

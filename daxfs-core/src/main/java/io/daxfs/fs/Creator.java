@@ -128,7 +128,7 @@ public final class Creator {
         if (Names.isDot(name)) {
             throw new DaxException(Errno.EEXIST, what + ": file exists");
         }
-        dir.dirLock.lock();
+        dir.dirLock().lock();
         try {
             Lookup.checkAlive(dir, what);
             if (v.lookup.dirOf(dir).lookup(name) != null) {
@@ -136,7 +136,7 @@ public final class Creator {
             }
             return createChild(dir, name, fullMode, umask, target, rdev, uid, gid);
         } finally {
-            dir.dirLock.unlock();
+            dir.dirLock().unlock();
         }
     }
 
@@ -242,7 +242,7 @@ public final class Creator {
         if (Names.isDot(name)) {
             throw new DaxException(Errno.EEXIST, what + ": file exists");
         }
-        dir.dirLock.lock();
+        dir.dirLock().lock();
         try {
             Lookup.checkAlive(dir, what);
             Directory dd = v.lookup.dirOf(dir);
@@ -272,7 +272,7 @@ public final class Creator {
                 src.life.unlock();
             }
         } finally {
-            dir.dirLock.unlock();
+            dir.dirLock().unlock();
         }
     }
 }

@@ -35,11 +35,11 @@ public final class DaxBlocks {
         }
         v.checkWritable();
         Iomap m;
-        in.blockMap.lock();
+        in.blockMap().lock();
         try {
             m = v.guarded("write fault", () -> v.holeFiller.writeFault(in, fileBlock, count, huge));
         } finally {
-            in.blockMap.unlock();
+            in.blockMap().unlock();
         }
         v.journal.commitIfLarge();
         return m;

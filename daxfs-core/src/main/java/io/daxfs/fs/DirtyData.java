@@ -63,11 +63,11 @@ final class DirtyData {
         if (!in.isRegular()) {
             return;
         }
-        in.io.readLock().lock();
+        in.io().readLock().lock();
         try {
             persistLocked(in);
         } finally {
-            in.io.readLock().unlock();
+            in.io().readLock().unlock();
         }
     }
 

@@ -41,7 +41,7 @@ final class FileIo {
             throw new DaxException(Errno.EINVAL, "negative read position " + pos);
         }
         long want = dst.byteSize();
-        in.io.readLock().lock();
+        in.io().readLock().lock();
         try {
             long size = in.size;
             if (pos >= size) {
@@ -51,7 +51,7 @@ final class FileIo {
             copy(in, pos, dst, n, false);
             return n;
         } finally {
-            in.io.readLock().unlock();
+            in.io().readLock().unlock();
         }
     }
 
@@ -62,7 +62,7 @@ final class FileIo {
      */
     long write(Inode in, long pos, MemorySegment src, boolean append, boolean persist) throws DaxException {
         long len = src.byteSize();
-        in.io.writeLock().lock();
+        in.io().writeLock().lock();
         try {
             if (append) {
                 pos = in.size;
@@ -93,11 +93,11 @@ final class FileIo {
                 // it (it is unwritten) over the bytes just copied (docs/RACES.md R23). The fault
                 // waits for the lock, then finds the blocks written and maps them as they are.
                 try {
-                    in.blockMap.lock();
+                    in.blockMap().lock();
                     try {
                         len = fillAndPlace(in, pos, src, len, persist);
                     } finally {
-                        in.blockMap.unlock();
+                        in.blockMap().unlock();
                     }
                 } finally {
                     // Mappings drop the zero-page entries of what became data (also after a
@@ -127,7 +127,7 @@ final class FileIo {
             v.journal.commitIfLarge();
             return len;
         } finally {
-            in.io.writeLock().unlock();
+            in.io().writeLock().unlock();
         }
     }
 
@@ -208,7 +208,7 @@ final class FileIo {
         if (pos < 0 || len < 0) {
             throw new DaxException(Errno.EINVAL, "negative read position or length " + pos + "+" + len);
         }
-        in.io.readLock().lock();
+        in.io().readLock().lock();
         try {
             long size = in.size;
             if (pos >= size) {
@@ -250,7 +250,7 @@ final class FileIo {
             sink.pieces(segs, lens, count);
             return n;
         } finally {
-            in.io.readLock().unlock();
+            in.io().readLock().unlock();
         }
     }
 
@@ -344,7 +344,7 @@ final class FileIo {
     // ---------------------------------------------------------------- seek
 
     long seekData(Inode in, long pos) throws DaxException {
-        in.io.readLock().lock();
+        in.io().readLock().lock();
         try {
             long size = in.size;
             if (pos < 0 || pos >= size) {
@@ -357,12 +357,12 @@ final class FileIo {
             }
             return at;
         } finally {
-            in.io.readLock().unlock();
+            in.io().readLock().unlock();
         }
     }
 
     long seekHole(Inode in, long pos) throws DaxException {
-        in.io.readLock().lock();
+        in.io().readLock().lock();
         try {
             long size = in.size;
             if (pos < 0 || pos >= size) {
@@ -374,7 +374,7 @@ final class FileIo {
             }
             return Math.min(size, Math.max(pos, fb << Geometry.BLOCK_SHIFT));
         } finally {
-            in.io.readLock().unlock();
+            in.io().readLock().unlock();
         }
     }
 }

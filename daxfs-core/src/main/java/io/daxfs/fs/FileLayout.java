@@ -75,13 +75,13 @@ final class FileLayout {
      */
     void allocateRange(Inode in, long pos, long len, boolean keepSize) throws DaxException {
         checkRange(pos, len);
-        in.io.writeLock().lock();
+        in.io().writeLock().lock();
         try {
             long end = pos + len;
             v.holeFiller.fill(in, pos >>> Geometry.BLOCK_SHIFT, (end + BLOCK_MASK) >>> Geometry.BLOCK_SHIFT);
             setSize(null, in, keepSize ? in.size : Math.max(in.size, end), false);
         } finally {
-            in.io.writeLock().unlock();
+            in.io().writeLock().unlock();
         }
     }
 
@@ -190,11 +190,11 @@ final class FileLayout {
      * hold of the lock (docs/RACES.md Rule 17; R7, R11, R21).
      */
     private void changeLayout(Inode in, long firstPage, long endPage, LayoutChange change) throws DaxException {
-        in.io.writeLock().lock();
+        in.io().writeLock().lock();
         try {
             for (;;) {
                 DaxCallbacks.BusyWait busy;
-                in.invalidate.writeLock().lock();
+                in.invalidate().writeLock().lock();
                 try {
                     busy = v.dax().breakLayout(in, firstPage, endPage);
                     if (busy == null) {
@@ -202,7 +202,7 @@ final class FileLayout {
                         return;
                     }
                 } finally {
-                    in.invalidate.writeLock().unlock();
+                    in.invalidate().writeLock().unlock();
                 }
                 try {
                     busy.await();
@@ -211,7 +211,7 @@ final class FileLayout {
                 }
             }
         } finally {
-            in.io.writeLock().unlock();
+            in.io().writeLock().unlock();
         }
     }
 

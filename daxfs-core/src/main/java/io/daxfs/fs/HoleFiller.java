@@ -47,7 +47,7 @@ final class HoleFiller {
      * was allocated stays and the exception propagates.
      */
     void fill(Inode in, long fb0, long fb1) throws DaxException {
-        in.blockMap.lock();
+        in.blockMap().lock();
         try {
             reclaimIfShort(fb1 - fb0);
             for (long fb = fb0; fb < fb1; ) {
@@ -55,7 +55,7 @@ final class HoleFiller {
                 fb = inHandleReclaiming(h -> v.fileBlocks.allocateRange(h, in, from, fb1, BLOCKS_PER_HANDLE));
             }
         } finally {
-            in.blockMap.unlock();
+            in.blockMap().unlock();
         }
     }
 
@@ -67,11 +67,11 @@ final class HoleFiller {
      * byte of those blocks and recorded them as dirty data (so the commit orders them first).
      */
     void convert(Inode in, long fb0, long fb1) throws DaxException {
-        in.blockMap.lock();
+        in.blockMap().lock();
         try {
             convertLocked(in, fb0, fb1);
         } finally {
-            in.blockMap.unlock();
+            in.blockMap().unlock();
             // Also after a partial conversion: what did become data must be invalidated.
             v.dax().invalidateClean(in, fb0, fb1);
         }

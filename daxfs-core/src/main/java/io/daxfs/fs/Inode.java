@@ -52,10 +52,12 @@ import java.util.List;
 public final class Inode implements DirtySource {
     final long ino;
     final Geometry geometry;
-    final OrderedRwLock io;
-    final OrderedRwLock invalidate;
-    final OrderedLock blockMap;
-    final OrderedLock dirLock;
+    // Made on first use (see io()): most cached inodes are only looked up and stat'ed, and a
+    // directory never takes the three file locks, nor a file the directory lock.
+    private volatile OrderedRwLock io;
+    private volatile OrderedRwLock invalidate;
+    private volatile OrderedLock blockMap;
+    private volatile OrderedLock dirLock;
     /** Serialises link-count and open-count transitions (unlink, link, open, last close, eviction). */
     final OrderedLock life;
     final OrderedLock meta;
@@ -118,6 +120,10 @@ public final class Inode implements DirtySource {
     /** Looked up since the evictor last passed (its second-chance bit). */
     private volatile boolean referenced = true;
     private static final VarHandle CACHE_STATE;
+    private static final VarHandle IO;
+    private static final VarHandle INVALIDATE;
+    private static final VarHandle BLOCK_MAP;
+    private static final VarHandle DIR_LOCK;
     /** Data written in place and not yet known durable; guarded by {@link #meta}. */
     final DirtyChunks dirtyChunks = new DirtyChunks();
     /**
@@ -140,6 +146,10 @@ public final class Inode implements DirtySource {
             DATA_TID = l.findVarHandle(Inode.class, "dataTid", long.class);
             ALLOC_TID = l.findVarHandle(Inode.class, "allocTid", long.class);
             CACHE_STATE = l.findVarHandle(Inode.class, "cacheState", int.class);
+            IO = l.findVarHandle(Inode.class, "io", OrderedRwLock.class);
+            INVALIDATE = l.findVarHandle(Inode.class, "invalidate", OrderedRwLock.class);
+            BLOCK_MAP = l.findVarHandle(Inode.class, "blockMap", OrderedLock.class);
+            DIR_LOCK = l.findVarHandle(Inode.class, "dirLock", OrderedLock.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -151,16 +161,44 @@ public final class Inode implements DirtySource {
         this.ino = ino;
         this.geometry = geometry;
         this.extents = extents;
-        this.io = new OrderedRwLock(LockLevel.IO, "io", ino);
-        this.invalidate = new OrderedRwLock(LockLevel.INVALIDATE, "invalidate", ino);
-        this.blockMap = new OrderedLock(LockLevel.BLOCKMAP, "blockmap", ino);
-        this.dirLock = new OrderedLock(LockLevel.DIRECTORY, "dir", ino);
         this.life = new OrderedLock(LockLevel.LIFE, "life", ino);
         this.meta = new OrderedLock(LockLevel.ATTRIBUTES, "attr", ino);
     }
 
     public long ino() {
         return ino;
+    }
+
+    // The lazily made locks: the first caller makes one and publishes it with a compare-and-set,
+    // so every thread gets the same object however many race to make it.
+
+    /** The I/O lock ({@link LockLevel#IO}). */
+    OrderedRwLock io() {
+        OrderedRwLock l = io;
+        return l != null ? l : (OrderedRwLock) made(IO, new OrderedRwLock(LockLevel.IO, "io", ino));
+    }
+
+    /** The invalidate lock ({@link LockLevel#INVALIDATE}). */
+    OrderedRwLock invalidate() {
+        OrderedRwLock l = invalidate;
+        return l != null ? l : (OrderedRwLock) made(INVALIDATE, new OrderedRwLock(LockLevel.INVALIDATE, "invalidate", ino));
+    }
+
+    /** The block-map lock ({@link LockLevel#BLOCKMAP}). */
+    OrderedLock blockMap() {
+        OrderedLock l = blockMap;
+        return l != null ? l : (OrderedLock) made(BLOCK_MAP, new OrderedLock(LockLevel.BLOCKMAP, "blockmap", ino));
+    }
+
+    /** The directory lock ({@link LockLevel#DIRECTORY}). */
+    OrderedLock dirLock() {
+        OrderedLock l = dirLock;
+        return l != null ? l : (OrderedLock) made(DIR_LOCK, new OrderedLock(LockLevel.DIRECTORY, "dir", ino));
+    }
+
+    private Object made(VarHandle field, Object fresh) {
+        Object won = field.compareAndExchange(this, null, fresh);
+        return won == null ? fresh : won;
     }
 
     @Override
@@ -249,7 +287,7 @@ public final class Inode implements DirtySource {
      * operations of {@link FileLayout} hold it exclusive.
      */
     public OrderedRwLock invalidateLock() {
-        return invalidate;
+        return invalidate();
     }
 
     /** The file size now (a snapshot under the attribute lock). */

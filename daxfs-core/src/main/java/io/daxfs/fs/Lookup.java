@@ -70,11 +70,11 @@ public final class Lookup {
         }
         Directory dir = dirOf(d);
         List<DirEntry> list;
-        d.dirLock.lock();
+        d.dirLock().lock();
         try {
             list = dir.list(cookie, max);
         } finally {
-            d.dirLock.unlock();
+            d.dirLock().unlock();
         }
         v.accessTimes.accessed(d);
         return list;
@@ -100,14 +100,14 @@ public final class Lookup {
         if (x != null) {
             return x;
         }
-        d.dirLock.lock();
+        d.dirLock().lock();
         try {
             if (d.dir == null) {
                 d.dir = d.size == 0 ? Directory.empty(d) : Directory.load(d, v.cache.reader());
             }
             return d.dir;
         } finally {
-            d.dirLock.unlock();
+            d.dirLock().unlock();
         }
     }
 

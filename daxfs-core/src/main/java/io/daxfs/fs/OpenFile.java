@@ -97,11 +97,11 @@ public final class OpenFile {
 
     public long size() throws DaxException {
         check(true, "size");
-        inode.io.readLock().lock();
+        inode.io().readLock().lock();
         try {
             return inode.size;
         } finally {
-            inode.io.readLock().unlock();
+            inode.io().readLock().unlock();
         }
     }
 

@@ -186,7 +186,7 @@ public final class Opener {
     /** Opens (creating if asked) {@code name} in {@code dir}: an Inode, or a symlink target to follow. */
     private Object openInParent(Inode dir, String name, String path, int mode, int umask, int uid, int gid, boolean create,
                                 boolean excl, boolean noFollow) throws DaxException {
-        dir.dirLock.lock();
+        dir.dirLock().lock();
         try {
             Lookup.checkAlive(dir, path);
             Directory.Dentry d = v.lookup.dirOf(dir).lookup(name);
@@ -229,7 +229,7 @@ public final class Opener {
             }
             return in;
         } finally {
-            dir.dirLock.unlock();
+            dir.dirLock().unlock();
         }
     }
 

@@ -107,20 +107,20 @@ public final class Renamer {
                 first = r.to().dir();
                 second = r.from().dir();
             }
-            first.dirLock.lock();
+            first.dirLock().lock();
             try {
                 if (cross) {
-                    second.dirLock.lock();
+                    second.dirLock().lock();
                 }
                 try {
                     renameLocked(r);
                 } finally {
                     if (cross) {
-                        second.dirLock.unlock();
+                        second.dirLock().unlock();
                     }
                 }
             } finally {
-                first.dirLock.unlock();
+                first.dirLock().unlock();
             }
         } finally {
             if (cross) {
@@ -212,7 +212,7 @@ public final class Renamer {
         boolean cross = p.req().cross();
         Inode src = p.src();
         if (victim != null && victim.isDir()) {
-            victim.dirLock.lock();
+            victim.dirLock().lock();
         }
         try {
             if (victim != null && victim.isDir() && !v.lookup.dirOf(victim).isEmpty()) {
@@ -257,7 +257,7 @@ public final class Renamer {
             }
         } finally {
             if (victim != null && victim.isDir()) {
-                victim.dirLock.unlock();
+                victim.dirLock().unlock();
             }
         }
     }

@@ -63,7 +63,7 @@ public final class Unlinker {
         if (Names.isDot(name)) {
             throw new DaxException(Errno.EISDIR, what + ": is a directory");
         }
-        dir.dirLock.lock();
+        dir.dirLock().lock();
         try {
             Directory dd = v.lookup.dirOf(dir);
             Inode in = v.lookup.existingChild(dir, name, what);
@@ -82,7 +82,7 @@ public final class Unlinker {
                 in.life.unlock();
             }
         } finally {
-            dir.dirLock.unlock();
+            dir.dirLock().unlock();
         }
     }
 
@@ -94,14 +94,14 @@ public final class Unlinker {
         if (name.equals("..")) {
             throw new DaxException(Errno.ENOTEMPTY, what + ": directory not empty");
         }
-        dir.dirLock.lock();
+        dir.dirLock().lock();
         try {
             Directory dd = v.lookup.dirOf(dir);
             Inode child = v.lookup.existingChild(dir, name, what);
             if (!child.isDir()) {
                 throw new DaxException(Errno.ENOTDIR, what + ": not a directory");
             }
-            child.dirLock.lock();
+            child.dirLock().lock();
             try {
                 if (!v.lookup.dirOf(child).isEmpty()) {
                     throw new DaxException(Errno.ENOTEMPTY, what + ": directory not empty");
@@ -112,10 +112,10 @@ public final class Unlinker {
                     removeDirectory(h, child);
                 }
             } finally {
-                child.dirLock.unlock();
+                child.dirLock().unlock();
             }
         } finally {
-            dir.dirLock.unlock();
+            dir.dirLock().unlock();
         }
     }
 

@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and extended attribute as it was; open files, dirty inodes and the root stay; changes made
  * while evictions run are never lost (a lost update would show after a remount).
  */
-class InodeCacheSpec {
+class InodeCacheTest {
     @TempDir
     Path tmp;
 

@@ -260,12 +260,14 @@ public final class Inode implements DirtySource {
     /**
      * Roughly how much heap this object holds: the object and its locks, the extent map, the
      * symlink target, the extended attributes and, for a loaded directory, its entries and
-     * block copies. What the cache budget counts; measured, not exact.
+     * block copies. What the cache budget counts; measured, not exact (a stat'ed inode with no
+     * lock made yet but its life and attribute locks took 861 bytes, a loaded directory 139
+     * bytes per entry, JDK 25, compressed oops).
      */
     long estimatedBytes() {
         Directory d = dir;
         byte[] t = target;
-        return 1100 + 96L * extents.count() + 8L * chain.length + 8L * xattrChain.length + xattrs.byteSize()
+        return 900 + 96L * extents.count() + 8L * chain.length + 8L * xattrChain.length + xattrs.byteSize()
                 + (t == null ? 0 : t.length) + (d == null ? 0 : d.estimatedBytes());
     }
 

@@ -1,6 +1,8 @@
 /* Prints the libfuse3 ABI facts that io.daxfs.fuse.lowlevel.Structs and OpsTable hard-code,
  * one "name value" per line, for FuseAbiTest to compare. */
+#define _GNU_SOURCE
 #define FUSE_USE_VERSION 314
+#include <fcntl.h>
 #include <fuse_lowlevel.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -41,6 +43,8 @@ int main(void) {
     struct fuse_file_info fi = {0};
     fi.direct_io = 1; printf("fi.direct_io %u\n", ((unsigned *) &fi)[1]); fi.direct_io = 0;
     fi.keep_cache = 1; printf("fi.keep_cache %u\n", ((unsigned *) &fi)[1]); fi.keep_cache = 0;
+    fi.writepage = 1; printf("fi.writepage %u\n", ((unsigned *) &fi)[1]); fi.writepage = 0;
+    printf("o_direct %d\n", O_DIRECT);
     fi.cache_readdir = 1; printf("fi.cache_readdir %u\n", ((unsigned *) &fi)[1]);
     printf("cap.writeback_cache %d\ncap.async_read %d\ncap.parallel_dirops %d\ncap.atomic_o_trunc %d\n",
            FUSE_CAP_WRITEBACK_CACHE, FUSE_CAP_ASYNC_READ, FUSE_CAP_PARALLEL_DIROPS, FUSE_CAP_ATOMIC_O_TRUNC);

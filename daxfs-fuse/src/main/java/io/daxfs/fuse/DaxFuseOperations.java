@@ -208,7 +208,7 @@ final class DaxFuseOperations implements FuseOperations {
 
     @Override
     public void write(FuseRequest r, long ino, MemorySegment buf, long off, FileInfo fi) throws DaxException {
-        files.write(r, buf, off, fi);
+        files.write(r, ino, buf, off, fi);
     }
 
     @Override

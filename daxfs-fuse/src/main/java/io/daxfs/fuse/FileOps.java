@@ -143,8 +143,22 @@ final class FileOps {
         return iov;
     }
 
-    void write(FuseRequest r, MemorySegment buf, long off, FileInfo fi) throws DaxException {
-        r.replyWrite(handles.require(fi.fh()).write(off, buf));
+    /**
+     * A write that bypassed the kernel's page cache (O_DIRECT; the flags of a write are the file's
+     * flags at the time, so fcntl(F_SETFL) counts) is answered only after the kernel dropped its
+     * cached pages of the range. The kernel drops them before it sends the write, but with
+     * asynchronous O_DIRECT (io_submit, io_uring) it does not again at completion, and a buffered
+     * reader can load the old data in between: without this, those pages stay cached after the
+     * write completed. The file's I/O lock is released before: the kernel may wait for a read of
+     * those pages, which takes it. Page-cache write-back ({@link FileInfo#writepage}) is never
+     * direct.
+     */
+    void write(FuseRequest r, long ino, MemorySegment buf, long off, FileInfo fi) throws DaxException {
+        long n = handles.require(fi.fh()).write(off, buf);
+        if ((fi.flags() & Structs.O_DIRECT) != 0 && !fi.writepage()) {
+            r.dropCachedPages(ino, off, n);
+        }
+        r.replyWrite(n);
     }
 
     void release(FuseRequest r, FileInfo fi) throws DaxException {

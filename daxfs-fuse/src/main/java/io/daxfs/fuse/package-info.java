@@ -12,6 +12,12 @@
  * ACL instead; keeping mode and ACL in step is the core's. Every write(2) then costs one
  * getxattr of security.capability more (docs/FUSE.md, Cost of xattrs on writes).
  *
+ * <p>Page cache coherence: the kernel keeps file pages across opens (keep_cache), so a write that
+ * bypassed the cache (O_DIRECT, asynchronous ones included) is answered only after the kernel
+ * dropped its range, a notification sent by the session's notifier thread
+ * ({@code lowlevel.CacheNotifier}), which holds no daxfs lock; the worker waits for it at most
+ * 100 ms (docs/FUSE.md, O_DIRECT and the page cache).
+ *
  * <p>May use: the public API of daxfs-core ({@code io.daxfs.api}, {@code io.daxfs.types}) and the
  * binding ({@code io.daxfs.fuse.lowlevel}). The module system enforces it.
  */

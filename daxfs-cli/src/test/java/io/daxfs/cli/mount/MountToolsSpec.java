@@ -215,6 +215,21 @@ class MountToolsSpec {
         assertTrue(Files.notExists(mnt.resolve("big")));
     }
 
+    /**
+     * Four processes loop buffered reads of a 640 KiB file while another rewrites it with
+     * asynchronous O_DIRECT writes (io_submit) of a new generation each time; after each
+     * completion a buffered read must see that generation. Before the mount dropped the cached
+     * range on such writes, the previous generation stayed cached, within a few seconds.
+     */
+    @Test
+    void asyncODirectWritesLeaveNoStalePagesForBufferedReaders() {
+        Path exe = tmp.resolve("odirect_stale");
+        sh("gcc -O1 -Wall -Werror -o " + q(exe) + " " + q(tools.resolve("odirect_stale.c")));
+        Proc p = Proc.run(120, exe.toString(), mnt.resolve("odirect").toString(), "15", "4");
+        assertEquals(0, p.exit(), p.output() + m.serverLog());
+        assertTrue(p.output().contains("DONE"), p.output());
+    }
+
     @Test
     void ddWithBigAndSmallBlocksRoundTripsAFile() throws Exception {
         Path src = tmp.resolve("src.bin");

@@ -21,6 +21,14 @@ public final class FileInfo {
         return fi.get(JAVA_INT, Structs.FI_FLAGS);
     }
 
+    /**
+     * For a write: true when it comes from the kernel's page cache (write-back of cached pages),
+     * false when it carries the caller's data directly (O_DIRECT, or a direct_io open).
+     */
+    public boolean writepage() {
+        return (fi.get(JAVA_INT, Structs.FI_BITS) & Structs.FI_WRITEPAGE) != 0;
+    }
+
     public long fh() {
         return fi.get(JAVA_LONG, Structs.FI_FH);
     }

@@ -24,11 +24,13 @@ public final class FuseRequest {
 
     private final LibFuse fuse;
     private final MemorySegment req;
+    private final CacheNotifier notifier;
     private boolean replied;
 
-    FuseRequest(LibFuse fuse, MemorySegment req) {
+    FuseRequest(LibFuse fuse, MemorySegment req, CacheNotifier notifier) {
         this.fuse = fuse;
         this.req = req;
+        this.notifier = notifier;
     }
 
     /** Native scratch of the calling worker thread; freed with the thread's last reference. */
@@ -130,6 +132,18 @@ public final class FuseRequest {
         } catch (Throwable t) {
             throw LibFuse.rethrow(t);
         }
+    }
+
+    // ---------------------------------------------------------------- kernel cache
+
+    /**
+     * Has the kernel drop its cached pages of {@code [off, off + len)} of inode {@code ino}
+     * before this request is answered: sent by the session's notifier thread (never from this
+     * worker, see {@link CacheNotifier}), waited for at most {@link CacheNotifier#WAIT_NANOS}.
+     * Returns whether it was done in time. Call it holding no lock a request may need.
+     */
+    public boolean dropCachedPages(long ino, long off, long len) {
+        return notifier == null || notifier.invalidate(ino, off, len);
     }
 
     // ---------------------------------------------------------------- replies

@@ -23,23 +23,46 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * workers sleep in read(2) on /dev/fuse, exit also sends the mount one request (a lookup of a
  * name that cannot exist): the worker that serves it sees the exit flag and ends the loop, which
  * cancels the rest. An unmount from outside ends the loop by itself (the reads fail with ENODEV).
+ *
+ * <p>The session's {@link CacheNotifier} thread sends the kernel cache notifications; it is
+ * started with the session and stopped by {@link #close} before the session is unmounted and
+ * freed, so that no notification is written to a closed (or reused) descriptor or a freed
+ * session. A notification stuck in the kernel (waiting for a page whose read no worker will
+ * answer, the loop having ended) is released by the unmount, which aborts the connection; the
+ * session is freed only after it returned.
  */
 public final class FuseSession implements AutoCloseable {
+    /** How long close waits for a notification in progress before it unmounts under it. */
+    private static final long NOTIFIER_STOP_MILLIS = 5000;
+
     private final LibFuse fuse;
     private final Arena arena;
     private final OpsTable table;
     private final MemorySegment se;
     private final Path mountpoint;
     private final AtomicBoolean exiting = new AtomicBoolean();
+    private final CacheNotifier notifier;
     private boolean mounted;
     private boolean closed;
 
-    private FuseSession(LibFuse fuse, Arena arena, OpsTable table, MemorySegment se, Path mountpoint) {
+    private FuseSession(LibFuse fuse, Arena arena, OpsTable table, MemorySegment se, Path mountpoint,
+                        Consumer<String> log) {
         this.fuse = fuse;
         this.arena = arena;
         this.table = table;
         this.se = se;
         this.mountpoint = mountpoint;
+        this.notifier = new CacheNotifier(this::notifyInvalInode, log);
+        table.notifier(notifier);
+    }
+
+    /** fuse_lowlevel_notify_inval_inode: 0 or -errno. Only from the notifier thread. */
+    private int notifyInvalInode(long ino, long off, long len) {
+        try {
+            return (int) fuse.notifyInvalInode.invokeExact(se, ino, off, len);
+        } catch (Throwable t) {
+            throw LibFuse.rethrow(t);
+        }
     }
 
     /**
@@ -80,9 +103,11 @@ public final class FuseSession implements AutoCloseable {
                 throw new FuseMountException(22, "libfuse refused the mount options " + options
                         + " (its message is above)");
             }
-            FuseSession s = new FuseSession(fuse, arena, table, se, mp);
+            FuseSession s = new FuseSession(fuse, arena, table, se, mp, log);
             int rc = (int) fuse.sessionMount.invokeExact(se, arena.allocateFrom(mp.toString()));
             if (rc != 0) {
+                s.notifier.stop(1);
+                s.notifier.awaitStopped(); // it sent nothing: no request was served
                 fuse.sessionDestroy.invokeExact(se);
                 throw new FuseMountException(5, "mounting " + mp + " failed (libfuse's message is above; is "
                         + "something already mounted there, or fusermount3 missing? " + LibFuse.installHint() + ")");
@@ -97,6 +122,11 @@ public final class FuseSession implements AutoCloseable {
 
     public Path mountpoint() {
         return mountpoint;
+    }
+
+    /** The session's cache notifier (counters for tests and logs). */
+    public CacheNotifier notifier() {
+        return notifier;
     }
 
     /** Callbacks that threw (each was answered with EIO). */
@@ -155,8 +185,13 @@ public final class FuseSession implements AutoCloseable {
         }
         closed = true;
         try {
+            // No notification may start once the descriptor is closed and the session freed.
+            boolean notifierEnded = notifier.stop(NOTIFIER_STOP_MILLIS);
             if (mounted) {
                 fuse.sessionUnmount.invokeExact(se);
+            }
+            if (!notifierEnded) {
+                notifier.awaitStopped(); // the unmount aborted the connection: its call has returned
             }
             fuse.sessionDestroy.invokeExact(se);
         } catch (Throwable t) {

@@ -59,6 +59,8 @@ public final class LibFuse {
     final MethodHandle addDirentryPlus;
     final MethodHandle reqCtx;
     final MethodHandle reqGetgroups;
+    // notifications
+    final MethodHandle notifyInvalInode;
 
     private LibFuse(SymbolLookup lib) {
         this.lib = lib;
@@ -90,6 +92,8 @@ public final class LibFuse {
                 FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
         reqCtx = bind("fuse_req_ctx", FunctionDescriptor.of(ADDRESS, ADDRESS));
         reqGetgroups = bind("fuse_req_getgroups", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
+        notifyInvalInode = bind("fuse_lowlevel_notify_inval_inode",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG));
     }
 
     private MethodHandle bind(String name, FunctionDescriptor fd) {

@@ -51,6 +51,8 @@ final class OpsTable {
     private final Consumer<String> log;
     private final MemorySegment table;
     private final AtomicLong failures = new AtomicLong();
+    /** The session's notifier; set once the session exists, before the first request. */
+    private volatile CacheNotifier notifier;
 
     OpsTable(LibFuse fuse, FuseOperations ops, Consumer<String> log, Arena arena) {
         this.fuse = fuse;
@@ -120,7 +122,11 @@ final class OpsTable {
     // ---------------------------------------------------------------- decoding helpers
 
     private FuseRequest req(MemorySegment req) {
-        return new FuseRequest(fuse, req);
+        return new FuseRequest(fuse, req, notifier);
+    }
+
+    void notifier(CacheNotifier n) {
+        notifier = n;
     }
 
     /** A name or symlink target from the kernel: its bytes exactly, in the String form of {@link FileNames}. */

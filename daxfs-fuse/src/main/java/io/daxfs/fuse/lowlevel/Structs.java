@@ -43,6 +43,9 @@ public final class Structs {
     static final long FI_FLAGS = 0;
     static final long FI_BITS = 4;
     static final long FI_FH = 16;
+    static final int FI_WRITEPAGE = 1;
+    /** open(2)'s O_DIRECT (x86-64 value; FuseAbiTest checks it against fcntl.h). */
+    public static final int O_DIRECT = 040000;
     static final int FI_DIRECT_IO = 1 << 1;
     static final int FI_KEEP_CACHE = 1 << 2;
     static final int FI_CACHE_READDIR = 1 << 6;

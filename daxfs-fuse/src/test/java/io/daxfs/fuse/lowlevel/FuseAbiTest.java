@@ -80,6 +80,8 @@ class FuseAbiTest {
         m.put("fuse_file_info.fh", Structs.FI_FH);
         m.put("fi.direct_io", (long) Structs.FI_DIRECT_IO);
         m.put("fi.keep_cache", (long) Structs.FI_KEEP_CACHE);
+        m.put("fi.writepage", (long) Structs.FI_WRITEPAGE);
+        m.put("o_direct", (long) Structs.O_DIRECT);
         m.put("fi.cache_readdir", (long) Structs.FI_CACHE_READDIR);
         m.put("sizeof.statvfs", Structs.STATVFS_SIZE);
         String[] vfs = {"f_bsize", "f_frsize", "f_blocks", "f_bfree", "f_bavail", "f_files", "f_ffree", "f_favail"};

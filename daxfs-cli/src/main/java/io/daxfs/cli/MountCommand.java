@@ -144,7 +144,8 @@ final class MountCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--commit-interval must not be negative");
         }
         DaxFileSystem fs = DaxFileSystem.mount(image, MountOptions.DEFAULT.withReadOnly(readOnly)
-                .withCommitIntervalMs(commitIntervalMs).withAtime(atime).withCacheBudget(cacheBudget));
+                .withCommitIntervalMs(commitIntervalMs).withAtime(atime).withCacheBudget(cacheBudget)
+                .withFreeInBackground(true)); // a worker must not spend seconds freeing a huge file on close
         DaxFuse m;
         try {
             m = DaxFuse.mount(fs, "daxfs:" + image.toAbsolutePath().normalize(), mountpoint, o,

@@ -102,7 +102,7 @@ public final class Mounter {
         InodeCache cache = new InodeCache(g, reader);
         checkRoot(cache);
         Volume v = new Volume(device, ro, sb, journal, blocks, inodes, cache, orphanHead, options.commitIntervalMs(),
-                options.atime());
+                options.atime(), options.freeInBackground());
         if (!ro) {
             journal.markMounted(System.currentTimeMillis() * 1_000_000L);
             freeOrphans(v);

@@ -22,11 +22,15 @@ import java.util.ArrayDeque;
  *     thread frees it in steps once the operation has let go of every lock
  *     ({@link #finishDeferred}, run by {@link Volume#guarded}). So the directory, the journal
  *     and every other file go on meanwhile, and statfs counts the space free when the call
- *     returns.</li>
+ *     returns. With {@code MountOptions.freeInBackground} (a FUSE server, whose worker must not
+ *     spend seconds on a close) the inode goes to the {@code daxfs-free} thread instead, and
+ *     the call returns at once; unmount stops that thread between two steps, and what is left
+ *     stays on the orphan list for the next mount to finish.</li>
  * </ul>
  *
  * <p>Locks: none of its own. Each step takes what a free takes: a handle, then allocator and
- * attribute locks inside it.
+ * attribute locks inside it. The background thread holds nothing between steps, and runs each
+ * reap inside an operation bracket (the inode is not evictable anyway: it is unlinked).
  */
 final class Reaper {
     /** Most blocks one step frees: 1 GiB, about 33 bitmap blocks when contiguous. */
@@ -38,9 +42,72 @@ final class Reaper {
     private static final ThreadLocal<ArrayDeque<Inode>> DEFERRED = ThreadLocal.withInitial(ArrayDeque::new);
 
     private final Volume v;
+    /** Huge files for the background thread; null when the caller frees them itself. */
+    private final java.util.concurrent.LinkedBlockingQueue<Inode> background;
+    private final Thread thread;
+    private volatile boolean stopping;
 
-    Reaper(Volume v) {
+    Reaper(Volume v, boolean inBackground) {
         this.v = v;
+        this.background = inBackground ? new java.util.concurrent.LinkedBlockingQueue<>() : null;
+        this.thread = inBackground ? Thread.ofPlatform().daemon().name("daxfs-free").start(this::runBackground) : null;
+    }
+
+    /** The background thread: frees queued inodes until unmount stops it. */
+    private void runBackground() {
+        while (!stopping) {
+            Inode in;
+            try {
+                in = background.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            long entered = v.operations.enter();
+            try {
+                reap(in);
+            } catch (DaxException e) {
+                if (stopping) {
+                    return; // unmount: the rest stays on the orphan list
+                }
+                v.backgroundFailure("freeing inode " + in.ino + " in the background", e);
+                return;
+            } catch (RuntimeException | Error e) {
+                // No caller to report to: as with the background commit, the volume turns
+                // read-only and says so; the inode stays on the orphan list for the next mount.
+                v.backgroundFailure("freeing inode " + in.ino + " in the background", e);
+                return;
+            } finally {
+                v.operations.exit(entered);
+            }
+        }
+    }
+
+    /**
+     * Unmount: stops the background thread between two steps and waits for it. Inodes not freed
+     * yet stay on the orphan list, where mount finishes them.
+     */
+    void stop() {
+        if (thread == null) {
+            return;
+        }
+        stopping = true;
+        thread.interrupt();
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Inodes waiting for the background thread (tests). */
+    int queued() {
+        return background == null ? 0 : background.size();
     }
 
     /** True when freeing every block of {@code in} at or after file block {@code from} takes more than one step. */
@@ -56,6 +123,10 @@ final class Reaper {
     void freeFrom(Inode in, long from) throws DaxException {
         boolean done = false;
         while (!done) {
+            if (stopping && Thread.currentThread() == thread) {
+                throw new DaxException(io.daxfs.types.Errno.EINTR, "inode " + in.ino
+                        + ": unmount stopped its background free; mount finishes it");
+            }
             try (Journal.Handle h = v.journal.begin()) {
                 done = v.fileBlocks.freeTail(h, in, from, STEP_BLOCKS, STEP_EXTENTS);
             }
@@ -75,7 +146,12 @@ final class Reaper {
     void finishDeferred() throws DaxException {
         ArrayDeque<Inode> q = DEFERRED.get();
         for (Inode in; (in = q.poll()) != null; ) {
-            reap(in);
+            // Once unmount has stopped the thread, the frees of the files it closes run here.
+            if (background != null && !stopping && Thread.currentThread() != thread) {
+                background.add(in);
+            } else {
+                reap(in);
+            }
         }
     }
 

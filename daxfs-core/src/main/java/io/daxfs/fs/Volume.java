@@ -78,7 +78,8 @@ public final class Volume {
     volatile FsHooks hooks = FsHooks.NONE;
 
     Volume(Device device, boolean readOnly, Superblock sb, Journal journal, BlockAllocator blocks,
-           InodeAllocator inodes, InodeCache cache, long orphanHead, long commitIntervalMs, MountOptions.Atime atime) {
+           InodeAllocator inodes, InodeCache cache, long orphanHead, long commitIntervalMs, MountOptions.Atime atime,
+           boolean freeInBackground) {
         this.device = device;
         this.readOnly = readOnly;
         this.geometry = sb.geometry();
@@ -100,7 +101,7 @@ public final class Volume {
         this.holeFiller = new HoleFiller(this);
         this.fileLayout = new FileLayout(this);
         this.dirtyData = new DirtyData(this);
-        this.reaper = new Reaper(this);
+        this.reaper = new Reaper(this, freeInBackground && !readOnly);
         this.accessTimes = new AccessTimes(this, atime);
         this.committer = readOnly || commitIntervalMs <= 0 ? null : startCommitter(commitIntervalMs);
     }
@@ -342,6 +343,7 @@ public final class Volume {
             if (ev != null) {
                 ev.stop(); // nothing may be dropped while unmount closes and syncs
             }
+            reaper.stop(); // between two steps; the files closed below are freed by this thread
             // Mappings first: they hold files open, and no window may outlive its blocks.
             dax.unmount();
             for (OpenFile f : List.copyOf(openFiles)) {

@@ -11,12 +11,17 @@ package io.daxfs.types;
  * @param atime            when reading a file or listing a directory updates its access time
  * @param cacheBudget      heap, in bytes, that cached inodes and directory contents may take
  *                         before clean, unused ones are evicted (0: {@link #defaultCacheBudget()})
+ * @param freeInBackground free huge files that lost their last name and handle on a background
+ *                         thread, so the unlink, rename or close that let go of one returns at
+ *                         once (a server's workers); otherwise the calling thread frees it before
+ *                         returning, and statfs counts the space free when the call returns
  */
-public record MountOptions(boolean readOnly, long commitIntervalMs, Atime atime, long cacheBudget) {
-    public static final MountOptions DEFAULT = new MountOptions(false, 5000, Atime.RELATIME, 0);
+public record MountOptions(boolean readOnly, long commitIntervalMs, Atime atime, long cacheBudget,
+                           boolean freeInBackground) {
+    public static final MountOptions DEFAULT = new MountOptions(false, 5000, Atime.RELATIME, 0, false);
 
     public MountOptions(boolean readOnly, long commitIntervalMs, Atime atime) {
-        this(readOnly, commitIntervalMs, atime, 0);
+        this(readOnly, commitIntervalMs, atime, 0, false);
     }
 
     /**
@@ -58,19 +63,24 @@ public record MountOptions(boolean readOnly, long commitIntervalMs, Atime atime,
     }
 
     public MountOptions withReadOnly(boolean ro) {
-        return new MountOptions(ro, commitIntervalMs, atime, cacheBudget);
+        return new MountOptions(ro, commitIntervalMs, atime, cacheBudget, freeInBackground);
     }
 
     public MountOptions withCommitIntervalMs(long ms) {
-        return new MountOptions(readOnly, ms, atime, cacheBudget);
+        return new MountOptions(readOnly, ms, atime, cacheBudget, freeInBackground);
     }
 
     public MountOptions withAtime(Atime mode) {
-        return new MountOptions(readOnly, commitIntervalMs, mode, cacheBudget);
+        return new MountOptions(readOnly, commitIntervalMs, mode, cacheBudget, freeInBackground);
     }
 
     /** The inode cache's memory budget in bytes (0: the default). */
     public MountOptions withCacheBudget(long bytes) {
-        return new MountOptions(readOnly, commitIntervalMs, atime, bytes);
+        return new MountOptions(readOnly, commitIntervalMs, atime, bytes, freeInBackground);
+    }
+
+    /** Whether huge unlinked files are freed on a background thread (see {@link #freeInBackground}). */
+    public MountOptions withFreeInBackground(boolean background) {
+        return new MountOptions(readOnly, commitIntervalMs, atime, cacheBudget, background);
     }
 }

@@ -149,4 +149,82 @@ class SteppedFreeTest {
             assertEquals(base, crashed.statfs().freeBlocks(), "mount freed the rest: nothing leaked");
         }
     }
+
+    /** A file system on a memory device that frees huge files on its background thread. */
+    private io.daxfs.testutil.RetainedDevice mountFreeingInBackground() throws Exception {
+        io.daxfs.testutil.RetainedDevice dev = io.daxfs.testutil.RetainedDevice.allocate(64L << 20);
+        Internals.format(dev, io.daxfs.types.FormatOptions.DEFAULT).close();
+        fs = Internals.mount(dev, MountOptions.DEFAULT.withCommitIntervalMs(0).withFreeInBackground(true));
+        return dev;
+    }
+
+    @Test
+    @Timeout(120)
+    void inTheBackgroundTheUnlinkReturnsBeforeTheFreeAndTheSpaceComesBackAfter() throws Exception {
+        mountFreeingInBackground();
+        fs.open("/placeholder", CREATE, WRITE).close();
+        fs.sync();
+        long base = fs.statfs().freeBlocks();
+        fragmentedFile("/huge");
+        java.util.concurrent.CountDownLatch inFirstStep = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Thread[] freer = {null};
+        Internals.volume(fs).hooks(new FsHooks() {
+            @Override
+            public void freeStepDone(long ino) {
+                if (inFirstStep.getCount() > 0) {
+                    freer[0] = Thread.currentThread();
+                    inFirstStep.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        });
+        fs.unlink("/huge"); // returns while the free is held at its first step
+        inFirstStep.await();
+        assertTrue(freer[0] != Thread.currentThread() && freer[0].getName().equals("daxfs-free"), "freed by " + freer[0]);
+        assertEquals(false, fs.exists("/huge"));
+        assertTrue(fs.statfs().freeBlocks() < base, "not all freed yet");
+        release.countDown();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (fs.statfs().freeBlocks() != base && System.nanoTime() < deadline) {
+            fs.sync(); // the freed blocks count once their transactions commit
+            Thread.onSpinWait();
+        }
+        assertEquals(base, fs.statfs().freeBlocks(), "all freed in the background");
+    }
+
+    @Test
+    @Timeout(120)
+    void unmountStopsTheBackgroundFreeBetweenStepsAndMountFinishesIt() throws Exception {
+        io.daxfs.testutil.RetainedDevice dev = mountFreeingInBackground();
+        fs.open("/placeholder", CREATE, WRITE).close();
+        fs.sync();
+        long base = fs.statfs().freeBlocks();
+        fragmentedFile("/huge");
+        java.util.concurrent.CountDownLatch inFirstStep = new java.util.concurrent.CountDownLatch(1);
+        Internals.volume(fs).hooks(new FsHooks() {
+            @Override
+            public void freeStepDone(long ino) {
+                if (inFirstStep.getCount() > 0) {
+                    inFirstStep.countDown();
+                    try {
+                        new java.util.concurrent.CountDownLatch(1).await(); // until unmount interrupts
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        });
+        fs.unlink("/huge");
+        inFirstStep.await();
+        fs.close(); // stops the free after its first step
+        fs = null;
+        assertTrue(Internals.fsck(dev, false, ProgressListener.NONE).clean(), "the unfinished free is on the orphan list");
+        fs = Internals.mount(dev, MountOptions.DEFAULT);
+        assertEquals(base, fs.statfs().freeBlocks(), "mount finished the free");
+    }
 }

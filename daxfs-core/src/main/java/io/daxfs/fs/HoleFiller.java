@@ -51,6 +51,12 @@ final class HoleFiller {
         try {
             reclaimIfShort(fb1 - fb0);
             for (long fb = fb0; fb < fb1; ) {
+                if (fb > fb0 && Thread.currentThread().isInterrupted()) {
+                    // The caller was interrupted (a FUSE INTERRUPT: its process got a signal).
+                    // What was allocated stays, as after ENOSPC; the status is left for the caller.
+                    throw new DaxException(io.daxfs.types.Errno.EINTR, "inode " + in.ino + ": allocation interrupted after "
+                            + (fb - fb0) + " of " + (fb1 - fb0) + " blocks");
+                }
                 long from = fb;
                 fb = inHandleReclaiming(h -> v.fileBlocks.allocateRange(h, in, from, fb1, BLOCKS_PER_HANDLE));
             }

@@ -186,7 +186,12 @@ final class FileOps {
         DaxFile f = handles.require(fi.fh());
         boolean keep = (mode & FALLOC_KEEP_SIZE) != 0;
         switch (mode & ~FALLOC_KEEP_SIZE) {
-            case 0 -> f.allocate(off, len, keep);
+            // Allocating a large range is the long one: a signal to the caller stops it between
+            // steps (EINTR, what was allocated stays, as Linux file systems do).
+            case 0 -> r.interruptible(() -> {
+                f.allocate(off, len, keep);
+                return null;
+            });
             case FALLOC_PUNCH_HOLE -> {
                 if (!keep) {
                     throw new DaxException(Errno.EOPNOTSUPP, "fallocate: PUNCH_HOLE needs KEEP_SIZE");
@@ -231,24 +236,34 @@ final class FileOps {
         // Through a bounce buffer: reading in place would hold the source's I/O lock while the
         // write takes the target's, and source and target may be one file.
         MemorySegment bounce = r.directoryBuffer(1 << 20);
-        long done = 0;
-        try {
-            while (done < len) {
-                long n = in.read(offIn + done, bounce.asSlice(0, Math.min(bounce.byteSize(), len - done)));
-                if (n <= 0) {
-                    break;
+        long copied = r.interruptible(() -> {
+            long done = 0;
+            try {
+                while (done < len) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        // INTERRUPT: the caller got a signal; what was copied is the result.
+                        if (done == 0) {
+                            throw new DaxException(Errno.EINTR, "copy_file_range: interrupted");
+                        }
+                        break;
+                    }
+                    long n = in.read(offIn + done, bounce.asSlice(0, Math.min(bounce.byteSize(), len - done)));
+                    if (n <= 0) {
+                        break;
+                    }
+                    long w = out.write(offOut + done, bounce.asSlice(0, n));
+                    done += w;
+                    if (w < n) {
+                        break;
+                    }
                 }
-                long w = out.write(offOut + done, bounce.asSlice(0, n));
-                done += w;
-                if (w < n) {
-                    break;
+            } catch (DaxException e) {
+                if (done == 0) {
+                    throw e;
                 }
             }
-        } catch (DaxException e) {
-            if (done == 0) {
-                throw e;
-            }
-        }
-        r.replyWrite(done);
+            return done;
+        });
+        r.replyWrite(copied);
     }
 }

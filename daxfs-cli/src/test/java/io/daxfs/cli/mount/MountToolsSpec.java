@@ -102,6 +102,11 @@ class MountToolsSpec {
     }
 
     @Test
+    void aSignalStopsALongCopyFileRangeOnTheServer() {
+        python("interrupt.py");
+    }
+
+    @Test
     void renameWithNoreplaceExchangeAndDirectoryRules() {
         python("rename.py");
     }

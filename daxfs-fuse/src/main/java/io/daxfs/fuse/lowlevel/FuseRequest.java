@@ -68,6 +68,43 @@ public final class FuseRequest {
         return replied;
     }
 
+    /** The work of a long operation, which returns what the reply needs and does not reply itself. */
+    @FunctionalInterface
+    public interface Body<T> {
+        T run() throws DaxException;
+    }
+
+    /**
+     * Runs a long operation so that an INTERRUPT for this request interrupts this thread (see
+     * {@link Interrupts}); the file system's loops then stop with EINTR or a partial result.
+     * Whatever happens, the interrupt ends with the operation: the callback is removed (under the
+     * request's lock in libfuse, so none runs afterwards) and the thread's interrupt status
+     * cleared before this returns, so the next request starts clean. The body must not reply: the
+     * reply frees the request, which the removal needs; the caller replies with the result.
+     */
+    public <T> T interruptible(Body<T> body) throws DaxException {
+        long token = Interrupts.register();
+        try {
+            setInterruptFunc(Interrupts.CALLBACK, MemorySegment.ofAddress(token));
+            try {
+                return body.run();
+            } finally {
+                setInterruptFunc(MemorySegment.NULL, MemorySegment.NULL);
+            }
+        } finally {
+            Interrupts.unregister(token);
+            Thread.interrupted(); // an interrupt meant for this request ends with it
+        }
+    }
+
+    private void setInterruptFunc(MemorySegment func, MemorySegment data) {
+        try {
+            fuse.reqInterruptFunc.invokeExact(req, func, data);
+        } catch (Throwable t) {
+            throw LibFuse.rethrow(t);
+        }
+    }
+
     private void sent() {
         if (replied) {
             throw new IllegalStateException("a second reply to one FUSE request");

@@ -59,6 +59,7 @@ public final class LibFuse {
     final MethodHandle addDirentryPlus;
     final MethodHandle reqCtx;
     final MethodHandle reqGetgroups;
+    final MethodHandle reqInterruptFunc;
     // notifications
     final MethodHandle notifyInvalInode;
 
@@ -92,6 +93,7 @@ public final class LibFuse {
                 FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
         reqCtx = bind("fuse_req_ctx", FunctionDescriptor.of(ADDRESS, ADDRESS));
         reqGetgroups = bind("fuse_req_getgroups", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
+        reqInterruptFunc = bind("fuse_req_interrupt_func", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS));
         notifyInvalInode = bind("fuse_lowlevel_notify_inval_inode",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG));
     }

@@ -97,6 +97,22 @@ final class DirtyData {
         }
     }
 
+    /**
+     * Stops tracking {@code in}, which the inode cache dropped with nothing dirty: a commit's
+     * ordered data made its chunks durable without removing it here, and the set must not keep
+     * dropped objects (and their extent maps) alive until the next sync.
+     */
+    void forget(Inode in) {
+        in.meta.lock();
+        try {
+            if (!in.dirtyChunks.isDirty()) {
+                inodes.remove(in);
+            }
+        } finally {
+            in.meta.unlock();
+        }
+    }
+
     /** Records written file bytes for the next persist. Caller holds {@code in.meta}. */
     void mark(Inode in, long pos, long len) {
         if (in.dirtyChunks.mark(pos, len)) {

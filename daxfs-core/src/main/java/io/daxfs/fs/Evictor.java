@@ -135,6 +135,7 @@ final class Evictor {
             // it since took it back: these checks see its final state.
             if (evictable(in) && in.drop()) {
                 v.cache.remove(in);
+                v.dirtyData.forget(in);
                 dropped++;
             }
         }

@@ -8,6 +8,7 @@ import io.daxfs.types.Errno;
 import io.daxfs.types.FileNames;
 import io.daxfs.types.FileStat;
 import io.daxfs.types.FileType;
+import io.daxfs.types.PosixAcl;
 import io.daxfs.journal.CommitBuilder;
 import io.daxfs.journal.DirtySource;
 import io.daxfs.journal.Journal;
@@ -386,6 +387,16 @@ public final class Inode implements DirtySource {
         }
         long[] xchain = r.xattrBlockCount == 0 ? NO_BLOCKS : new long[r.xattrBlockCount];
         XattrTable xattrs = XattrTable.read(ino, r.xattrHead, r.xattrBlockCount, g, blocks, xchain);
+        for (XattrTable.Entry e : xattrs.entries()) {
+            // Stored ACLs are used without a check later (chmod rewrites them): check them here.
+            if (e.namespace() >= XattrTable.ACL_ACCESS) {
+                try {
+                    PosixAcl.parse(e.value());
+                } catch (DaxException x) {
+                    throw new DaxException(Errno.EUCLEAN, "inode " + ino + ": stored ACL is damaged (" + x.detail() + ")");
+                }
+            }
+        }
         Inode in = new Inode(ino, g, new ExtentMap(list));
         in.chain = chain;
         in.xattrs = xattrs;

@@ -107,7 +107,7 @@ public final class Mounter {
             journal.markMounted(System.currentTimeMillis() * 1_000_000L);
             freeOrphans(v);
         }
-        v.startEvictor(options.effectiveCacheBudget());
+        v.startBackground(options.effectiveCacheBudget());
         return v;
     }
 

@@ -62,9 +62,12 @@ public final class OpenFile {
 
     public long read(long pos, MemorySegment dst) throws DaxException {
         check(readable, "read");
-        long n = v.onDevice("read", () -> v.fileIo.read(inode, pos, dst));
-        v.accessTimes.accessed(inode);
-        return n;
+        // The access time inside the bracket too: the inode object must not be dropped meanwhile.
+        return v.onDevice("read", () -> {
+            long n = v.fileIo.read(inode, pos, dst);
+            v.accessTimes.accessed(inode);
+            return n;
+        });
     }
 
     /**
@@ -73,14 +76,16 @@ public final class OpenFile {
      */
     public long readInPlace(long pos, long len, DaxReadSink sink) throws DaxException {
         check(readable, "read");
-        long n = v.onDevice("read", () -> v.fileIo.readInPlace(inode, pos, len, sink));
-        v.accessTimes.accessed(inode);
-        return n;
+        return v.onDevice("read", () -> {
+            long n = v.fileIo.readInPlace(inode, pos, len, sink);
+            v.accessTimes.accessed(inode);
+            return n;
+        });
     }
 
     /** The file was mapped (mmap counts as an access, as in Linux). */
-    public void mapped() {
-        v.accessTimes.accessed(inode);
+    public void mapped() throws DaxException {
+        v.onDevice("map", () -> v.accessTimes.accessed(inode));
     }
 
     public long write(long pos, MemorySegment src) throws DaxException {

@@ -29,8 +29,7 @@ import java.util.ArrayDeque;
  * </ul>
  *
  * <p>Locks: none of its own. Each step takes what a free takes: a handle, then allocator and
- * attribute locks inside it. The background thread holds nothing between steps, and runs each
- * reap inside an operation bracket (the inode is not evictable anyway: it is unlinked).
+ * attribute locks inside it. The background thread holds nothing between steps.
  */
 final class Reaper {
     /** Most blocks one step frees: 1 GiB, about 33 bitmap blocks when contiguous. */
@@ -50,7 +49,14 @@ final class Reaper {
     Reaper(Volume v, boolean inBackground) {
         this.v = v;
         this.background = inBackground ? new java.util.concurrent.LinkedBlockingQueue<>() : null;
-        this.thread = inBackground ? Thread.ofPlatform().daemon().name("daxfs-free").start(this::runBackground) : null;
+        this.thread = inBackground ? Thread.ofPlatform().daemon().name("daxfs-free").unstarted(this::runBackground) : null;
+    }
+
+    /** Starts the background thread, once the mount has succeeded (so a failed mount leaves none). */
+    void start() {
+        if (thread != null) {
+            thread.start();
+        }
     }
 
     /** The background thread: frees queued inodes until unmount stops it. */
@@ -62,7 +68,9 @@ final class Reaper {
             } catch (InterruptedException e) {
                 return;
             }
-            long entered = v.operations.enter();
+            // No operation bracket: a long free would hold up every grace period, and nothing
+            // here can meet an evictable inode (the reaped one and its orphan-list neighbours
+            // are unlinked and on the orphan list).
             try {
                 reap(in);
             } catch (DaxException e) {
@@ -76,8 +84,6 @@ final class Reaper {
                 // read-only and says so; the inode stays on the orphan list for the next mount.
                 v.backgroundFailure("freeing inode " + in.ino + " in the background", e);
                 return;
-            } finally {
-                v.operations.exit(entered);
             }
         }
     }
@@ -87,7 +93,8 @@ final class Reaper {
      * yet stay on the orphan list, where mount finishes them.
      */
     void stop() {
-        if (thread == null) {
+        if (thread == null || !thread.isAlive() && thread.getState() == Thread.State.NEW) {
+            stopping = true;
             return;
         }
         stopping = true;

@@ -106,10 +106,15 @@ public final class Unlinker {
                 if (!v.lookup.dirOf(child).isEmpty()) {
                     throw new DaxException(Errno.ENOTEMPTY, what + ": directory not empty");
                 }
+                // The life lock, as unlink takes it: freeing the directory frees its xattr chain,
+                // which setxattr and removexattr change under this lock.
+                child.life.lock();
                 try (Journal.Handle h = v.journal.begin()) {
                     dd.remove(h, name);
                     dir.entriesChanged(h, -1);
                     removeDirectory(h, child);
+                } finally {
+                    child.life.unlock();
                 }
             } finally {
                 child.dirLock().unlock();

@@ -151,8 +151,14 @@ public final class Volume {
         }
     }
 
+    /** Starts the background threads a mounted volume runs, once the mount has succeeded. */
+    void startBackground(long cacheBudget) {
+        reaper.start();
+        startEvictor(cacheBudget);
+    }
+
     /** Starts keeping the inode cache within {@code budget} bytes (see {@link Evictor}). */
-    void startEvictor(long budget) {
+    private void startEvictor(long budget) {
         Evictor e = new Evictor(this, budget, operations);
         evictor = e;
         e.start();

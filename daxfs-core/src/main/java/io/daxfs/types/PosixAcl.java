@@ -78,6 +78,9 @@ public final class PosixAcl {
                 throw invalid("POSIX ACL entry with tag " + e.tag + " and permissions " + e.perm);
             }
             long id = Integer.toUnsignedLong(e.id);
+            if ((e.tag == USER || e.tag == GROUP) && e.id == -1) {
+                throw invalid("POSIX ACL entry for the undefined id -1");
+            }
             if (e.tag < prevTag || e.tag == prevTag && (e.tag != USER && e.tag != GROUP || id <= prevId)) {
                 throw invalid("POSIX ACL entries out of order or repeated (tag " + e.tag + ")");
             }

@@ -213,4 +213,55 @@ class XattrSpec extends FsSpec {
         inodes.removexattr(ino, "user.n");
         fails(Errno.ENODATA, () -> inodes.getxattr(ino, "user.n"));
     }
+
+    /**
+     * rmdir frees a directory's xattr chain while setxattr and removexattr grow and shrink it by
+     * inode number: they must be serial (both under the directory's life lock), or a block is
+     * freed twice (EIO, the volume turns read-only) or leaked.
+     */
+    @Test
+    void attributeChangesRacingRmdirLeaveTheFileSystemConsistent() throws Exception {
+        Path image = tmp.resolve("img");
+        DaxFileSystem.format(image, 32L << 20).close();
+        try (DaxFileSystem a = DaxFileSystem.mount(image)) {
+            DaxInodes inodes = a.inodes();
+            java.util.concurrent.atomic.AtomicLong dir = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            a.mkdir("/d");
+            dir.set(a.stat("/d").ino());
+            Thread changer = Thread.ofPlatform().start(() -> {
+                SplittableRandom rnd = new SplittableRandom(7);
+                while (!stop.get()) {
+                    try {
+                        long ino = dir.get();
+                        if (rnd.nextBoolean()) {
+                            inodes.setxattr(ino, "user.v", new byte[rnd.nextInt(3) * 5000 + 1], 0);
+                        } else {
+                            inodes.removexattr(ino, "user.v");
+                        }
+                    } catch (DaxException e) {
+                        if (e.errno() != Errno.ENOENT && e.errno() != Errno.ENODATA) {
+                            failure.compareAndSet(null, e);
+                        }
+                    }
+                }
+            });
+            try {
+                for (int i = 0; i < 1500 && failure.get() == null; i++) {
+                    a.rmdir("/d");
+                    a.mkdir("/d");
+                    dir.set(a.stat("/d").ino());
+                }
+            } finally {
+                stop.set(true);
+                changer.join();
+            }
+            if (failure.get() != null) {
+                throw new AssertionError("a change racing rmdir failed", failure.get());
+            }
+        }
+        FsckReport r = DaxFileSystem.fsck(image, false, ProgressListener.NONE);
+        assertTrue(r.clean(), r::toString);
+    }
 }

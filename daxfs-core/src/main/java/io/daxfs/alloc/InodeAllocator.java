@@ -193,7 +193,10 @@ public final class InodeAllocator implements DirtySource {
     public boolean hasAvailable() {
         lock.lock();
         try {
-            return nextFree(2) >= 0;
+            // Every number below the hint is taken (allocate moves it past what it scanned, a
+            // number becoming reusable lowers it), so the scan starts there, not at 2: from 2 it
+            // cost every create a pass over the in-use part of the bitmap.
+            return nextFree(hint) >= 0;
         } finally {
             lock.unlock();
         }

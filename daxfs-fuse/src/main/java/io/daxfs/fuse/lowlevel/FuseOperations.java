@@ -241,18 +241,24 @@ public interface FuseOperations {
         public static final int CAP_SPLICE_WRITE = 0x80;
         public static final int CAP_SPLICE_MOVE = 0x100;
         public static final int CAP_SPLICE_READ = 0x200;
+        /**
+         * The kernel drops a file's whole page cache (unmapping it from every process) whenever a
+         * refresh of its attributes shows a new mtime: for a file system only the kernel writes
+         * to, each write then costs every cached page and every mapped page of the file.
+         */
+        public static final int CAP_AUTO_INVAL_DATA = 0x1000;
         public static final int CAP_READDIRPLUS = 0x2000;
         public static final int CAP_READDIRPLUS_AUTO = 0x4000;
         public static final int CAP_ASYNC_DIO = 0x8000;
         public static final int CAP_WRITEBACK_CACHE = 0x10000;
         public static final int CAP_PARALLEL_DIROPS = 0x40000;
-        /** The file system clears set-user-ID bits itself on write, truncate and chown. */
         /**
          * The kernel checks permissions by POSIX ACLs as well as the mode (it implies
          * default_permissions) and caches them; keeping mode and ACL in step and inheriting
          * default ACLs stay the file system's job.
          */
         public static final int CAP_POSIX_ACL = 0x80000;
+        /** The file system clears set-user-ID bits itself on write, truncate and chown. */
         public static final int CAP_HANDLE_KILLPRIV = 0x100000;
     }
 }

@@ -59,18 +59,7 @@ final class Evictor {
     void stop() {
         stopped = true;
         v.cache.onLoad(() -> { });
-        thread.interrupt();
-        boolean interrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        BackgroundThreads.stopAndJoin(thread);
     }
 
     long budget() {

@@ -98,18 +98,7 @@ final class Reaper {
             return;
         }
         stopping = true;
-        thread.interrupt();
-        boolean interrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        BackgroundThreads.stopAndJoin(thread);
     }
 
     /** Inodes waiting for the background thread (tests). */

@@ -104,7 +104,6 @@ final class BlockMapReader {
      */
     private static boolean readChain(MetaView view, long ino, InodeRecord r, List<Long> chain, List<Extent> extents,
                                      Consumer<String> report) {
-        Geometry g = view.geometry();
         String who = "inode " + ino;
         long next = r.extentHead;
         if (r.extentBlockCount == 0 && next != 0) {
@@ -114,25 +113,8 @@ final class BlockMapReader {
         Set<Long> seen = new HashSet<>();
         for (int i = 0; i < r.extentBlockCount; i++) {
             String what = who + " extent block #" + i + " (block " + next + ")";
-            if (!g.isDataBlock(next)) {
-                report.accept(what + ": pointer outside the data area");
-                return false;
-            }
-            if (!seen.add(next)) {
-                report.accept(what + ": the extent chain loops");
-                return false;
-            }
-            MemorySegment blk = view.block(next);
-            if (BlockHeader.magic(blk) != BlockHeader.EXTENTS) {
-                report.accept(what + ": wrong block type (magic 0x" + Integer.toHexString(BlockHeader.magic(blk)) + ")");
-                return false;
-            }
-            if (!BlockHeader.valid(blk, BlockHeader.EXTENTS)) {
-                report.accept(what + ": checksum mismatch");
-                return false;
-            }
-            if (BlockHeader.a(blk) != ino) {
-                report.accept(what + ": belongs to inode " + BlockHeader.a(blk));
+            MemorySegment blk = ChainLink.follow(view, ino, next, BlockHeader.EXTENTS, seen, what, "extent", report);
+            if (blk == null) {
                 return false;
             }
             chain.add(next);

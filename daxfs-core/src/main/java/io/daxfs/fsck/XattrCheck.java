@@ -1,7 +1,6 @@
 package io.daxfs.fsck;
 
 import io.daxfs.media.BlockHeader;
-import io.daxfs.media.Geometry;
 import io.daxfs.media.InodeRecord;
 import io.daxfs.media.XattrTable;
 import io.daxfs.types.DaxException;
@@ -32,30 +31,12 @@ final class XattrCheck {
      * owner check is not added, since it may belong to someone else.
      */
     static boolean readChain(MetaView view, long ino, InodeRecord r, List<Long> chain, Consumer<String> report) {
-        Geometry g = view.geometry();
         long next = r.xattrHead;
         Set<Long> seen = new HashSet<>();
         for (int i = 0; i < r.xattrBlockCount; i++) {
             String what = "inode " + ino + " xattr block #" + i + " (block " + next + ")";
-            if (!g.isDataBlock(next)) {
-                report.accept(what + ": pointer outside the data area");
-                return false;
-            }
-            if (!seen.add(next)) {
-                report.accept(what + ": the xattr chain loops");
-                return false;
-            }
-            MemorySegment blk = view.block(next);
-            if (BlockHeader.magic(blk) != BlockHeader.XATTRS) {
-                report.accept(what + ": wrong block type (magic 0x" + Integer.toHexString(BlockHeader.magic(blk)) + ")");
-                return false;
-            }
-            if (!BlockHeader.valid(blk, BlockHeader.XATTRS)) {
-                report.accept(what + ": checksum mismatch");
-                return false;
-            }
-            if (BlockHeader.a(blk) != ino) {
-                report.accept(what + ": belongs to inode " + BlockHeader.a(blk));
+            MemorySegment blk = ChainLink.follow(view, ino, next, BlockHeader.XATTRS, seen, what, "xattr", report);
+            if (blk == null) {
                 return false;
             }
             chain.add(next);

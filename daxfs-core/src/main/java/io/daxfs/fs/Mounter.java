@@ -126,7 +126,8 @@ public final class Mounter {
 
     /**
      * Finishes what a crash left on the orphan list: a truncate in steps frees its blocks past
-     * the size and leaves the list; an inode without a name is freed, in bounded steps.
+     * the size and leaves the list; an inode without a name is freed, in bounded steps (a huge
+     * one by the background thread, when the mount frees in the background).
      */
     private static void freeOrphans(Volume v) throws DaxException {
         for (long ino : v.orphans.list(v.geometry.inodeCount())) {
@@ -139,8 +140,14 @@ public final class Mounter {
                 }
             }
             if (in.nlink == 0) {
-                v.reaper.freeFrom(in, 0);
-                v.unlinker.evictNow(in);
+                if (v.reaper.inBackground() && Reaper.needsSteps(in, 0)) {
+                    // A server's mount must not wait for a huge free a crash or an unmount left:
+                    // the background thread does it once the mount is up (it stays on the list).
+                    v.reaper.freeLater(in);
+                } else {
+                    v.reaper.freeFrom(in, 0);
+                    v.unlinker.evictNow(in);
+                }
             }
         }
     }

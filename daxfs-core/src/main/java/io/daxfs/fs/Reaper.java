@@ -101,6 +101,20 @@ final class Reaper {
         BackgroundThreads.stopAndJoin(thread);
     }
 
+    /** True when huge files go to the background thread. */
+    boolean inBackground() {
+        return background != null;
+    }
+
+    /**
+     * Hands a nameless, unopened inode on the orphan list (a crash's leftover, found by mount)
+     * to the background thread, which frees it once started. Only with {@link #inBackground}.
+     */
+    void freeLater(Inode in) {
+        in.reaping = true;
+        background.add(in);
+    }
+
     /** Inodes waiting for the background thread (tests). */
     int queued() {
         return background == null ? 0 : background.size();

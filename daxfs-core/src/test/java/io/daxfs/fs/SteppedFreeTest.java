@@ -227,4 +227,41 @@ class SteppedFreeTest {
         fs = Internals.mount(dev, MountOptions.DEFAULT);
         assertEquals(base, fs.statfs().freeBlocks(), "mount finished the free");
     }
+
+    @Test
+    @Timeout(120)
+    void aMountThatFreesInTheBackgroundLeavesAHugeOrphanToItsThread() throws Exception {
+        io.daxfs.testutil.RetainedDevice dev = mountFreeingInBackground();
+        fs.open("/placeholder", CREATE, WRITE).close();
+        fs.sync();
+        long base = fs.statfs().freeBlocks();
+        fragmentedFile("/huge");
+        java.util.concurrent.CountDownLatch inFirstStep = new java.util.concurrent.CountDownLatch(1);
+        Internals.volume(fs).hooks(new FsHooks() {
+            @Override
+            public void freeStepDone(long ino) {
+                if (inFirstStep.getCount() > 0) {
+                    inFirstStep.countDown();
+                    try {
+                        new java.util.concurrent.CountDownLatch(1).await(); // until unmount interrupts
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        });
+        fs.unlink("/huge");
+        inFirstStep.await();
+        fs.close(); // a huge orphan left for the next mount
+        fs = Internals.mount(dev, MountOptions.DEFAULT.withCommitIntervalMs(0).withFreeInBackground(true));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (fs.statfs().freeBlocks() != base && System.nanoTime() < deadline) {
+            fs.sync();
+            Thread.onSpinWait();
+        }
+        assertEquals(base, fs.statfs().freeBlocks(), "the background thread freed what the last unmount left");
+        fs.close();
+        fs = null;
+        assertTrue(Internals.fsck(dev, false, ProgressListener.NONE).clean());
+    }
 }

@@ -202,7 +202,21 @@ public final class Renamer {
             } else {
                 from.dir().entriesChanged(h, 0);
             }
+            // As Linux: both inodes changed (their ctime), and so fsync of either one makes the
+            // exchange durable (it commits up to its inode's last change).
+            touchCtime(h, src);
+            touchCtime(h, dst);
         }
+    }
+
+    private static void touchCtime(Journal.Handle h, Inode in) {
+        in.meta.lock();
+        try {
+            in.ctime = Inode.now();
+        } finally {
+            in.meta.unlock();
+        }
+        h.markDirty(in);
     }
 
     /** Moves the source to the new name, replacing {@code victim} (null when the name was free). */
@@ -243,13 +257,7 @@ public final class Renamer {
                         v.unlinker.dropLink(h, victim);
                     }
                 }
-                src.meta.lock();
-                try {
-                    src.ctime = Inode.now();
-                } finally {
-                    src.meta.unlock();
-                }
-                h.markDirty(src);
+                touchCtime(h, src);
             } finally {
                 if (victim != null) {
                     victim.life.unlock();

@@ -326,6 +326,18 @@ class RenameSpec extends FsSpec {
         }
 
         @Test
+        void exchangeChangesBothFilesCtime() throws Exception {
+            writeFile("/a", utf8("A"));
+            writeFile("/b", utf8("B"));
+            long ca = fs.stat("/a").ctimeNs();
+            long cb = fs.stat("/b").ctimeNs();
+            Thread.sleep(2); // a later clock reading than the writes'
+            fs.rename("/a", "/b", RenameOption.EXCHANGE);
+            assertTrue(fs.stat("/b").ctimeNs() > ca, "the file now at /b (was /a)");
+            assertTrue(fs.stat("/a").ctimeNs() > cb, "the file now at /a (was /b)");
+        }
+
+        @Test
         void exchangeSwapsAFileAndADirectoryAcrossParents() throws Exception {
             fs.mkdir("/x");
             fs.mkdir("/y");

@@ -175,7 +175,7 @@ class InodeCacheTest {
             }
             AtomicBoolean stop = new AtomicBoolean();
             Thread evictor = Thread.ofPlatform().start(() -> {
-                while (!stop.get() && !Boolean.getBoolean("noevict")) {
+                while (!stop.get()) {
                     v.evictNow(Long.MAX_VALUE);
                 }
             });

@@ -205,20 +205,7 @@ class SteppedFreeTest {
         fs.sync();
         long base = fs.statfs().freeBlocks();
         fragmentedFile("/huge");
-        java.util.concurrent.CountDownLatch inFirstStep = new java.util.concurrent.CountDownLatch(1);
-        Internals.volume(fs).hooks(new FsHooks() {
-            @Override
-            public void freeStepDone(long ino) {
-                if (inFirstStep.getCount() > 0) {
-                    inFirstStep.countDown();
-                    try {
-                        new java.util.concurrent.CountDownLatch(1).await(); // until unmount interrupts
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-            }
-        });
+        java.util.concurrent.CountDownLatch inFirstStep = holdFirstStepUntilUnmount();
         fs.unlink("/huge");
         inFirstStep.await();
         fs.close(); // stops the free after its first step
@@ -236,6 +223,24 @@ class SteppedFreeTest {
         fs.sync();
         long base = fs.statfs().freeBlocks();
         fragmentedFile("/huge");
+        java.util.concurrent.CountDownLatch inFirstStep = holdFirstStepUntilUnmount();
+        fs.unlink("/huge");
+        inFirstStep.await();
+        fs.close(); // a huge orphan left for the next mount
+        fs = Internals.mount(dev, MountOptions.DEFAULT.withCommitIntervalMs(0).withFreeInBackground(true));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (fs.statfs().freeBlocks() != base && System.nanoTime() < deadline) {
+            fs.sync();
+            Thread.onSpinWait();
+        }
+        assertEquals(base, fs.statfs().freeBlocks(), "the background thread freed what the last unmount left");
+        fs.close();
+        fs = null;
+        assertTrue(Internals.fsck(dev, false, ProgressListener.NONE).clean());
+    }
+
+    /** Holds the background free after its first step until unmount interrupts it; counts down once there. */
+    private java.util.concurrent.CountDownLatch holdFirstStepUntilUnmount() {
         java.util.concurrent.CountDownLatch inFirstStep = new java.util.concurrent.CountDownLatch(1);
         Internals.volume(fs).hooks(new FsHooks() {
             @Override
@@ -250,18 +255,6 @@ class SteppedFreeTest {
                 }
             }
         });
-        fs.unlink("/huge");
-        inFirstStep.await();
-        fs.close(); // a huge orphan left for the next mount
-        fs = Internals.mount(dev, MountOptions.DEFAULT.withCommitIntervalMs(0).withFreeInBackground(true));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (fs.statfs().freeBlocks() != base && System.nanoTime() < deadline) {
-            fs.sync();
-            Thread.onSpinWait();
-        }
-        assertEquals(base, fs.statfs().freeBlocks(), "the background thread freed what the last unmount left");
-        fs.close();
-        fs = null;
-        assertTrue(Internals.fsck(dev, false, ProgressListener.NONE).clean());
+        return inFirstStep;
     }
 }

@@ -93,7 +93,7 @@ final class Reaper {
      * yet stay on the orphan list, where mount finishes them.
      */
     void stop() {
-        if (thread == null || !thread.isAlive() && thread.getState() == Thread.State.NEW) {
+        if (thread == null || thread.getState() == Thread.State.NEW) {
             stopping = true;
             return;
         }

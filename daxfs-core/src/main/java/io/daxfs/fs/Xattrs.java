@@ -141,14 +141,7 @@ public final class Xattrs {
     }
 
     private static byte[] get(Inode in, Name n) throws DaxException {
-        XattrTable t;
-        in.meta.lock();
-        try {
-            t = in.xattrs;
-        } finally {
-            in.meta.unlock();
-        }
-        byte[] value = t.get(n.ns, n.suffix);
+        byte[] value = table(in).get(n.ns, n.suffix);
         if (value == null) {
             throw new DaxException(Errno.ENODATA, n.text + ": no such attribute");
         }
@@ -156,15 +149,8 @@ public final class Xattrs {
     }
 
     private static List<String> list(Inode in) {
-        XattrTable t;
-        in.meta.lock();
-        try {
-            t = in.xattrs;
-        } finally {
-            in.meta.unlock();
-        }
         List<String> out = new ArrayList<>();
-        for (XattrTable.Entry e : t.entries()) {
+        for (XattrTable.Entry e : table(in).entries()) {
             out.add(FileNames.fromBytes(e.fullName()));
         }
         return out;
@@ -250,6 +236,7 @@ public final class Xattrs {
         }
     }
 
+    /** The inode's table now (tables are immutable: the caller reads it without the lock). */
     private static XattrTable table(Inode in) {
         in.meta.lock();
         try {
@@ -335,13 +322,7 @@ public final class Xattrs {
      * directory the inherited default list). Caller holds dir's dirLock.
      */
     static Inherited inherit(Inode dir, int fullMode, int umask) throws DaxException {
-        byte[] def;
-        dir.meta.lock();
-        try {
-            def = dir.xattrs.get(XattrTable.ACL_DEFAULT, new byte[0]);
-        } finally {
-            dir.meta.unlock();
-        }
+        byte[] def = table(dir).get(XattrTable.ACL_DEFAULT, new byte[0]);
         boolean symlink = (fullMode & io.daxfs.types.FileType.S_IFMT) == io.daxfs.types.FileType.SYMLINK.modeBits();
         if (def == null || symlink) {
             return new Inherited(symlink ? fullMode : fullMode & ~(umask & 0777), XattrTable.EMPTY);

@@ -138,19 +138,7 @@ public final class PosixAcl {
 
     /** This access list after chmod to {@code mode}: owner, mask (or group) and other take the mode's bits. */
     public PosixAcl withMode(int mode) {
-        boolean hasMask = entries.stream().anyMatch(e -> e.tag == MASK);
-        List<Entry> out = new ArrayList<>(entries.size());
-        for (Entry e : entries) {
-            int p = switch (e.tag) {
-                case USER_OBJ -> mode >> 6 & 7;
-                case MASK -> mode >> 3 & 7;
-                case GROUP_OBJ -> hasMask ? e.perm : mode >> 3 & 7;
-                case OTHER -> mode & 7;
-                default -> e.perm;
-            };
-            out.add(new Entry(e.tag, e.id, p));
-        }
-        return new PosixAcl(out);
+        return withClassBits(mode, (perm, bits) -> bits);
     }
 
     /**
@@ -159,14 +147,23 @@ public final class PosixAcl {
      * bits the mode also has.
      */
     public PosixAcl forNewFile(int mode) {
-        boolean hasMask = entries.stream().anyMatch(e -> e.tag == MASK);
+        return withClassBits(mode, (perm, bits) -> perm & bits);
+    }
+
+    /**
+     * This list with each class entry (owner; mask, or the owning group when there is no mask;
+     * other) set to {@code combine(its permissions, the mode's bits for that class)}; named
+     * entries, and the owning group under a mask, keep theirs.
+     */
+    private PosixAcl withClassBits(int mode, java.util.function.IntBinaryOperator combine) {
+        boolean hasMask = find(MASK, -1) != null;
         List<Entry> out = new ArrayList<>(entries.size());
         for (Entry e : entries) {
             int p = switch (e.tag) {
-                case USER_OBJ -> e.perm & (mode >> 6 & 7);
-                case MASK -> e.perm & (mode >> 3 & 7);
-                case GROUP_OBJ -> hasMask ? e.perm : e.perm & (mode >> 3 & 7);
-                case OTHER -> e.perm & (mode & 7);
+                case USER_OBJ -> combine.applyAsInt(e.perm, mode >> 6 & 7);
+                case MASK -> combine.applyAsInt(e.perm, mode >> 3 & 7);
+                case GROUP_OBJ -> hasMask ? e.perm : combine.applyAsInt(e.perm, mode >> 3 & 7);
+                case OTHER -> combine.applyAsInt(e.perm, mode & 7);
                 default -> e.perm;
             };
             out.add(new Entry(e.tag, e.id, p));
@@ -182,12 +179,8 @@ public final class PosixAcl {
      * grants everything, denied when some match but none does; else the other entry.
      */
     public boolean permits(int uid, int[] gids, int owner, int group, int want) {
-        int mask = 7;
-        for (Entry e : entries) {
-            if (e.tag == MASK) {
-                mask = e.perm;
-            }
-        }
+        Entry maskEntry = find(MASK, -1);
+        int mask = maskEntry == null ? 7 : maskEntry.perm; // no mask: a minimal list, nothing masked
         if (uid == owner) {
             return grants(find(USER_OBJ, -1), want);
         }
@@ -201,17 +194,12 @@ public final class PosixAcl {
             boolean member = e.tag == GROUP_OBJ && inGroups(group, gids) || e.tag == GROUP && inGroups(e.id, gids);
             if (member) {
                 matched = true;
-                int m = e.tag == GROUP_OBJ && !hasTag(MASK) ? 7 : mask;
-                if ((e.perm & m & want) == want) {
+                if ((e.perm & mask & want) == want) {
                     return true;
                 }
             }
         }
         return !matched && grants(find(OTHER, -1), want);
-    }
-
-    private boolean hasTag(int tag) {
-        return find(tag, -1) != null;
     }
 
     private Entry find(int tag, int id) {

@@ -39,6 +39,16 @@ class OperationsTest {
         });
     }
 
+    /** A synchronizer that has begun its period: it has flipped the epoch, and waits. */
+    private Thread periodBegun(AtomicLong done) {
+        long before = ops.epoch();
+        Thread s = synchronizer(done);
+        while (ops.epoch() == before) {
+            Thread.onSpinWait();
+        }
+        return s;
+    }
+
     @Test
     void aGracePeriodWaitsForTheOperationsThatEnteredBeforeIt() throws Exception {
         CountDownLatch entered = new CountDownLatch(1), release = new CountDownLatch(1);
@@ -59,12 +69,8 @@ class OperationsTest {
         CountDownLatch entered = new CountDownLatch(1), release = new CountDownLatch(1);
         Thread op = operation(entered, release);
         entered.await();
-        long before = ops.epoch();
         AtomicLong done = new AtomicLong();
-        Thread first = synchronizer(done);
-        while (ops.epoch() == before) {
-            Thread.onSpinWait(); // the first period has begun: it flipped the epoch
-        }
+        Thread first = periodBegun(done);
         Thread second = synchronizer(done);
         second.join(200);
         assertTrue(second.isAlive(), "the second period ended while the operation from before both still ran");
@@ -81,12 +87,8 @@ class OperationsTest {
         CountDownLatch oldIn = new CountDownLatch(1), oldOut = new CountDownLatch(1);
         Thread old = operation(oldIn, oldOut);
         oldIn.await();
-        long before = ops.epoch();
         AtomicLong done = new AtomicLong();
-        Thread s = synchronizer(done);
-        while (ops.epoch() == before) {
-            Thread.onSpinWait();
-        }
+        Thread s = periodBegun(done);
         CountDownLatch newIn = new CountDownLatch(1), newOut = new CountDownLatch(1);
         Thread young = operation(newIn, newOut);
         newIn.await();

@@ -189,11 +189,7 @@ class SteppedFreeTest {
         assertEquals(false, fs.exists("/huge"));
         assertTrue(fs.statfs().freeBlocks() < base, "not all freed yet");
         release.countDown();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (fs.statfs().freeBlocks() != base && System.nanoTime() < deadline) {
-            fs.sync(); // the freed blocks count once their transactions commit
-            Thread.onSpinWait();
-        }
+        awaitFreeBlocks(base);
         assertEquals(base, fs.statfs().freeBlocks(), "all freed in the background");
     }
 
@@ -201,15 +197,7 @@ class SteppedFreeTest {
     @Timeout(120)
     void unmountStopsTheBackgroundFreeBetweenStepsAndMountFinishesIt() throws Exception {
         io.daxfs.testutil.RetainedDevice dev = mountFreeingInBackground();
-        fs.open("/placeholder", CREATE, WRITE).close();
-        fs.sync();
-        long base = fs.statfs().freeBlocks();
-        fragmentedFile("/huge");
-        java.util.concurrent.CountDownLatch inFirstStep = holdFirstStepUntilUnmount();
-        fs.unlink("/huge");
-        inFirstStep.await();
-        fs.close(); // stops the free after its first step
-        fs = null;
+        long base = leaveHugeOrphanThroughUnmount();
         assertTrue(Internals.fsck(dev, false, ProgressListener.NONE).clean(), "the unfinished free is on the orphan list");
         fs = Internals.mount(dev, MountOptions.DEFAULT);
         assertEquals(base, fs.statfs().freeBlocks(), "mount finished the free");
@@ -219,20 +207,9 @@ class SteppedFreeTest {
     @Timeout(120)
     void aMountThatFreesInTheBackgroundLeavesAHugeOrphanToItsThread() throws Exception {
         io.daxfs.testutil.RetainedDevice dev = mountFreeingInBackground();
-        fs.open("/placeholder", CREATE, WRITE).close();
-        fs.sync();
-        long base = fs.statfs().freeBlocks();
-        fragmentedFile("/huge");
-        java.util.concurrent.CountDownLatch inFirstStep = holdFirstStepUntilUnmount();
-        fs.unlink("/huge");
-        inFirstStep.await();
-        fs.close(); // a huge orphan left for the next mount
+        long base = leaveHugeOrphanThroughUnmount();
         fs = Internals.mount(dev, MountOptions.DEFAULT.withCommitIntervalMs(0).withFreeInBackground(true));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (fs.statfs().freeBlocks() != base && System.nanoTime() < deadline) {
-            fs.sync();
-            Thread.onSpinWait();
-        }
+        awaitFreeBlocks(base);
         assertEquals(base, fs.statfs().freeBlocks(), "the background thread freed what the last unmount left");
         fs.close();
         fs = null;
@@ -256,5 +233,32 @@ class SteppedFreeTest {
             }
         });
         return inFirstStep;
+    }
+
+    /**
+     * Unlinks a huge file on the background-freeing mount, lets its free take one step and
+     * unmounts: the file is left on the orphan list. Returns the free block count from before the
+     * file was written; {@link #fs} is null afterwards.
+     */
+    private long leaveHugeOrphanThroughUnmount() throws Exception {
+        fs.open("/placeholder", CREATE, WRITE).close();
+        fs.sync();
+        long base = fs.statfs().freeBlocks();
+        fragmentedFile("/huge");
+        java.util.concurrent.CountDownLatch inFirstStep = holdFirstStepUntilUnmount();
+        fs.unlink("/huge");
+        inFirstStep.await();
+        fs.close(); // stops the free after its first step
+        fs = null;
+        return base;
+    }
+
+    /** Waits, syncing (freed blocks count once their transactions commit), until {@code base} blocks are free again; at most a minute. */
+    private void awaitFreeBlocks(long base) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (fs.statfs().freeBlocks() != base && System.nanoTime() < deadline) {
+            fs.sync();
+            Thread.onSpinWait();
+        }
     }
 }

@@ -11,7 +11,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -21,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -29,7 +27,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -235,7 +232,7 @@ final class BenchFuseCommand implements Callable<Integer> {
                 // Never delete through a live mount.
                 problems.add("left " + work + " in place because a mount in it is still there");
             } else {
-                deleteTree(work);
+                SyncBench.deleteTree(work);
             }
             if (!problems.isEmpty()) {
                 throw new DaxException(Errno.EBUSY, String.join("; ", problems));
@@ -369,18 +366,6 @@ final class BenchFuseCommand implements Callable<Integer> {
         return Optional.empty();
     }
 
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(root)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-    }
 
     private static String firstLine(String text) {
         return text.strip().lines().findFirst().orElse("(no message)").strip();

@@ -12,10 +12,8 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
@@ -240,7 +238,7 @@ public final class MetaBench {
             try {
                 Files.deleteIfExists(image);
             } finally {
-                deleteTree(work);
+                SyncBench.deleteTree(work);
             }
         }
         return results;
@@ -531,7 +529,7 @@ public final class MetaBench {
             }
             return nanos;
         } catch (ExecutionException e) {
-            throw failure(e);
+            throw SyncBench.failure(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
@@ -582,41 +580,6 @@ public final class MetaBench {
         return result;
     }
 
-    private static IOException failure(ExecutionException e) {
-        if (e.getCause() instanceof IOException io) {
-            return io;
-        }
-        if (e.getCause() instanceof RuntimeException r) {
-            throw r;
-        }
-        if (e.getCause() instanceof Error err) {
-            throw err;
-        }
-        return new IOException(e.getCause());
-    }
-
-    /** Deletes {@code dir} and everything under it without holding a list of it. */
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.deleteIfExists(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
 
     /**
      * Progress of the current phase, reported as a line every few seconds while a phase runs

@@ -8,8 +8,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -460,7 +463,8 @@ public final class SyncBench {
         }
     }
 
-    private static IOException failure(ExecutionException e) {
+    /** The cause of a worker's failure: an IOException to return, anything unchecked rethrown. */
+    static IOException failure(ExecutionException e) {
         if (e.getCause() instanceof IOException io) {
             return io;
         }
@@ -473,14 +477,27 @@ public final class SyncBench {
         return new IOException(e.getCause());
     }
 
+    /** Deletes {@code dir} and everything under it without holding a list of it. */
     static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.deleteIfExists(file);
+                return FileVisitResult.CONTINUE;
             }
-        }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null) {
+                    throw e;
+                }
+                Files.deleteIfExists(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
     }
+
 }

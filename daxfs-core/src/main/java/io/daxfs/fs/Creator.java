@@ -175,9 +175,6 @@ public final class Creator {
             in.parent = dir.ino;
             in.generation = (int) (now ^ (now >>> 32));
             in.rdev = rdev;
-            if (isDir) {
-                in.dir = Directory.empty(in);
-            }
             if (target != null) {
                 in.target = target;
                 in.size = target.length;

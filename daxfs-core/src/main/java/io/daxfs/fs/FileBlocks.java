@@ -216,12 +216,13 @@ public final class FileBlocks {
         return e != null && e.logical() < from && e.logicalEnd() > to;
     }
 
-    /** Appends directory block {@code index} (a metadata block: written whole by the journal). */
-    void addDirectoryBlock(Journal.Handle handle, Inode dir, int index) throws DaxException {
+    /** Appends directory record block {@code index} (a metadata block: written whole by the journal); returns its device block. */
+    long addDirectoryBlock(Journal.Handle handle, Inode dir, int index) throws DaxException {
         long goal = index == 0 ? 0 : goalFor(dir, index);
+        long[] b = new long[1];
         changeExtents(handle, dir, 1, () -> {
-            long b = allocator.allocateMeta(handle, goal);
-            dir.extents.insert(new Extent(index, 1, b));
+            b[0] = allocator.allocateMeta(handle, goal);
+            dir.extents.insert(new Extent(index, 1, b[0]));
             dir.meta.lock();
             try {
                 dir.size = (long) (index + 1) << Geometry.BLOCK_SHIFT;
@@ -229,6 +230,23 @@ public final class FileBlocks {
                 dir.meta.unlock();
             }
         });
+        return b[0];
+    }
+
+    /** Maps a new directory index node at file block {@code fileBlock} (past the records; the size stays); returns its device block. */
+    long addDirectoryIndexBlock(Journal.Handle handle, Inode dir, long fileBlock) throws DaxException {
+        long goal = goalFor(dir, fileBlock);
+        long[] b = new long[1];
+        changeExtents(handle, dir, 1, () -> {
+            b[0] = allocator.allocateMeta(handle, goal);
+            dir.extents.insert(new Extent(fileBlock, 1, b[0]));
+        });
+        return b[0];
+    }
+
+    /** Unmaps and frees the directory's last index node (giving back one an operation took before it ran out of space). */
+    void removeDirectoryIndexBlock(Journal.Handle handle, Inode dir, long fileBlock) throws DaxException {
+        changeExtents(handle, dir, 0, () -> freeRuns(handle, dir.extents.remove(fileBlock, fileBlock + 1)));
     }
 
     /** Gives a symlink its target block (targets too long for the inode). */

@@ -14,9 +14,10 @@ import java.util.List;
  * directory listings and symlink targets. Every namespace change resolves its names here
  * first, then locks what it changes and checks again under the lock.
  *
- * <p>Locks: lookups take none. Directory indexes are concurrent maps; a name found by a racing
- * lookup whose inode was freed meanwhile yields ENOENT (the inode cache keeps a tombstone).
- * A directory's dirLock is taken briefly to load its contents on first use, and to list it.
+ * <p>Locks: lookups take none. A directory is searched through its on-device index under an
+ * optimistic stamp ({@link Directory}); a name found by a racing lookup whose inode was freed
+ * meanwhile yields ENOENT (the inode cache keeps a tombstone). A directory's dirLock is taken
+ * briefly to open it on first use, and to list it.
  */
 public final class Lookup {
     static final int MAX_SYMLINKS = 40;
@@ -94,7 +95,7 @@ public final class Lookup {
         return v.cache.get(1);
     }
 
-    /** The loaded contents of directory {@code d} (loading them on first use). */
+    /** The entries of directory {@code d} (opened on first use: its block map and index root, no entries). */
     Directory dirOf(Inode d) throws DaxException {
         Directory x = d.dir;
         if (x != null) {
@@ -103,7 +104,7 @@ public final class Lookup {
         d.dirLock().lock();
         try {
             if (d.dir == null) {
-                d.dir = d.size == 0 ? Directory.empty(d) : Directory.load(d, v.cache.reader());
+                d.dir = Directory.open(d, v.dirHashSeed(), v.dataBlockReader(), v.committedTid());
             }
             return d.dir;
         } finally {

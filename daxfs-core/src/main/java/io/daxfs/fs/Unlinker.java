@@ -162,6 +162,10 @@ public final class Unlinker {
 
     /** Frees an empty directory whose entry is gone (caller holds its dirLock and a handle). */
     void removeDirectory(Journal.Handle h, Inode child) throws DaxException {
+        Directory entries = child.dir;
+        if (entries != null) {
+            entries.markGone(); // before its blocks are freed: no lookup reads them again
+        }
         child.meta.lock();
         try {
             child.nlink = 0;

@@ -12,10 +12,13 @@ import io.daxfs.types.Errno;
 import io.daxfs.types.FsStat;
 import io.daxfs.types.MountOptions;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongFunction;
+import java.util.function.LongSupplier;
 
 /**
  * A mounted daxfs: owns the device, the journal, the allocators, the inode cache and the open
@@ -279,6 +282,24 @@ public final class Volume {
         return new FsStat(Geometry.BLOCK_SIZE, geometry.totalBlocks(), blocks.freeBlocks(), blocks.availableBlocks(),
                 inodes.count() - 1,
                 inodes.freeCount(), 255, uuid.toString());
+    }
+
+    /** The seed of directory name hashes: the file system's UUID halves XORed (see DirIndexNode#hash). */
+    long dirHashSeed() {
+        return uuid.getMostSignificantBits() ^ uuid.getLeastSignificantBits();
+    }
+
+    /** Reads a block of the data area as it is now (null for a block outside it). */
+    LongFunction<MemorySegment> dataBlockReader() {
+        LongFunction<MemorySegment> reader = cache.reader();
+        long first = geometry.dataStart();
+        long end = geometry.totalBlocks();
+        return b -> b >= first && b < end ? reader.apply(b) : null;
+    }
+
+    /** The last committed transaction (a read-only volume has no journal: everything is as committed as it gets). */
+    LongSupplier committedTid() {
+        return journal == null ? () -> Long.MAX_VALUE : journal::committedTid;
     }
 
     /** Persists all written file data, then commits the journal. */

@@ -120,9 +120,9 @@ public final class Fsck {
             sb = Journal.replay(device, sb, scan);
             replayed = true;
             repairs.add("journal replayed (" + scan.txs().size() + " committed transactions)");
-            view = MetaView.homes(seg, g);
+            view = MetaView.homes(seg, sb);
         } else {
-            view = scan == null ? MetaView.homes(seg, g) : MetaView.replayed(seg, g, scan);
+            view = scan == null ? MetaView.homes(seg, sb) : MetaView.replayed(seg, sb, scan);
         }
         CheckResult result = Checker.run(view, f, progress);
         if (repair) {
@@ -156,7 +156,7 @@ public final class Fsck {
             if (slotsBad) {
                 repairs.add("both superblock slots rewritten");
             }
-            remaining = recheck(seg, sb.geometry(), progress);
+            remaining = recheck(seg, progress);
         }
         for (String line : remaining) {
             f.problem("not repaired: " + line);
@@ -164,10 +164,11 @@ public final class Fsck {
     }
 
     /** The problems of the repaired device. */
-    private static List<String> recheck(MemorySegment seg, Geometry g, ProgressListener progress) throws DaxException {
+    private static List<String> recheck(MemorySegment seg, ProgressListener progress) throws DaxException {
         Findings after = new Findings();
-        SuperblockCheck.run(seg, Superblock.read(seg), after);
-        Checker.run(MetaView.homes(seg, g), after, progress);
+        Superblock sb = Superblock.read(seg);
+        SuperblockCheck.run(seg, sb, after);
+        Checker.run(MetaView.homes(seg, sb), after, progress);
         return after.lines();
     }
 }

@@ -24,6 +24,8 @@ final class InodeInfo {
     long ownedBlocks;
     /** Directories with an intact map and size: the device block of each directory block. */
     long[] dirBlocks;
+    /** Directories with an intact map: the device block of each index node (empty when unindexed). */
+    long[] indexBlocks;
 
     /** Directory entries naming this inode. */
     int names;

@@ -4,6 +4,7 @@ import io.daxfs.types.DaxException;
 import io.daxfs.types.FileType;
 import io.daxfs.types.ProgressListener;
 import io.daxfs.media.BlockHeader;
+import io.daxfs.media.DirIndexNode;
 import io.daxfs.media.Extent;
 import io.daxfs.media.Geometry;
 import io.daxfs.media.InodeRecord;
@@ -178,7 +179,10 @@ final class InodePass {
         }
     }
 
-    /** A directory's size is its block count times 4096 and its map has no holes. */
+    /**
+     * A directory's size is its record block count times 4096; its map covers those blocks and
+     * its index nodes (a run from file block {@link DirIndexNode#NODE_BASE}), with no holes.
+     */
     private void checkDirectory(InodeInfo info, InodeRecord r, FoundBlockMap map) {
         if (!map.intact()) {
             return;
@@ -189,26 +193,37 @@ final class InodePass {
             return;
         }
         long n = r.size >>> Geometry.BLOCK_SHIFT;
-        if (n != map.mappedBlocks()) {
+        long m = map.mappedBlocks() - n; // index nodes, from file block NODE_BASE
+        if (m < 0) {
             f.problem(who + ": size " + r.size + " means " + n + " blocks but " + map.mappedBlocks() + " are mapped");
             return;
         }
-        if (n > g.dataBlocks() || n > Integer.MAX_VALUE - 8) {
-            f.problem(who + ": " + n + " blocks is more than the data area holds or fsck handles");
+        if (n > DirIndexNode.MAX_RECORD_BLOCKS || m > g.dataBlocks()) {
+            f.problem(who + ": " + n + " record blocks and " + m + " index blocks is more than the format or the data area allows");
             return;
         }
         long[] blocks = new long[(int) n];
+        long[] nodes = new long[(int) m];
         for (Extent e : map.extents()) {
-            if (e.logicalEnd() > n) {
-                f.problem(who + ": maps file block " + (e.logicalEnd() - 1) + ", past its size of " + n + " blocks");
+            boolean records = e.logicalEnd() <= n;
+            boolean index = e.logical() >= DirIndexNode.NODE_BASE && e.logicalEnd() <= DirIndexNode.NODE_BASE + m;
+            if (!records && !index) {
+                f.problem(who + ": maps file blocks [" + e.logical() + ", " + e.logicalEnd() + "), outside its " + n
+                        + " record blocks and its " + m + " index blocks (from " + DirIndexNode.NODE_BASE + ")");
                 return;
             }
             for (long i = 0; i < e.length(); i++) {
-                blocks[(int) (e.logical() + i)] = e.physical() + i;
+                if (records) {
+                    blocks[(int) (e.logical() + i)] = e.physical() + i;
+                } else {
+                    nodes[(int) (e.logical() - DirIndexNode.NODE_BASE + i)] = e.physical() + i;
+                }
             }
         }
-        // Extents are sorted and disjoint (the map is intact) and cover n blocks below n: no holes.
+        // Extents are sorted and disjoint (the map is intact): n blocks below n and m from
+        // NODE_BASE within their ranges leave no holes.
         info.dirBlocks = blocks;
+        info.indexBlocks = nodes;
     }
 
     private void checkSymlink(InodeInfo info, InodeRecord r, FoundBlockMap map) {

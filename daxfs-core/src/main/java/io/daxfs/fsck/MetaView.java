@@ -2,6 +2,7 @@ package io.daxfs.fsck;
 
 import io.daxfs.journal.JournalScan;
 import io.daxfs.media.Geometry;
+import io.daxfs.media.Superblock;
 
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
@@ -16,27 +17,34 @@ final class MetaView {
     private final MemorySegment device;
     private final Geometry geometry;
     private final Map<Long, MemorySegment> overlay;
+    private final long dirHashSeed;
 
-    private MetaView(MemorySegment device, Geometry geometry, Map<Long, MemorySegment> overlay) {
+    private MetaView(MemorySegment device, Superblock sb, Map<Long, MemorySegment> overlay) {
         this.device = device;
-        this.geometry = geometry;
+        this.geometry = sb.geometry();
         this.overlay = overlay;
+        this.dirHashSeed = sb.uuid().getMostSignificantBits() ^ sb.uuid().getLeastSignificantBits();
     }
 
     /** Home locations only: for a device whose journal is replayed (or unusable). */
-    static MetaView homes(MemorySegment device, Geometry g) {
-        return new MetaView(device, g, Map.of());
+    static MetaView homes(MemorySegment device, Superblock sb) {
+        return new MetaView(device, sb, Map.of());
     }
 
     /** Home locations overlaid with the newest journal image of each block in {@code scan}. */
-    static MetaView replayed(MemorySegment device, Geometry g, JournalScan.Result scan) {
+    static MetaView replayed(MemorySegment device, Superblock sb, JournalScan.Result scan) {
         Map<Long, MemorySegment> images = new HashMap<>();
-        scan.latestImages().forEach((home, pos) -> images.put(home, JournalScan.ringBlock(device, g, pos)));
-        return new MetaView(device, g, images);
+        scan.latestImages().forEach((home, pos) -> images.put(home, JournalScan.ringBlock(device, sb.geometry(), pos)));
+        return new MetaView(device, sb, images);
     }
 
     Geometry geometry() {
         return geometry;
+    }
+
+    /** The seed of directory name hashes (from the file system's UUID). */
+    long dirHashSeed() {
+        return dirHashSeed;
     }
 
     /** Block {@code b} (read-only use: it may be the device itself). */

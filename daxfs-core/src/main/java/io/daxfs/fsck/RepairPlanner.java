@@ -4,6 +4,7 @@ import io.daxfs.types.DaxException;
 import io.daxfs.media.Bitmap;
 import io.daxfs.media.BlockHeader;
 import io.daxfs.media.DirBlock;
+import io.daxfs.media.DirIndexNode;
 import io.daxfs.media.Extent;
 import io.daxfs.media.Geometry;
 import io.daxfs.media.InodeRecord;
@@ -63,13 +64,16 @@ final class RepairPlanner {
         return out;
     }
 
-    /** Entries to free or nonexistent inodes go; entries with the wrong type get the target's. */
+    /** Entries to free or nonexistent inodes go (with their index keys); entries with the wrong type get the target's. */
     private void fixEntries() {
         for (TreeWalk.EntryFix x : r.tree().fixes()) {
             MemorySegment img = dirImages.computeIfAbsent(x.block(), this::copyOf);
             String entry = "directory " + x.dir() + ": entry " + Findings.quote(x.name());
             if (x.typeCode() == 0) {
                 DirBlock.remove(img, x.offset());
+                if (x.indexLeaf() != 0) {
+                    DirIndexNode.leafRemove(dirImages.computeIfAbsent(x.indexLeaf(), this::copyOf), x.key());
+                }
                 repairs.add(entry + " removed (" + x.why() + ")");
             } else {
                 DirBlock.retarget(img, x.offset(), x.target(), x.typeCode());

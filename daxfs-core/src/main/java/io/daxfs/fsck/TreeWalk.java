@@ -6,20 +6,24 @@ import io.daxfs.types.ProgressListener;
 import io.daxfs.media.InodeRecord;
 import io.daxfs.media.BlockHeader;
 import io.daxfs.media.DirBlock;
+import io.daxfs.media.DirIndexNode;
 import io.daxfs.media.Geometry;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * The directory tree, walked breadth-first from the root: every directory block (header,
- * checksum, owner, index, record chain), every entry (unique name, in-range target, target in
+ * checksum, owner, index, record chain), each directory's name index ({@link DirIndexCheck}),
+ * every entry (unique name, in-range target, target in
  * use, type matching the target), and then what the walk counted against what the records say:
  * names per inode against nlink, subdirectories against a directory's nlink (2 + subdirectories),
  * one name per directory with a matching parent field, every in-use inode reachable from the
@@ -28,7 +32,16 @@ import java.util.Set;
  */
 final class TreeWalk {
     /** A directory entry repair may change: remove it ({@code typeCode} 0) or correct its type. */
-    record EntryFix(long dir, long block, int offset, byte[] name, long target, int typeCode, String why) {
+    record EntryFix(long dir, long block, int offset, byte[] name, long target, int typeCode, String why,
+                    long key, long indexLeaf) {
+        EntryFix(long dir, long block, int offset, byte[] name, long target, int typeCode, String why) {
+            this(dir, block, offset, name, target, typeCode, why, 0, 0);
+        }
+
+        /** This fix, knowing that its entry's index key {@code key} is in leaf {@code leaf} (0: no index). */
+        EntryFix inLeaf(long key, long leaf) {
+            return new EntryFix(dir, block, offset, name, target, typeCode, why, key, leaf);
+        }
     }
 
     private final MetaView view;
@@ -102,7 +115,11 @@ final class TreeWalk {
             return;
         }
         boolean ok = true;
+        boolean blocksRead = true;
         Set<String> names = new HashSet<>();
+        int fixesBefore = fixes.size();
+        long root = 0;
+        Map<Long, Long> keyAt = new HashMap<>(); // (device block << 12 | offset) of each record in use -> its index key
         for (int i = 0; i < dir.dirBlocks.length; i++) {
             long b = dir.dirBlocks[i];
             MemorySegment blk = view.block(b);
@@ -110,29 +127,52 @@ final class TreeWalk {
             if (BlockHeader.magic(blk) != BlockHeader.DIRECTORY) {
                 f.problem(what + ": wrong block type (magic 0x" + Integer.toHexString(BlockHeader.magic(blk)) + ")");
                 ok = false;
+                blocksRead = false;
                 continue;
             }
             if (!BlockHeader.valid(blk, BlockHeader.DIRECTORY)) {
                 f.problem(what + ": checksum mismatch");
                 ok = false;
+                blocksRead = false;
                 continue;
             }
-            if (BlockHeader.a(blk) != dir.ino || BlockHeader.b(blk) != i || BlockHeader.c(blk) != 0) {
-                f.problem(what + ": header says inode " + BlockHeader.a(blk) + " block " + BlockHeader.b(blk));
+            if (BlockHeader.a(blk) != dir.ino || BlockHeader.b(blk) != i || i > 0 && BlockHeader.c(blk) != 0) {
+                f.problem(what + ": header says inode " + BlockHeader.a(blk) + " block " + BlockHeader.b(blk)
+                        + (i > 0 && BlockHeader.c(blk) != 0 ? " and index root " + BlockHeader.c(blk) + " (only block 0 names it)" : ""));
                 ok = false;
+                blocksRead = false;
                 continue;
+            }
+            if (i == 0) {
+                root = BlockHeader.c(blk);
             }
             try {
                 DirBlock.verifyRecords(blk, what);
             } catch (DaxException e) {
                 f.problem(e.detail());
                 ok = false;
+                blocksRead = false;
                 continue;
             }
             for (int off = DirBlock.FIRST; off < Geometry.BLOCK_SIZE; off += DirBlock.recLen(blk, off)) {
                 long target = DirBlock.ino(blk, off);
                 if (target != 0) {
-                    ok &= entry(dir, b, off, DirBlock.name(blk, off), target, DirBlock.type(blk, off), names);
+                    byte[] name = DirBlock.name(blk, off);
+                    ok &= entry(dir, b, off, name, target, DirBlock.type(blk, off), names);
+                    keyAt.put(b << Geometry.BLOCK_SHIFT | off, DirIndexNode.key(DirIndexNode.hash(view.dirHashSeed(), name), i, off));
+                }
+            }
+        }
+        if (blocksRead && dir.indexBlocks != null) {
+            DirIndexCheck.Result index = DirIndexCheck.run(view, dir, root, new HashSet<>(keyAt.values()), f);
+            ok &= index.ok();
+            // A repair that removes an entry takes its key out of the index as well.
+            for (int x = fixesBefore; x < fixes.size(); x++) {
+                EntryFix fix = fixes.get(x);
+                Long key = keyAt.get(fix.block() << Geometry.BLOCK_SHIFT | fix.offset());
+                Long leaf = key == null ? null : index.leafOf().get(key);
+                if (fix.typeCode() == 0 && leaf != null) {
+                    fixes.set(x, fix.inLeaf(key, leaf));
                 }
             }
         }

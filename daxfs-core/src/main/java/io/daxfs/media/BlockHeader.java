@@ -24,6 +24,8 @@ public final class BlockHeader {
     public static final int FSINFO = 0x4946_5844; // "DXFI"
     /** Directory block: a = owning directory inode, b = block index within the directory. */
     public static final int DIRECTORY = 0x5244_5844; // "DXDR"
+    /** Directory index node: a = owning directory inode, b = its file block, c = level << 32 | count (see DirIndexNode). */
+    public static final int DIR_INDEX = 0x5849_5844; // "DXIX"
     /** Extent overflow block: a = owning inode, b = next extent block (0 = last), c = extents in it. */
     public static final int EXTENTS = 0x5845_5844; // "DXEX"
     /** Symlink target block: a = owning inode, b = target length in bytes. */

@@ -135,8 +135,29 @@ public final class DirBlock {
     }
 
     /**
-     * Places a record for {@code name}; returns its offset, or -1 when the block has no room.
-     * Does not seal the block.
+     * Where {@link #insert} would place a record of {@code need} bytes (the first record with
+     * that much room), or -1 when the block has no room.
+     */
+    public static int findSlot(MemorySegment blk, int need) {
+        for (int off = FIRST; off < Geometry.BLOCK_SIZE; off += recLen(blk, off)) {
+            int len = recLen(blk, off);
+            if (ino(blk, off) == 0) {
+                if (len >= need) {
+                    return off;
+                }
+            } else {
+                int used = recordSize(nameLen(blk, off));
+                if (len - used >= need) {
+                    return off + used;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Places a record for {@code name} at {@link #findSlot}; returns its offset, or -1 when the
+     * block has no room. Does not seal the block.
      */
     public static int insert(MemorySegment blk, byte[] name, long ino, int typeCode) {
         int need = recordSize(name.length);

@@ -26,11 +26,12 @@ public record Superblock(UUID uuid, Geometry geometry, long generation, long roo
     /**
      * The format this build writes. Version 2 adds unwritten extents (the top bit of an extent's
      * physical field); version 3 adds special files (FIFOs, sockets, device nodes); version 4 adds extended
-     * attributes (an xattr block chain named by bytes 240..251 of the inode record). An older image
+     * attributes (an xattr block chain named by bytes 240..251 of the inode record); version 5 adds
+     * directory indexes (index nodes mapped from file block 2^31, the root named by block 0). An older image
      * has none of these, so it is read as is, and the first superblock a read-write mount writes
      * makes it this version (which older builds then refuse).
      */
-    public static final int VERSION = 4;
+    public static final int VERSION = 5;
     /** The oldest format this build reads. */
     public static final int OLDEST_READABLE_VERSION = 1;
     public static final int STATE_CLEAN = 0;

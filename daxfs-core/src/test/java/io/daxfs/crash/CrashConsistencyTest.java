@@ -56,6 +56,23 @@ class CrashConsistencyTest {
                 m -> new RandomWorkload(m, seed, 2 << 20).run(LONG ? 600 : 250));
     }
 
+    /**
+     * The random workload with directory index nodes capped at three keys and every directory
+     * indexed from its first block, so that its few dozen names per directory split leaves,
+     * internal nodes and roots: every crash state of every split must mount, list and look up
+     * exactly what the model allows, and pass fsck.
+     */
+    @Test
+    void randomWorkloadOverDeepDirectoryIndexes() throws Exception {
+        System.setProperty("daxfs.test.dirIndexFill", "3");
+        try {
+            run("random workload 11, index nodes of three keys", 11, 1, LONG ? 1 : 3, 50,
+                    m -> new RandomWorkload(m, 11, 2 << 20).run(LONG ? 600 : 250));
+        } finally {
+            System.clearProperty("daxfs.test.dirIndexFill");
+        }
+    }
+
     private interface Body {
         void run(ModelFs m) throws Exception;
     }

@@ -1,0 +1,253 @@
+package io.daxfs.fs;
+
+import io.daxfs.api.DaxFileSystem;
+import io.daxfs.api.Internals;
+import io.daxfs.types.DaxException;
+import io.daxfs.types.DirEntry;
+import io.daxfs.types.Errno;
+import io.daxfs.types.FsckReport;
+import io.daxfs.types.ProgressListener;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static java.nio.file.StandardOpenOption.CREATE_NEW;
+import static java.nio.file.StandardOpenOption.WRITE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The on-device directory index: lookups find every name without reading the directory, the
+ * tree stays exact through splits at every level and through removals and renames, readers
+ * racing splits never miss a name that is not changing, and fsck agrees with what the file
+ * system wrote. Most tests cap index nodes at a few keys ({@code daxfs.test.dirIndexFill}) so a
+ * few hundred names build trees several levels deep.
+ */
+class DirectoryIndexTest {
+    @TempDir
+    Path dir;
+
+    Path image;
+    DaxFileSystem fs;
+
+    @BeforeEach
+    void format() throws Exception {
+        image = dir.resolve("fs.img");
+        fs = DaxFileSystem.format(image, 128L << 20);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        System.clearProperty("daxfs.test.dirIndexFill");
+        if (fs != null) {
+            fs.close();
+        }
+    }
+
+    void remount() throws DaxException {
+        fs.close();
+        fs = null;
+        FsckReport r = DaxFileSystem.fsck(image, false, ProgressListener.NONE);
+        assertTrue(r.clean(), () -> "fsck: " + r.problems());
+        fs = DaxFileSystem.mount(image);
+    }
+
+    void touch(String path) throws DaxException {
+        fs.open(path, CREATE_NEW, WRITE).close();
+    }
+
+    Directory entries(String path) throws DaxException {
+        Volume v = Internals.volume(fs);
+        return v.lookup.dirOf(v.lookup.resolve(path, true));
+    }
+
+    /** Names of every length from 1 to 255 bytes, some not UTF-8. */
+    static String name(int i) {
+        String base = "f" + i + "_";
+        String n = base + "x".repeat((i * 37) % (250 - base.length()));
+        return i % 7 == 0 ? n + io.daxfs.types.FileNames.fromBytes(new byte[]{(byte) 0xff, (byte) 0xfe}) : n;
+    }
+
+    @Test
+    void aBigDirectoryIsSearchedThroughItsIndexAfterARemountWithoutBeingRead() throws Exception {
+        int n = 6000;
+        fs.mkdir("/big");
+        for (int i = 0; i < n; i++) {
+            touch("/big/" + name(i));
+        }
+        remount();
+        assertEquals(1, fs.stat("/big/" + name(4321)).nlink());
+        Directory d = entries("/big");
+        // Opening it read its block map and block 0, not its entries: nothing of them is on the heap.
+        assertTrue(d.estimatedBytes() < 64 << 10, "opened directory holds " + d.estimatedBytes() + " bytes");
+        for (int i = 0; i < n; i++) {
+            assertEquals(1, fs.stat("/big/" + name(i)).nlink());
+        }
+        DaxException e = assertThrowsErrno(Errno.ENOENT, () -> fs.stat("/big/" + name(n)));
+        assertTrue(e.getMessage().contains("no such file"));
+        Set<String> listed = new HashSet<>();
+        for (DirEntry x : fs.readdir("/big")) {
+            assertTrue(listed.add(x.name()), "listed twice: " + x.name());
+        }
+        assertEquals(n, listed.size());
+        assertTrue(d.estimatedBytes() < 64 << 10, "lookups and a listing keep nothing: " + d.estimatedBytes());
+    }
+
+    @Test
+    void smallNodesStayExactThroughRandomCreatesRemovesAndRenames() throws Exception {
+        System.setProperty("daxfs.test.dirIndexFill", "3");
+        remount(); // directories opened from here on use nodes of three keys
+        Random rnd = new Random(20261202L);
+        String[] dirs = {"/a", "/b", "/a/c"};
+        Map<String, Set<String>> model = new HashMap<>();
+        for (String d : dirs) {
+            fs.mkdir(d);
+            model.put(d, new HashSet<>());
+        }
+        model.get("/a").add("c");
+        for (int op = 0; op < 3000; op++) {
+            String d = dirs[rnd.nextInt(dirs.length)];
+            Set<String> names = model.get(d);
+            int kind = rnd.nextInt(10);
+            List<String> files = new ArrayList<>(names);
+            files.remove("c");
+            if (kind < 6 || files.isEmpty()) {
+                String nm = name(rnd.nextInt(1500));
+                if (names.add(nm)) {
+                    touch(d + "/" + nm);
+                }
+            } else if (kind < 8) {
+                String victim = files.get(rnd.nextInt(files.size()));
+                fs.unlink(d + "/" + victim);
+                names.remove(victim);
+            } else {
+                String from = files.get(rnd.nextInt(files.size()));
+                String toDir = dirs[rnd.nextInt(dirs.length)];
+                String to = name(rnd.nextInt(1500));
+                if (!model.get(toDir).contains(to)) {
+                    fs.rename(d + "/" + from, toDir + "/" + to);
+                    names.remove(from);
+                    model.get(toDir).add(to);
+                }
+            }
+            if (op % 500 == 499) {
+                checkAgainst(model, rnd);
+                remount();
+                checkAgainst(model, rnd);
+            }
+        }
+        assertTrue(entries("/a").depthForTests() >= 3, "the tree grew several levels");
+    }
+
+    void checkAgainst(Map<String, Set<String>> model, Random rnd) throws DaxException {
+        for (Map.Entry<String, Set<String>> e : model.entrySet()) {
+            Set<String> listed = new HashSet<>();
+            for (DirEntry x : fs.readdir(e.getKey())) {
+                assertTrue(listed.add(x.name()));
+            }
+            assertEquals(e.getValue(), listed, "listing of " + e.getKey());
+            for (String nm : e.getValue()) {
+                fs.lstat(e.getKey() + "/" + nm);
+            }
+            for (int i = 0; i < 50; i++) {
+                String absent = name(1500 + rnd.nextInt(1000));
+                assertThrowsErrno(Errno.ENOENT, () -> fs.lstat(e.getKey() + "/" + absent));
+            }
+        }
+    }
+
+    @Test
+    void lookupsRacingSplitsNeverMissANameThatIsNotChanging() throws Exception {
+        System.setProperty("daxfs.test.dirIndexFill", "3");
+        remount();
+        fs.mkdir("/d");
+        List<String> stable = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            stable.add("stable" + i);
+            touch("/d/stable" + i);
+        }
+        CountDownLatch go = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread writer = new Thread(() -> {
+            try {
+                go.await();
+                for (int i = 0; i < 4000; i++) {
+                    touch("/d/churn" + i);
+                    if (i % 3 == 2) {
+                        fs.unlink("/d/churn" + (i - 2));
+                    }
+                }
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            }
+        });
+        List<Thread> readers = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            int seed = r;
+            readers.add(new Thread(() -> {
+                Random rnd = new Random(seed);
+                try {
+                    go.await();
+                    while (writer.isAlive()) {
+                        String nm = stable.get(rnd.nextInt(stable.size()));
+                        fs.lstat("/d/" + nm);
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            }));
+        }
+        writer.start();
+        readers.forEach(Thread::start);
+        go.countDown();
+        writer.join();
+        for (Thread t : readers) {
+            t.join();
+        }
+        assertNull(failure.get(), () -> "a racing lookup failed: " + failure.get());
+        remount();
+        for (String nm : stable) {
+            fs.lstat("/d/" + nm);
+        }
+    }
+
+    @Test
+    void aRemovedDirectoryAnswersNothingFromBlocksThatWereFreed() throws Exception {
+        fs.mkdir("/gone");
+        for (int i = 0; i < 400; i++) {
+            touch("/gone/" + name(i));
+        }
+        Directory d = entries("/gone");
+        assertNotEquals(null, d.lookup(name(7)));
+        for (int i = 0; i < 400; i++) {
+            fs.unlink("/gone/" + name(i));
+        }
+        fs.rmdir("/gone");
+        fs.sync();
+        Internals.volume(fs).journal().checkpoint();
+        // Its blocks are free and may hold anything now: a lookup through a stale handle to it answers nothing.
+        assertNull(d.lookup(name(7)));
+        assertEquals(List.of(), d.list(0, 10));
+    }
+
+    static DaxException assertThrowsErrno(Errno errno, org.junit.jupiter.api.function.Executable op) {
+        DaxException e = org.junit.jupiter.api.Assertions.assertThrows(DaxException.class, op);
+        assertEquals(errno, e.errno(), e.getMessage());
+        return e;
+    }
+}

@@ -26,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * One directory's entries, read where they live: record blocks (positions are readdir cookies)
@@ -69,6 +70,50 @@ final class Directory implements DirtySource {
         }
     }
 
+    /**
+     * Device blocks by index, appended by writers and read by lock-free readers: a full array is
+     * replaced by one twice its size before the count covering the new slot is published, so a
+     * reader that reads the count first always finds its slots filled.
+     */
+    private static final class BlockList {
+        private volatile long[] blocks;
+        private volatile int count;
+
+        BlockList(long[] initial) {
+            blocks = initial;
+            count = initial.length;
+        }
+
+        int count() {
+            return count;
+        }
+
+        long get(int i) {
+            return blocks[i];
+        }
+
+        int capacity() {
+            return blocks.length;
+        }
+
+        void add(long b) {
+            int n = count;
+            long[] a = blocks;
+            if (n == a.length) {
+                a = Arrays.copyOf(a, Math.max(8, n * 2));
+                a[n] = b;
+                blocks = a;
+            } else {
+                a[n] = b;
+            }
+            count = n + 1;
+        }
+
+        void removeLast() {
+            count = count - 1;
+        }
+    }
+
     /** What a lock-free read answers when what it read was inconsistent. */
     private static final Dentry TORN = new Dentry(0, null, -1, -1);
     /** Record blocks an unindexed directory of an older format may have and still get an index on its next new block. */
@@ -80,6 +125,7 @@ final class Directory implements DirtySource {
     private final long seed;
     private final LongFunction<MemorySegment> home;
     private final LongSupplier committed;
+    private final Supplier<FsHooks> hooks;
     /** Keys per leaf and entries per internal node at most: the capacity, or less in tests. */
     private final int leafFill;
     private final int internalFill;
@@ -88,24 +134,27 @@ final class Directory implements DirtySource {
 
     private final StampedLock seq = new StampedLock();
     // Published to lock-free readers; changed under seq's write lock.
-    private volatile long[] records;
-    private volatile long[] nodes;
+    private final BlockList records;
+    private final BlockList nodes;
     private volatile long root;
     private volatile boolean gone;
     private final ConcurrentHashMap<Long, Image> images = new ConcurrentHashMap<>();
     // Writers only (dirLock and a handle); the commit reads them while no handle is open.
     private final Set<Long> dirty = new HashSet<>();
+    /** The committed transaction the last image sweep saw. */
+    private long sweptAt = -1;
     /** Record blocks with room for any name; null until the first change needs it. */
     private BitSet roomy;
 
-    private Directory(Inode inode, long seed, LongFunction<MemorySegment> home, LongSupplier committed,
+    private Directory(Inode inode, long seed, LongFunction<MemorySegment> home, LongSupplier committed, Supplier<FsHooks> hooks,
                       long[] records, long[] nodes, long root) {
         this.inode = inode;
         this.seed = seed;
         this.home = home;
         this.committed = committed;
-        this.records = records;
-        this.nodes = nodes;
+        this.hooks = hooks;
+        this.records = new BlockList(records);
+        this.nodes = new BlockList(nodes);
         this.root = root;
         int testFill = Integer.getInteger("daxfs.test.dirIndexFill", 0);
         this.leafFill = testFill >= 3 ? Math.min(testFill, DirIndexNode.LEAF_CAPACITY) : DirIndexNode.LEAF_CAPACITY;
@@ -118,7 +167,8 @@ final class Directory implements DirtySource {
      * {@link DirIndexNode#NODE_BASE}) and its index root. EUCLEAN when the map has holes or the
      * root is not one of its nodes.
      */
-    static Directory open(Inode dir, long seed, LongFunction<MemorySegment> home, LongSupplier committed) throws DaxException {
+    static Directory open(Inode dir, long seed, LongFunction<MemorySegment> home, LongSupplier committed, Supplier<FsHooks> hooks)
+            throws DaxException {
         long n = dir.size >>> Geometry.BLOCK_SHIFT;
         long m = dir.extents.blocks() - n;
         if ((dir.size & (Geometry.BLOCK_SIZE - 1)) != 0 || n > DirIndexNode.MAX_RECORD_BLOCKS || m < 0 || m > Integer.MAX_VALUE) {
@@ -152,7 +202,7 @@ final class Directory implements DirtySource {
                 throw new DaxException(Errno.EUCLEAN, what + ": index root " + root + " is not one of the directory's index blocks");
             }
         }
-        return new Directory(dir, seed, home, committed, records, nodes, root);
+        return new Directory(dir, seed, home, committed, hooks, records, nodes, root);
     }
 
     // ---------------------------------------------------------------- reading (lock-free)
@@ -165,7 +215,7 @@ final class Directory implements DirtySource {
         if (stamp != 0) {
             Dentry d;
             try {
-                d = find(nb, hash);
+                d = find(nb, hash, true);
             } catch (IndexOutOfBoundsException torn) {
                 d = TORN;
             }
@@ -175,7 +225,7 @@ final class Directory implements DirtySource {
         }
         stamp = seq.readLock();
         try {
-            return checked(find(nb, hash));
+            return checked(find(nb, hash, false));
         } finally {
             seq.unlockRead(stamp);
         }
@@ -189,14 +239,13 @@ final class Directory implements DirtySource {
     }
 
     /** The entry, null, or TORN when a count, offset or owner read is out of place. */
-    private Dentry find(byte[] name, int hash) {
+    private Dentry find(byte[] name, int hash, boolean optimistic) {
         if (gone) {
             return null;
         }
-        long[] recs = records;
         if (root == 0) {
-            for (int b = 0; b < recs.length; b++) {
-                Dentry d = scan(recs, b, name);
+            for (int b = 0, n = records.count(); b < n; b++) {
+                Dentry d = scan(b, name);
                 if (d != null) {
                     return d;
                 }
@@ -210,13 +259,16 @@ final class Directory implements DirtySource {
             if (leaf == null) {
                 return TORN;
             }
+            if (optimistic) {
+                hooks.get().directoryLeafReached(inode.ino);
+            }
             int n = DirIndexNode.count(leaf);
             for (int i = DirIndexNode.leafSearch(leaf, n, from); i < n; i++) {
                 long key = DirIndexNode.leafKey(leaf, i);
                 if (DirIndexNode.hashOf(key) != hash) {
                     return null;
                 }
-                Dentry d = record(recs, key, name);
+                Dentry d = record(key, name);
                 if (d != null) {
                     return d;
                 }
@@ -261,13 +313,13 @@ final class Directory implements DirtySource {
     }
 
     /** The entry a key names when its record holds {@code name}; null when it holds another; TORN when out of place. */
-    private Dentry record(long[] recs, long key, byte[] name) {
+    private Dentry record(long key, byte[] name) {
         int b = DirIndexNode.blockOf(key);
         int off = DirIndexNode.offsetOf(key);
-        if (b >= recs.length || off < DirBlock.FIRST || off > Geometry.BLOCK_SIZE - DirBlock.HEADER) {
+        if (off < DirBlock.FIRST || off > Geometry.BLOCK_SIZE - DirBlock.HEADER) {
             return TORN;
         }
-        MemorySegment blk = recordBlock(recs, b);
+        MemorySegment blk = recordBlock(b);
         if (blk == null || DirBlock.ino(blk, off) == 0) {
             return TORN;
         }
@@ -275,8 +327,8 @@ final class Directory implements DirtySource {
     }
 
     /** Scans record block {@code b} for {@code name}: its entry, null, or TORN. */
-    private Dentry scan(long[] recs, int b, byte[] name) {
-        MemorySegment blk = recordBlock(recs, b);
+    private Dentry scan(int b, byte[] name) {
+        MemorySegment blk = recordBlock(b);
         if (blk == null) {
             return TORN;
         }
@@ -292,8 +344,12 @@ final class Directory implements DirtySource {
         return null;
     }
 
-    private MemorySegment recordBlock(long[] recs, int b) {
-        MemorySegment blk = block(recs[b]);
+    /** Record block {@code b} if it is one (kind, owner, index), else null. */
+    private MemorySegment recordBlock(int b) {
+        if (b >= records.count()) {
+            return null;
+        }
+        MemorySegment blk = block(records.get(b));
         return blk != null && BlockHeader.magic(blk) == BlockHeader.DIRECTORY && BlockHeader.a(blk) == inode.ino && BlockHeader.b(blk) == b
                 ? blk : null;
     }
@@ -333,13 +389,13 @@ final class Directory implements DirtySource {
      */
     List<DirEntry> list(long cookie, int max) throws DaxException {
         List<DirEntry> out = new ArrayList<>();
-        long[] recs = records;
+        int n = records.count();
         long pos = Math.max(0, cookie);
-        if (gone || (pos >>> Geometry.BLOCK_SHIFT) >= recs.length) {
+        if (gone || (pos >>> Geometry.BLOCK_SHIFT) >= n) {
             return out; // past the last block (also a cookie too large for an int block index)
         }
         int start = (int) (pos & (Geometry.BLOCK_SIZE - 1));
-        for (int b = (int) (pos >>> Geometry.BLOCK_SHIFT); b < recs.length && out.size() < max; b++, start = 0) {
+        for (int b = (int) (pos >>> Geometry.BLOCK_SHIFT); b < n && out.size() < max; b++, start = 0) {
             MemorySegment blk = checkedRecordBlock(b);
             for (int off = DirBlock.FIRST; off < Geometry.BLOCK_SIZE && out.size() < max; off += DirBlock.recLen(blk, off)) {
                 long ino = DirBlock.ino(blk, off);
@@ -355,8 +411,7 @@ final class Directory implements DirtySource {
 
     /** True when no record is in use. Caller holds {@code dirLock}. */
     boolean isEmpty() throws DaxException {
-        long[] recs = records;
-        for (int b = 0; b < recs.length; b++) {
+        for (int b = 0, n = records.count(); b < n; b++) {
             MemorySegment blk = checkedRecordBlock(b);
             for (int off = DirBlock.FIRST; off < Geometry.BLOCK_SIZE; off += DirBlock.recLen(blk, off)) {
                 if (DirBlock.ino(blk, off) != 0) {
@@ -369,7 +424,7 @@ final class Directory implements DirtySource {
 
     /** Record block {@code b} with its header and record chain verified (no checksum: see {@link #writable}). */
     private MemorySegment checkedRecordBlock(int b) throws DaxException {
-        MemorySegment blk = recordBlock(records, b);
+        MemorySegment blk = recordBlock(b);
         String what = "directory " + inode.ino + " block " + b;
         if (blk == null) {
             throw new DaxException(Errno.EUCLEAN, what + ": not this directory's block " + b);
@@ -385,8 +440,8 @@ final class Directory implements DirtySource {
 
     /** Heap held, roughly: the block maps, the images and the free-space bits. */
     long estimatedBytes() {
-        return 200 + 8L * (records.length + nodes.length) + (long) images.size() * (Geometry.BLOCK_SIZE + 96)
-                + (roomy == null ? 0 : records.length / 8);
+        return 200 + 8L * (records.capacity() + nodes.capacity()) + (long) images.size() * (Geometry.BLOCK_SIZE + 96)
+                + (roomy == null ? 0 : records.count() / 8);
     }
 
     // ---------------------------------------------------------------- changing (dirLock and a handle held)
@@ -418,7 +473,7 @@ final class Directory implements DirtySource {
         try {
             long key = prepare(handle, fileBlocks, nb);
             int b = DirIndexNode.blockOf(key);
-            MemorySegment blk = writable(handle, records[b], BlockHeader.DIRECTORY, b);
+            MemorySegment blk = writable(handle, records.get(b), BlockHeader.DIRECTORY, b);
             if (DirBlock.insert(blk, nb, ino, DirBlock.typeCode(type)) != DirIndexNode.offsetOf(key)) {
                 throw new IllegalStateException("directory " + inode.ino + ": record went elsewhere than its slot");
             }
@@ -437,7 +492,7 @@ final class Directory implements DirtySource {
         byte[] nb = FileNames.toBytes(name);
         long stamp = seq.writeLock();
         try {
-            Dentry d = checked(find(nb, DirIndexNode.hash(seed, nb)));
+            Dentry d = checked(find(nb, DirIndexNode.hash(seed, nb), false));
             if (d == null) {
                 return null;
             }
@@ -452,7 +507,7 @@ final class Directory implements DirtySource {
                     throw new DaxException(Errno.EUCLEAN, "directory " + inode.ino + ": index has no key for '" + name + "'");
                 }
             }
-            MemorySegment blk = writable(handle, records[d.block()], BlockHeader.DIRECTORY, d.block());
+            MemorySegment blk = writable(handle, records.get(d.block()), BlockHeader.DIRECTORY, d.block());
             DirBlock.remove(blk, d.offset());
             if (roomy != null) {
                 roomy.set(d.block(), DirBlock.maxFree(blk) >= DirBlock.MAX_RECORD);
@@ -471,11 +526,11 @@ final class Directory implements DirtySource {
         byte[] nb = FileNames.toBytes(name);
         long stamp = seq.writeLock();
         try {
-            Dentry d = checked(find(nb, DirIndexNode.hash(seed, nb)));
+            Dentry d = checked(find(nb, DirIndexNode.hash(seed, nb), false));
             if (d == null) {
                 throw new IllegalStateException("directory " + inode.ino + ": no entry to retarget");
             }
-            DirBlock.retarget(writable(handle, records[d.block()], BlockHeader.DIRECTORY, d.block()), d.offset(), ino,
+            DirBlock.retarget(writable(handle, records.get(d.block()), BlockHeader.DIRECTORY, d.block()), d.offset(), ino,
                     DirBlock.typeCode(type));
         } finally {
             seq.unlockWrite(stamp);
@@ -504,7 +559,7 @@ final class Directory implements DirtySource {
         if (b < 0) {
             b = appendRecordBlock(handle, fileBlocks);
         }
-        int off = DirBlock.findSlot(block(records[b]), need);
+        int off = DirBlock.findSlot(block(records.get(b)), need);
         if (off < 0) {
             throw new IllegalStateException("directory " + inode.ino + " block " + b + " reported room but has no slot");
         }
@@ -519,7 +574,7 @@ final class Directory implements DirtySource {
     private int blockWithRoom(int need) throws DaxException {
         if (roomy == null) {
             roomy = new BitSet();
-            for (int b = 0; b < records.length; b++) {
+            for (int b = 0, n = records.count(); b < n; b++) {
                 roomy.set(b, DirBlock.maxFree(checkedRecordBlock(b)) >= DirBlock.MAX_RECORD);
             }
         }
@@ -528,23 +583,21 @@ final class Directory implements DirtySource {
             return b;
         }
         // No block fits every name; a short name may still fit the last one.
-        int last = records.length - 1;
-        return last >= 0 && DirBlock.maxFree(block(records[last])) >= need ? last : -1;
+        int last = records.count() - 1;
+        return last >= 0 && DirBlock.maxFree(block(records.get(last))) >= need ? last : -1;
     }
 
     private int appendRecordBlock(Journal.Handle handle, FileBlocks fileBlocks) throws DaxException {
-        int index = records.length;
+        int index = records.count();
         if (index >= DirIndexNode.MAX_RECORD_BLOCKS) {
             throw new DaxException(Errno.ENOSPC, "directory " + inode.ino + " is full (" + index + " blocks of entries)");
         }
         long phys = fileBlocks.addDirectoryBlock(handle, inode, index);
         MemorySegment img = fresh(handle, phys);
         DirBlock.init(img, inode.ino, index);
-        long[] grown = Arrays.copyOf(records, index + 1);
-        grown[index] = phys;
-        records = grown;
+        records.add(phys);
         roomy.set(index);
-        if (root == 0 && records.length >= indexFrom && records.length <= INDEX_LATE_LIMIT) {
+        if (root == 0 && index + 1 >= indexFrom && index + 1 <= INDEX_LATE_LIMIT) {
             try {
                 buildIndex(handle, fileBlocks);
             } catch (DaxException e) {
@@ -564,7 +617,7 @@ final class Directory implements DirtySource {
      */
     private void buildIndex(Journal.Handle handle, FileBlocks fileBlocks) throws DaxException {
         List<Long> keys = new ArrayList<>();
-        for (int b = 0; b < records.length; b++) {
+        for (int b = 0, n = records.count(); b < n; b++) {
             MemorySegment blk = checkedRecordBlock(b);
             for (int off = DirBlock.FIRST; off < Geometry.BLOCK_SIZE; off += DirBlock.recLen(blk, off)) {
                 if (DirBlock.ino(blk, off) != 0) {
@@ -625,6 +678,10 @@ final class Directory implements DirtySource {
             return;
         }
         boolean newRoot = full == path.length;
+        if (newRoot && DirIndexNode.level(block(root)) >= DirIndexNode.MAX_LEVEL) {
+            // Unreachable with real node sizes (see MAX_LEVEL); refuse rather than write a tree readers reject.
+            throw new DaxException(Errno.ENOSPC, "directory " + inode.ino + ": its index is " + (DirIndexNode.MAX_LEVEL + 1) + " levels deep");
+        }
         long[] taken = takeNodes(handle, fileBlocks, full + (newRoot ? 1 : 0));
         int next = 0;
         long parent;
@@ -695,7 +752,7 @@ final class Directory implements DirtySource {
     }
 
     private void setRoot(Journal.Handle handle, long r) throws DaxException {
-        BlockHeader.setC(writable(handle, records[0], BlockHeader.DIRECTORY, 0), r);
+        BlockHeader.setC(writable(handle, records.get(0), BlockHeader.DIRECTORY, 0), r);
         root = r;
     }
 
@@ -708,22 +765,20 @@ final class Directory implements DirtySource {
         int got = 0;
         try {
             for (; got < count; got++) {
-                int k = nodes.length;
+                int k = nodes.count();
                 long phys = fileBlocks.addDirectoryIndexBlock(handle, inode, DirIndexNode.NODE_BASE + k);
-                long[] grown = Arrays.copyOf(nodes, k + 1);
-                grown[k] = phys;
-                nodes = grown;
+                nodes.add(phys);
                 fresh(handle, phys);
                 taken[got] = phys;
             }
             return taken;
         } catch (DaxException e) {
             while (got > 0) {
-                int k = nodes.length - 1;
-                long phys = nodes[k];
+                int k = nodes.count() - 1;
+                long phys = nodes.get(k);
                 images.remove(phys);
                 dirty.remove(phys);
-                nodes = Arrays.copyOf(nodes, k);
+                nodes.removeLast();
                 fileBlocks.removeDirectoryIndexBlock(handle, inode, DirIndexNode.NODE_BASE + k);
                 got--;
             }
@@ -732,9 +787,8 @@ final class Directory implements DirtySource {
     }
 
     private long fileBlockOf(long nodePhys) {
-        long[] ns = nodes;
-        for (int k = ns.length - 1; k >= 0; k--) {
-            if (ns[k] == nodePhys) {
+        for (int k = nodes.count() - 1; k >= 0; k--) {
+            if (nodes.get(k) == nodePhys) {
                 return DirIndexNode.NODE_BASE + k;
             }
         }
@@ -782,10 +836,11 @@ final class Directory implements DirtySource {
 
     /** Drops the images whose home holds them now (committed, not waiting for a commit). */
     private void dropCommittedImages() {
-        if (images.size() <= IMAGES_KEPT) {
-            return;
-        }
         long done = committed.getAsLong();
+        if (images.size() <= IMAGES_KEPT || done <= sweptAt) {
+            return; // a sweep per commit at most: nothing became droppable since the last one
+        }
+        sweptAt = done;
         images.entrySet().removeIf(e -> e.getValue().tid <= done && !dirty.contains(e.getKey()));
     }
 

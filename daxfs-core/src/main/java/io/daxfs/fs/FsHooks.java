@@ -27,4 +27,11 @@ public interface FsHooks {
      */
     default void writeBytesPlaced(long ino) {
     }
+
+    /**
+     * A lock-free lookup in directory {@code dirIno} has descended its index to a leaf under an
+     * optimistic stamp and not yet read the leaf. No lock held.
+     */
+    default void directoryLeafReached(long dirIno) {
+    }
 }

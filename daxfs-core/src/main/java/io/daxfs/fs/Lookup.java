@@ -104,7 +104,7 @@ public final class Lookup {
         d.dirLock().lock();
         try {
             if (d.dir == null) {
-                d.dir = Directory.open(d, v.dirHashSeed(), v.dataBlockReader(), v.committedTid());
+                d.dir = Directory.open(d, v.dirHashSeed(), v.dataBlockReader(), v.committedTid(), () -> v.hooks);
             }
             return d.dir;
         } finally {

@@ -2,7 +2,8 @@
  * The on-device format, as codecs without state: where everything lives
  * ({@link io.daxfs.media.Geometry}), the {@link io.daxfs.media.Superblock} (two slots, written in
  * place), {@link io.daxfs.media.InodeRecord}, {@link io.daxfs.media.Extent},
- * {@link io.daxfs.media.DirBlock}, {@link io.daxfs.media.Bitmap}, the
+ * {@link io.daxfs.media.DirBlock} and the directory index's {@link io.daxfs.media.DirIndexNode},
+ * {@link io.daxfs.media.Bitmap}, the
  * {@link io.daxfs.media.BlockHeader} of checksummed metadata blocks, CRC32C
  * ({@link io.daxfs.media.Crc}) and little-endian access ({@link io.daxfs.media.Le}).
  * docs/FORMAT.md is the byte-level description these classes implement.

@@ -173,7 +173,7 @@ class DirectoryIndexTest {
 
     @Test
     void lookupsRacingSplitsNeverMissANameThatIsNotChanging() throws Exception {
-        System.setProperty("daxfs.test.dirIndexFill", "3");
+        System.setProperty("daxfs.test.dirIndexFill", "4");
         remount();
         fs.mkdir("/d");
         List<String> stable = new ArrayList<>();
@@ -226,6 +226,64 @@ class DirectoryIndexTest {
         }
     }
 
+    /**
+     * RACES R26, forced: a lookup has descended to the root leaf of three keys when a create
+     * splits that leaf, moving the looked-up key to a new sibling. The lookup then reads a leaf
+     * without its key; it must see that its stamp is no longer valid and search again.
+     */
+    @Test
+    void aLookupThatReadsALeafBeingSplitSearchesAgain() throws Exception {
+        System.setProperty("daxfs.test.dirIndexFill", "3");
+        remount();
+        fs.mkdir("/d");
+        Volume v = Internals.volume(fs);
+        String sought = null;
+        for (String nm : List.of("a", "b", "c")) {
+            touch("/d/" + nm);
+            int h = io.daxfs.media.DirIndexNode.hash(v.dirHashSeed(), io.daxfs.types.FileNames.toBytes(nm));
+            if (sought == null || Integer.compareUnsigned(h, io.daxfs.media.DirIndexNode.hash(v.dirHashSeed(),
+                    io.daxfs.types.FileNames.toBytes(sought))) > 0) {
+                sought = nm; // the highest key moves to the new sibling
+            }
+        }
+        assertEquals(1, entries("/d").depthForTests(), "one full leaf as the root");
+        CountDownLatch reached = new CountDownLatch(1);
+        CountDownLatch splitDone = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean();
+        long d = fs.stat("/d").ino();
+        v.hooks(new FsHooks() {
+            @Override
+            public void directoryLeafReached(long dirIno) {
+                if (dirIno == d && first.compareAndSet(false, true)) {
+                    reached.countDown();
+                    try {
+                        splitDone.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        });
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        String path = "/d/" + sought;
+        Thread reader = new Thread(() -> {
+            try {
+                fs.lstat(path);
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        reader.start();
+        reached.await();
+        touch("/d/d4");
+        assertEquals(2, entries("/d").depthForTests(), "the create split the root leaf");
+        splitDone.countDown();
+        reader.join();
+        v.hooks(FsHooks.NONE);
+        assertNull(failure.get(), () -> "the lookup of " + path + " failed: " + failure.get());
+    }
+
+    /** RACES R27: a directory is marked gone before its blocks are freed, so a stale reference reads none of them. */
     @Test
     void aRemovedDirectoryAnswersNothingFromBlocksThatWereFreed() throws Exception {
         fs.mkdir("/gone");

@@ -159,7 +159,9 @@ final class Directory implements DirtySource {
         int testFill = Integer.getInteger("daxfs.test.dirIndexFill", 0);
         this.leafFill = testFill >= 3 ? Math.min(testFill, DirIndexNode.LEAF_CAPACITY) : DirIndexNode.LEAF_CAPACITY;
         this.internalFill = testFill >= 3 ? Math.min(testFill, DirIndexNode.INTERNAL_CAPACITY) : DirIndexNode.INTERNAL_CAPACITY;
-        this.indexFrom = testFill >= 3 ? 1 : 2;
+        // Tests: N >= 3 caps nodes at N entries and indexes from the first block; -1 never
+        // indexes (a directory as a version 4 image has it).
+        this.indexFrom = testFill >= 3 ? 1 : testFill == -1 ? Integer.MAX_VALUE : 2;
     }
 
     /**

@@ -60,8 +60,10 @@ class DirectoryIndexTest {
     }
 
     void remount() throws DaxException {
-        fs.close();
-        fs = null;
+        if (fs != null) {
+            fs.close();
+            fs = null;
+        }
         FsckReport r = DaxFileSystem.fsck(image, false, ProgressListener.NONE);
         assertTrue(r.clean(), () -> "fsck: " + r.problems());
         fs = DaxFileSystem.mount(image);
@@ -281,6 +283,67 @@ class DirectoryIndexTest {
         reader.join();
         v.hooks(FsHooks.NONE);
         assertNull(failure.get(), () -> "the lookup of " + path + " failed: " + failure.get());
+    }
+
+    /**
+     * A version 4 image has no directory index: its directories are read block by block, and one
+     * gets its index when it next grows by a block (it has at most 64).
+     */
+    @Test
+    void anUnindexedDirectoryOfAnOlderImageIsReadAndIndexedWhenItGrows() throws Exception {
+        System.setProperty("daxfs.test.dirIndexFill", "-1");
+        remount();
+        fs.mkdir("/old");
+        int n = 0;
+        while (Internals.volume(fs).lookup.resolve("/old", true).size < 4L * 4096) {
+            touch("/old/" + name(n++));
+        }
+        assertEquals(0, entries("/old").depthForTests(), "written without an index");
+        fs.close();
+        fs = null;
+        setVersion(4);
+        System.clearProperty("daxfs.test.dirIndexFill");
+        remount();
+        for (int i = 0; i < n; i++) {
+            fs.lstat("/old/" + name(i));
+        }
+        assertThrowsErrno(Errno.ENOENT, () -> fs.lstat("/old/" + name(99_999)));
+        assertEquals(0, entries("/old").depthForTests());
+        long size = fs.stat("/old").size();
+        while (fs.stat("/old").size() == size) {
+            touch("/old/" + name(n++));
+        }
+        assertEquals(1, entries("/old").depthForTests(), "indexed on its new block");
+        remount();
+        assertEquals(n, fs.readdir("/old").size());
+        for (int i = 0; i < n; i++) {
+            fs.lstat("/old/" + name(i));
+        }
+        assertEquals(io.daxfs.media.Superblock.VERSION, versionOnDevice(), "a read-write mount upgraded the image");
+    }
+
+    void setVersion(int version) throws Exception {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(image, java.nio.file.StandardOpenOption.READ,
+                java.nio.file.StandardOpenOption.WRITE); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment seg = ch.map(java.nio.channels.FileChannel.MapMode.READ_WRITE, 0, 2 * 4096, arena);
+            for (int slot = 0; slot < 2; slot++) {
+                java.lang.foreign.MemorySegment sb = seg.asSlice(slot * 4096L, 4096);
+                io.daxfs.media.Le.putInt(sb, 8, version);
+                io.daxfs.media.Le.putInt(sb, 4092, io.daxfs.media.Crc.of(sb, 0, 4092));
+            }
+        }
+    }
+
+    int versionOnDevice() throws Exception {
+        fs.close();
+        fs = null;
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(image)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4096 * 2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ch.read(b, 0);
+            int a = b.getInt(8);
+            int bb = b.getInt(4096 + 8);
+            return Math.max(a, bb);
+        }
     }
 
     /** RACES R27: a directory is marked gone before its blocks are freed, so a stale reference reads none of them. */

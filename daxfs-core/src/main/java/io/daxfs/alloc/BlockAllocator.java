@@ -137,6 +137,19 @@ public final class BlockAllocator implements DirtySource {
         return run;
     }
 
+    /**
+     * Allocates a run of 1 to {@code want} blocks for metadata (may use the reserve), continuing
+     * {@code goal} when it can; returns {start, length}. Not zeroed: metadata is written whole.
+     */
+    public long[] allocateMetaRun(Journal.Handle handle, long goal, long want) throws DaxException {
+        long[] run = take(want, goal, false, 0, 0);
+        if (run == null) {
+            throw new DaxException(Errno.ENOSPC, "no free blocks, not even in the metadata reserve");
+        }
+        handle.markDirty(this);
+        return run;
+    }
+
     /** Allocates one block for metadata (may use the reserve). Not zeroed: metadata is written whole. */
     public long allocateMeta(Journal.Handle handle, long goal) throws DaxException {
         long[] run = take(1, goal, false, 0, 0);

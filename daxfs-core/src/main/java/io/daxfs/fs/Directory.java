@@ -118,6 +118,8 @@ final class Directory implements DirtySource {
     private static final Dentry TORN = new Dentry(0, null, -1, -1);
     /** Record blocks an unindexed directory of an older format may have and still get an index on its next new block. */
     private static final int INDEX_LATE_LIMIT = 64;
+    /** Record blocks a big directory grows by at once. */
+    private static final int RECORD_RUN = 16;
     /** Images kept before a change looks for committed ones to drop. */
     private static final int IMAGES_KEPT = 32;
 
@@ -589,17 +591,26 @@ final class Directory implements DirtySource {
         return last >= 0 && DirBlock.maxFree(block(records.get(last))) >= need ? last : -1;
     }
 
+    /**
+     * Appends record blocks: one at a time while the directory is small, then runs of up to
+     * {@link #RECORD_RUN} (as many as one device run gives), so that a big directory's record
+     * blocks stay in few extents although index nodes are allocated between them. Returns the
+     * index of the first new block.
+     */
     private int appendRecordBlock(Journal.Handle handle, FileBlocks fileBlocks) throws DaxException {
         int index = records.count();
         if (index >= DirIndexNode.MAX_RECORD_BLOCKS) {
             throw new DaxException(Errno.ENOSPC, "directory " + inode.ino + " is full (" + index + " blocks of entries)");
         }
-        long phys = fileBlocks.addDirectoryBlock(handle, inode, index);
-        MemorySegment img = fresh(handle, phys);
-        DirBlock.init(img, inode.ino, index);
-        records.add(phys);
-        roomy.set(index);
-        if (root == 0 && index + 1 >= indexFrom && index + 1 <= INDEX_LATE_LIMIT) {
+        int want = (int) Math.min(index < RECORD_RUN ? 1 : RECORD_RUN, DirIndexNode.MAX_RECORD_BLOCKS - index);
+        long[] run = fileBlocks.addDirectoryBlocks(handle, inode, index, want);
+        for (int i = 0; i < run[1]; i++) {
+            MemorySegment img = fresh(handle, run[0] + i);
+            DirBlock.init(img, inode.ino, index + i);
+            records.add(run[0] + i);
+            roomy.set(index + i);
+        }
+        if (root == 0 && records.count() >= indexFrom && index + 1 <= INDEX_LATE_LIMIT) {
             try {
                 buildIndex(handle, fileBlocks);
             } catch (DaxException e) {

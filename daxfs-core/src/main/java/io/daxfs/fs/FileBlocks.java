@@ -216,21 +216,24 @@ public final class FileBlocks {
         return e != null && e.logical() < from && e.logicalEnd() > to;
     }
 
-    /** Appends directory record block {@code index} (a metadata block: written whole by the journal); returns its device block. */
-    long addDirectoryBlock(Journal.Handle handle, Inode dir, int index) throws DaxException {
+    /**
+     * Appends 1 to {@code want} directory record blocks from {@code index} (metadata blocks:
+     * written whole by the journal), as one device run; returns {first device block, count}.
+     */
+    long[] addDirectoryBlocks(Journal.Handle handle, Inode dir, int index, int want) throws DaxException {
         long goal = index == 0 ? 0 : goalFor(dir, index);
-        long[] b = new long[1];
+        long[][] run = new long[1][];
         changeExtents(handle, dir, 1, () -> {
-            b[0] = allocator.allocateMeta(handle, goal);
-            dir.extents.insert(new Extent(index, 1, b[0]));
+            run[0] = allocator.allocateMetaRun(handle, goal, want);
+            dir.extents.insert(new Extent(index, run[0][1], run[0][0]));
             dir.meta.lock();
             try {
-                dir.size = (long) (index + 1) << Geometry.BLOCK_SHIFT;
+                dir.size = (index + run[0][1]) << Geometry.BLOCK_SHIFT;
             } finally {
                 dir.meta.unlock();
             }
         });
-        return b[0];
+        return run[0];
     }
 
     /** Maps a new directory index node at file block {@code fileBlock} (past the records; the size stays); returns its device block. */

@@ -286,6 +286,53 @@ class DirectoryIndexTest {
     }
 
     /**
+     * Two names whose hashes collide, split across two leaves (the first leaf ends with one, the
+     * next begins with the other): a lookup of the second reads past the end of the first leaf.
+     */
+    @Test
+    void namesWithTheSameHashAreFoundAcrossALeafBoundary() throws Exception {
+        System.setProperty("daxfs.test.dirIndexFill", "3");
+        remount();
+        long seed = Internals.volume(fs).dirHashSeed();
+        Map<Integer, String> seen = new HashMap<>();
+        String first = null;
+        String second = null;
+        for (int i = 0; second == null; i++) {
+            String nm = "c" + i;
+            String other = seen.putIfAbsent(hash(seed, nm), nm);
+            if (other != null) {
+                first = other;
+                second = nm;
+            }
+        }
+        int h = hash(seed, first);
+        List<String> above = new ArrayList<>();
+        for (int i = 0; above.size() < 2; i++) {
+            if (Integer.compareUnsigned(hash(seed, "g" + i), h) > 0) {
+                above.add("g" + i);
+            }
+        }
+        fs.mkdir("/d");
+        touch("/d/" + first);
+        touch("/d/" + second);
+        touch("/d/" + above.get(0)); // the root leaf is full: [first, second, g]
+        touch("/d/" + above.get(1)); // it splits into [first] and [second, g, g']
+        assertEquals(2, entries("/d").depthForTests());
+        fs.lstat("/d/" + first);
+        fs.lstat("/d/" + second);
+        String gone = "/d/" + second;
+        fs.unlink(gone);
+        assertThrowsErrno(Errno.ENOENT, () -> fs.lstat(gone));
+        fs.lstat("/d/" + first);
+        remount();
+        assertEquals(3, fs.readdir("/d").size());
+    }
+
+    static int hash(long seed, String name) throws DaxException {
+        return io.daxfs.media.DirIndexNode.hash(seed, io.daxfs.types.FileNames.toBytes(name));
+    }
+
+    /**
      * A version 4 image has no directory index: its directories are read block by block, and one
      * gets its index when it next grows by a block (it has at most 64).
      */

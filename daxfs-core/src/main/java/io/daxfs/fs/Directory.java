@@ -477,13 +477,14 @@ final class Directory implements DirtySource {
         try {
             long key = prepare(handle, fileBlocks, nb);
             int b = DirIndexNode.blockOf(key);
+            // Both blocks are copied (and verified) before either changes: damage found here changes nothing.
+            MemorySegment leaf = root == 0 ? null : writable(handle, leafPath(key)[0], BlockHeader.DIR_INDEX, -1);
             MemorySegment blk = writable(handle, records.get(b), BlockHeader.DIRECTORY, b);
             if (DirBlock.insert(blk, nb, ino, DirBlock.typeCode(type)) != DirIndexNode.offsetOf(key)) {
                 throw new IllegalStateException("directory " + inode.ino + ": record went elsewhere than its slot");
             }
             roomy.set(b, DirBlock.maxFree(blk) >= DirBlock.MAX_RECORD);
-            if (root != 0) {
-                MemorySegment leaf = writable(handle, leafPath(key)[0], BlockHeader.DIR_INDEX, -1);
+            if (leaf != null) {
                 DirIndexNode.leafInsert(leaf, key);
             }
         } finally {
@@ -496,15 +497,16 @@ final class Directory implements DirtySource {
         byte[] nb = FileNames.toBytes(name);
         long stamp = seq.writeLock();
         try {
+            dropCommittedImages();
             Dentry d = checked(find(nb, DirIndexNode.hash(seed, nb), false));
             if (d == null) {
                 return null;
             }
             long key = DirIndexNode.key(DirIndexNode.hash(seed, nb), d.block(), d.offset());
-            long leafBlock = 0;
+            // Both blocks are copied (and verified), and the key found, before either changes.
+            MemorySegment leaf = null;
             if (root != 0) {
-                leafBlock = leafPath(key)[0];
-                MemorySegment leaf = block(leafBlock);
+                leaf = writable(handle, leafPath(key)[0], BlockHeader.DIR_INDEX, -1);
                 int n = DirIndexNode.count(leaf);
                 int i = DirIndexNode.leafSearch(leaf, n, key);
                 if (i == n || DirIndexNode.leafKey(leaf, i) != key) {
@@ -516,8 +518,8 @@ final class Directory implements DirtySource {
             if (roomy != null) {
                 roomy.set(d.block(), DirBlock.maxFree(blk) >= DirBlock.MAX_RECORD);
             }
-            if (root != 0) {
-                DirIndexNode.leafRemove(writable(handle, leafBlock, BlockHeader.DIR_INDEX, -1), key);
+            if (leaf != null) {
+                DirIndexNode.leafRemove(leaf, key);
             }
             return d;
         } finally {
@@ -530,6 +532,7 @@ final class Directory implements DirtySource {
         byte[] nb = FileNames.toBytes(name);
         long stamp = seq.writeLock();
         try {
+            dropCommittedImages();
             Dentry d = checked(find(nb, DirIndexNode.hash(seed, nb), false));
             if (d == null) {
                 throw new IllegalStateException("directory " + inode.ino + ": no entry to retarget");

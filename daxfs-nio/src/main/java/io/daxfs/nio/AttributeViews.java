@@ -1,0 +1,328 @@
+package io.daxfs.nio;
+
+import io.daxfs.types.FileStat;
+import io.daxfs.types.SetAttr;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileAttributeView;
+import java.nio.file.attribute.FileOwnerAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The attribute views of a daxfs path, by class and by name: basic, posix (which is also owner),
+ * unix (the POSIX view plus ino, dev, rdev, nlink, uid, gid, mode and ctime, as the default
+ * provider names them), user (extended attributes in the {@code user.} namespace) and daxfs
+ * ({@link DaxFileAttributeView}). Each view reads and writes through the path each time: a view
+ * holds no state.
+ */
+final class AttributeViews {
+    private static final List<String> BASIC = List.of("lastModifiedTime", "lastAccessTime", "creationTime", "size",
+            "isRegularFile", "isDirectory", "isSymbolicLink", "isOther", "fileKey");
+    private static final List<String> POSIX_MORE = List.of("owner", "group", "permissions");
+    private static final List<String> UNIX_MORE = List.of("ino", "dev", "rdev", "nlink", "uid", "gid", "mode", "ctime");
+
+    private final DaxPath path;
+    private final boolean follow;
+
+    AttributeViews(DaxPath path, LinkOption... options) {
+        this.path = path;
+        this.follow = !Arrays.asList(options).contains(LinkOption.NOFOLLOW_LINKS);
+    }
+
+    FileStat stat() throws IOException {
+        String p = path.corePath();
+        return path.getFileSystem().with(path, fs -> follow ? fs.stat(p) : fs.lstat(p));
+    }
+
+    FileAttributes attributes() throws IOException {
+        return new FileAttributes(path.getFileSystem(), stat());
+    }
+
+    /** The path to change (the core's chmod, chown and utimes follow a final link, as chmod(2) does). */
+    private String target() {
+        return path.corePath();
+    }
+
+    @SuppressWarnings("unchecked")
+    <V extends FileAttributeView> V view(Class<V> type) {
+        if (type == BasicFileAttributeView.class) {
+            return (V) new Posix();
+        }
+        if (type == PosixFileAttributeView.class || type == FileOwnerAttributeView.class) {
+            return (V) new Posix();
+        }
+        if (type == UserDefinedFileAttributeView.class) {
+            return (V) new User();
+        }
+        if (type == DaxFileAttributeView.class) {
+            return (V) new Dax();
+        }
+        return null;
+    }
+
+    /** basic, posix and owner in one. */
+    final class Posix implements PosixFileAttributeView {
+        @Override
+        public String name() {
+            return "posix";
+        }
+
+        @Override
+        public PosixFileAttributes readAttributes() throws IOException {
+            return attributes();
+        }
+
+        @Override
+        public void setTimes(FileTime lastModifiedTime, FileTime lastAccessTime, FileTime createTime) throws IOException {
+            if (lastModifiedTime == null && lastAccessTime == null) {
+                return; // a creation time alone: daxfs sets it at creation only
+            }
+            long m = lastModifiedTime == null ? SetAttr.UTIME_OMIT : lastModifiedTime.to(TimeUnit.NANOSECONDS);
+            long a = lastAccessTime == null ? SetAttr.UTIME_OMIT : lastAccessTime.to(TimeUnit.NANOSECONDS);
+            String p = target();
+            path.getFileSystem().with(path, fs -> {
+                fs.utimes(p, a, m);
+                return null;
+            });
+        }
+
+        @Override
+        public void setPermissions(Set<PosixFilePermission> perms) throws IOException {
+            int mode = FileAttributes.mode(perms);
+            String p = target();
+            path.getFileSystem().with(path, fs -> {
+                fs.chmod(p, (fs.lstat(p).mode() & 07000) | mode);
+                return null;
+            });
+        }
+
+        @Override
+        public void setGroup(GroupPrincipal group) throws IOException {
+            int gid = Principals.uidOf(group);
+            String p = target();
+            path.getFileSystem().with(path, fs -> {
+                fs.chown(p, -1, gid);
+                return null;
+            });
+        }
+
+        @Override
+        public UserPrincipal getOwner() throws IOException {
+            return attributes().owner();
+        }
+
+        @Override
+        public void setOwner(UserPrincipal owner) throws IOException {
+            int uid = Principals.uidOf(owner);
+            String p = target();
+            path.getFileSystem().with(path, fs -> {
+                fs.chown(p, uid, -1);
+                return null;
+            });
+        }
+    }
+
+    /** Extended attributes of the {@code user.} namespace, named without the prefix. */
+    final class User implements UserDefinedFileAttributeView {
+        @Override
+        public String name() {
+            return "user";
+        }
+
+        private LinkOption[] options() {
+            return follow ? new LinkOption[0] : new LinkOption[]{LinkOption.NOFOLLOW_LINKS};
+        }
+
+        @Override
+        public List<String> list() throws IOException {
+            String p = path.corePath();
+            List<String> all = path.getFileSystem().with(path, fs -> fs.listxattr(p, options()));
+            List<String> out = new ArrayList<>();
+            for (String n : all) {
+                if (n.startsWith("user.")) {
+                    out.add(n.substring(5));
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public int size(String name) throws IOException {
+            return value(name).length;
+        }
+
+        private byte[] value(String name) throws IOException {
+            String p = path.corePath();
+            return path.getFileSystem().with(path, fs -> fs.getxattr(p, "user." + name, options()));
+        }
+
+        @Override
+        public int read(String name, ByteBuffer dst) throws IOException {
+            byte[] v = value(name);
+            if (dst.remaining() < v.length) {
+                throw new java.nio.file.FileSystemException(path.toString(), null,
+                        "ERANGE: attribute '" + name + "' has " + v.length + " bytes, the buffer " + dst.remaining());
+            }
+            dst.put(v);
+            return v.length;
+        }
+
+        @Override
+        public int write(String name, ByteBuffer src) throws IOException {
+            byte[] v = new byte[src.remaining()];
+            src.get(v);
+            String p = path.corePath();
+            path.getFileSystem().with(path, fs -> {
+                fs.setxattr(p, "user." + name, v, 0, options());
+                return null;
+            });
+            return v.length;
+        }
+
+        @Override
+        public void delete(String name) throws IOException {
+            String p = path.corePath();
+            path.getFileSystem().with(path, fs -> {
+                fs.removexattr(p, "user." + name, options());
+                return null;
+            });
+        }
+    }
+
+    final class Dax implements DaxFileAttributeView {
+        @Override
+        public long ino() throws IOException {
+            return stat().ino();
+        }
+
+        @Override
+        public long allocatedBytes() throws IOException {
+            return stat().blocks() * 512;
+        }
+    }
+
+    // ---------------------------------------------------------------- by name
+
+    /** {@code Files.readAttributes(path, "view:a,b")}: the named attributes of one view, "*" for all. */
+    Map<String, Object> read(String attributes) throws IOException {
+        int colon = attributes.indexOf(':');
+        String view = colon < 0 ? "basic" : attributes.substring(0, colon);
+        String names = colon < 0 ? attributes : attributes.substring(colon + 1);
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (view.equals("user")) {
+            User u = new User();
+            List<String> wanted = names.equals("*") ? u.list() : List.of(names.split(","));
+            for (String n : wanted) {
+                out.put(n, u.value(n));
+            }
+            return out;
+        }
+        List<String> known = switch (view) {
+            case "basic" -> BASIC;
+            case "posix" -> concat(BASIC, POSIX_MORE);
+            case "owner" -> List.of("owner");
+            case "unix" -> concat(concat(BASIC, POSIX_MORE), UNIX_MORE);
+            case "daxfs" -> List.of("ino", "allocatedBytes");
+            default -> throw new UnsupportedOperationException("view '" + view + "' is not available");
+        };
+        FileAttributes a = attributes();
+        FileStat st = a.stat();
+        for (String n : names.split(",")) {
+            List<String> each = n.equals("*") ? known : List.of(n);
+            for (String x : each) {
+                if (!known.contains(x)) {
+                    throw new IllegalArgumentException("'" + x + "' is not an attribute of view '" + view + "'");
+                }
+                out.put(x, switch (x) {
+                    case "lastModifiedTime" -> a.lastModifiedTime();
+                    case "lastAccessTime" -> a.lastAccessTime();
+                    case "creationTime" -> a.creationTime();
+                    case "size" -> a.size();
+                    case "isRegularFile" -> a.isRegularFile();
+                    case "isDirectory" -> a.isDirectory();
+                    case "isSymbolicLink" -> a.isSymbolicLink();
+                    case "isOther" -> a.isOther();
+                    case "fileKey" -> a.fileKey();
+                    case "owner" -> a.owner();
+                    case "group" -> a.group();
+                    case "permissions" -> a.permissions();
+                    case "ino" -> st.ino();
+                    case "dev" -> (long) path.getFileSystem().image().hashCode();
+                    case "rdev" -> st.rdev();
+                    case "nlink" -> st.nlink();
+                    case "uid" -> st.uid();
+                    case "gid" -> st.gid();
+                    case "mode" -> st.mode();
+                    case "ctime" -> FileAttributes.time(st.ctimeNs());
+                    case "allocatedBytes" -> st.blocks() * 512;
+                    default -> throw new IllegalStateException(x);
+                });
+            }
+        }
+        return out;
+    }
+
+    /** {@code Files.setAttribute(path, "view:name", value)}. */
+    void set(String attribute, Object value) throws IOException {
+        int colon = attribute.indexOf(':');
+        String view = colon < 0 ? "basic" : attribute.substring(0, colon);
+        String name = colon < 0 ? attribute : attribute.substring(colon + 1);
+        Posix posix = new Posix();
+        switch (view + ":" + name) {
+            case "basic:lastModifiedTime", "posix:lastModifiedTime", "unix:lastModifiedTime" ->
+                    posix.setTimes((FileTime) value, null, null);
+            case "basic:lastAccessTime", "posix:lastAccessTime", "unix:lastAccessTime" ->
+                    posix.setTimes(null, (FileTime) value, null);
+            case "basic:creationTime", "posix:creationTime", "unix:creationTime" -> posix.setTimes(null, null, (FileTime) value);
+            case "posix:permissions", "unix:permissions" -> {
+                @SuppressWarnings("unchecked")
+                Set<PosixFilePermission> perms = (Set<PosixFilePermission>) value;
+                posix.setPermissions(perms);
+            }
+            case "posix:owner", "owner:owner", "unix:owner" -> posix.setOwner((UserPrincipal) value);
+            case "posix:group", "unix:group" -> posix.setGroup((GroupPrincipal) value);
+            case "unix:mode" -> {
+                String p = target();
+                path.getFileSystem().with(path, fs -> {
+                    fs.chmod(p, (Integer) value);
+                    return null;
+                });
+            }
+            case "unix:uid" -> posix.setOwner(Principals.user((Integer) value));
+            case "unix:gid" -> posix.setGroup(Principals.group((Integer) value));
+            default -> {
+                if (view.equals("user")) {
+                    ByteBuffer b = value instanceof byte[] bytes ? ByteBuffer.wrap(bytes) : (ByteBuffer) value;
+                    new User().write(name, b);
+                    return;
+                }
+                if (!DaxFileStore.VIEWS.contains(view)) {
+                    throw new UnsupportedOperationException("view '" + view + "' is not available");
+                }
+                throw new IllegalArgumentException("'" + name + "' of view '" + view + "' cannot be set");
+            }
+        }
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+}

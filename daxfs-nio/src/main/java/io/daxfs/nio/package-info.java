@@ -1,0 +1,13 @@
+/**
+ * The {@code java.nio.file} provider of daxfs: {@link io.daxfs.nio.DaxFileSystemProvider} (scheme
+ * {@code daxfs}, registered as a service), the file system ({@link io.daxfs.nio.DaxNioFileSystem},
+ * one mounted image), paths ({@link io.daxfs.nio.DaxPath}), and inside: channels, directory
+ * streams, the file store, attribute views and byte-range locks. Each operation is one call of
+ * the core's public API; JDK exception types come from the core's errno ({@code Errors}).
+ *
+ * <p>Not built yet: {@code FileChannel.map} (both forms throw UnsupportedOperationException),
+ * WatchService, SecureDirectoryStream.
+ *
+ * <p>May use: the public API of {@code io.daxfs.core} ({@code io.daxfs.api}, {@code io.daxfs.types}) and the JDK.
+ */
+package io.daxfs.nio;

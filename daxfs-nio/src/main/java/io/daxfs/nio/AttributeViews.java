@@ -50,6 +50,11 @@ final class AttributeViews {
         return path.getFileSystem().with(path, fs -> follow ? fs.stat(p) : fs.lstat(p));
     }
 
+    /** Reports an attribute change to the watches on the file's directory. */
+    private void modified() {
+        path.getFileSystem().changed(path, java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY);
+    }
+
     FileAttributes attributes() throws IOException {
         return new FileAttributes(path.getFileSystem(), stat());
     }
@@ -100,6 +105,7 @@ final class AttributeViews {
                 fs.utimes(p, a, m);
                 return null;
             });
+            modified();
         }
 
         @Override
@@ -110,6 +116,7 @@ final class AttributeViews {
                 fs.chmod(p, (fs.lstat(p).mode() & 07000) | mode);
                 return null;
             });
+            modified();
         }
 
         @Override
@@ -120,6 +127,7 @@ final class AttributeViews {
                 fs.chown(p, -1, gid);
                 return null;
             });
+            modified();
         }
 
         @Override
@@ -135,6 +143,7 @@ final class AttributeViews {
                 fs.chown(p, uid, -1);
                 return null;
             });
+            modified();
         }
     }
 
@@ -192,6 +201,7 @@ final class AttributeViews {
                 fs.setxattr(p, "user." + name, v, 0, options());
                 return null;
             });
+            modified();
             return v.length;
         }
 
@@ -202,6 +212,7 @@ final class AttributeViews {
                 fs.removexattr(p, "user." + name, options());
                 return null;
             });
+            modified();
         }
     }
 
@@ -303,6 +314,7 @@ final class AttributeViews {
                     fs.chmod(p, (Integer) value);
                     return null;
                 });
+                modified();
             }
             case "unix:uid" -> posix.setOwner(Principals.user((Integer) value));
             case "unix:gid" -> posix.setGroup(Principals.group((Integer) value));

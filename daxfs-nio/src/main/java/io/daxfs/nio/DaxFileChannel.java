@@ -36,10 +36,12 @@ final class DaxFileChannel extends FileChannel {
     private final boolean writable;
     private final boolean append;
     private final Runnable onClose;
+    /** Reports a write or truncate to the file system's watches. */
+    private final Runnable onModify;
     private long position;
 
     DaxFileChannel(DaxNioFileSystem fs, DaxFile file, String path, boolean readable, boolean writable, boolean append,
-                   Runnable onClose) throws IOException {
+                   Runnable onClose, Runnable onModify) throws IOException {
         this.fs = fs;
         this.file = file;
         this.path = path;
@@ -47,6 +49,7 @@ final class DaxFileChannel extends FileChannel {
         this.writable = writable;
         this.append = append;
         this.onClose = onClose;
+        this.onModify = onModify;
         this.ino = call(() -> file.stat().ino());
     }
 
@@ -176,6 +179,9 @@ final class DaxFileChannel extends FileChannel {
             }
             done += n;
         }
+        if (done > 0) {
+            onModify.run();
+        }
         return done;
     }
 
@@ -218,6 +224,7 @@ final class DaxFileChannel extends FileChannel {
                     file.truncate(size);
                     return null;
                 });
+                onModify.run();
             }
             if (position > size) {
                 position = size;

@@ -33,6 +33,7 @@ import java.nio.file.ProviderMismatchException;
 import java.nio.file.ReadOnlyFileSystemException;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileAttributeView;
@@ -210,19 +211,28 @@ public final class DaxFileSystemProvider extends FileSystemProvider {
         int mode = modeOf(attrs, 0666);
         String at = p.corePath();
         OpenOption[] opts = options.toArray(OpenOption[]::new);
+        boolean creating = (options.contains(StandardOpenOption.CREATE) || options.contains(StandardOpenOption.CREATE_NEW))
+                && fs.watches().any() && !fs.with(p, c -> c.exists(at));
         DaxFile file = fs.with(p, c -> c.open(at, mode, opts));
+        if (creating) {
+            fs.changed(p, StandardWatchEventKinds.ENTRY_CREATE);
+        } else if (write && options.contains(StandardOpenOption.TRUNCATE_EXISTING)) {
+            fs.changed(p, StandardWatchEventKinds.ENTRY_MODIFY);
+        }
         Runnable onClose = options.contains(StandardOpenOption.DELETE_ON_CLOSE) ? () -> {
             try {
                 fs.with(p, c -> {
                     c.unlink(at);
                     return null;
                 });
+                fs.changed(p, StandardWatchEventKinds.ENTRY_DELETE);
             } catch (IOException | RuntimeException gone) {
                 // deleted already, or the file system is closed: nothing to delete
             }
         } : () -> { };
         try {
-            return new DaxFileChannel(fs, file, p.toString(), read, write, append, onClose);
+            return new DaxFileChannel(fs, file, p.toString(), read, write, append, onClose,
+                    () -> fs.changed(p, StandardWatchEventKinds.ENTRY_MODIFY));
         } catch (IOException | RuntimeException e) {
             try {
                 file.close();
@@ -268,6 +278,7 @@ public final class DaxFileSystemProvider extends FileSystemProvider {
             c.mkdir(at, mode);
             return null;
         });
+        p.getFileSystem().changed(p, StandardWatchEventKinds.ENTRY_CREATE);
     }
 
     @Override
@@ -283,6 +294,7 @@ public final class DaxFileSystemProvider extends FileSystemProvider {
             c.symlink(t, at);
             return null;
         });
+        p.getFileSystem().changed(p, StandardWatchEventKinds.ENTRY_CREATE);
     }
 
     @Override
@@ -299,6 +311,7 @@ public final class DaxFileSystemProvider extends FileSystemProvider {
             c.link(from, at);
             return null;
         });
+        p.getFileSystem().changed(p, StandardWatchEventKinds.ENTRY_CREATE);
     }
 
     @Override
@@ -314,6 +327,7 @@ public final class DaxFileSystemProvider extends FileSystemProvider {
             }
             return null;
         });
+        p.getFileSystem().changed(p, StandardWatchEventKinds.ENTRY_DELETE);
     }
 
     @Override
@@ -367,6 +381,9 @@ public final class DaxFileSystemProvider extends FileSystemProvider {
             delete(dst);
         }
         DaxNioFileSystem dfs = dst.getFileSystem();
+        if (st.type() != FileType.REGULAR) {
+            dfs.changed(dst, StandardWatchEventKinds.ENTRY_CREATE); // a regular file's channel reports its own
+        }
         switch (st.type()) {
             case DIRECTORY -> dfs.with(dst, c -> {
                 c.mkdir(to, st.permissions());
@@ -442,6 +459,8 @@ public final class DaxFileSystemProvider extends FileSystemProvider {
             }
             return null;
         });
+        src.getFileSystem().changed(src, StandardWatchEventKinds.ENTRY_DELETE);
+        dst.getFileSystem().changed(dst, StandardWatchEventKinds.ENTRY_CREATE);
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
+import java.nio.file.WatchEvent;
 import java.nio.file.WatchService;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.ArrayDeque;
@@ -43,6 +44,7 @@ public final class DaxNioFileSystem extends FileSystem {
     private volatile boolean open = true;
     private final DaxPath root;
     private final FileLocks locks = new FileLocks();
+    private final Watches watches = new Watches();
 
     DaxNioFileSystem(DaxFileSystemProvider provider, DaxFileSystem core, Path image) {
         this.provider = provider;
@@ -170,9 +172,37 @@ public final class DaxNioFileSystem extends FileSystem {
         return Principals.LOOKUP;
     }
 
+    /** A watch service fed by this file system's own changes (see {@link Watches}). */
     @Override
     public WatchService newWatchService() {
-        throw new UnsupportedOperationException("daxfs-nio has no WatchService yet");
+        checkOpen();
+        return watches.new Service(this);
+    }
+
+    Watches watches() {
+        return watches;
+    }
+
+    /**
+     * Reports a change of {@code p} to the watches on its directory. Costs a stat of the
+     * directory, and only while some directory of this file system is watched.
+     */
+    void changed(DaxPath p, WatchEvent.Kind<Path> kind) {
+        if (!watches.any()) {
+            return;
+        }
+        DaxPath abs = p.toAbsolutePath();
+        DaxPath dir = abs.getParent();
+        if (dir == null) {
+            return;
+        }
+        try {
+            String at = dir.corePath();
+            long ino = with(dir, c -> c.stat(at).ino());
+            watches.report(ino, kind, abs.getFileName());
+        } catch (IOException | RuntimeException gone) {
+            // the directory went away meanwhile: nobody can be watching it
+        }
     }
 
     URI uriOf(String absolutePath) {

@@ -258,10 +258,37 @@ public final class DaxPath implements Path {
         return fs.realPath(this, follow);
     }
 
+    /** Watches this directory for the kinds given (OVERFLOW is always reported). */
     @Override
-    public WatchKey register(WatchService watcher, WatchEvent.Kind<?>[] events, WatchEvent.Modifier... modifiers) {
+    public WatchKey register(WatchService watcher, WatchEvent.Kind<?>[] events, WatchEvent.Modifier... modifiers)
+            throws IOException {
         Objects.requireNonNull(watcher);
-        throw new UnsupportedOperationException("daxfs-nio has no WatchService yet");
+        if (!(watcher instanceof Watches.Service service) || service.fileSystem() != fs) {
+            throw new ProviderMismatchException("not a watch service of this daxfs file system");
+        }
+        if (modifiers.length > 0) {
+            throw new UnsupportedOperationException("watch modifiers are not supported");
+        }
+        java.util.Set<WatchEvent.Kind<?>> kinds = new java.util.HashSet<>();
+        for (WatchEvent.Kind<?> k : events) {
+            if (k != java.nio.file.StandardWatchEventKinds.ENTRY_CREATE && k != java.nio.file.StandardWatchEventKinds.ENTRY_DELETE
+                    && k != java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY && k != java.nio.file.StandardWatchEventKinds.OVERFLOW) {
+                throw new UnsupportedOperationException("watch event kind " + k.name() + " is not supported");
+            }
+            kinds.add(k);
+        }
+        kinds.add(java.nio.file.StandardWatchEventKinds.OVERFLOW);
+        String at = corePath();
+        io.daxfs.types.FileStat st = fs.with(this, c -> c.stat(at));
+        if (st.type() != io.daxfs.types.FileType.DIRECTORY) {
+            throw new java.nio.file.NotDirectoryException(toString());
+        }
+        return fs.watches().register(service, this, st.ino(), kinds);
+    }
+
+    @Override
+    public WatchKey register(WatchService watcher, WatchEvent.Kind<?>... events) throws IOException {
+        return register(watcher, events, new WatchEvent.Modifier[0]);
     }
 
     @Override

@@ -5,8 +5,10 @@
  * streams, the file store, attribute views and byte-range locks. Each operation is one call of
  * the core's public API; JDK exception types come from the core's errno ({@code Errors}).
  *
+ * <p>Watch services are fed by the file system's own changes ({@code Watches}), not by polling.
+ *
  * <p>Not built yet: {@code FileChannel.map} (both forms throw UnsupportedOperationException),
- * WatchService, SecureDirectoryStream.
+ * SecureDirectoryStream.
  *
  * <p>May use: the public API of {@code io.daxfs.core} ({@code io.daxfs.api}, {@code io.daxfs.types}) and the JDK.
  */

@@ -509,6 +509,65 @@ class ProviderSpec {
         }
     }
 
+    @Nested
+    class Watching {
+        /** The next key's events as "KIND name xcount" strings, waiting at most a second. */
+        List<String> next(java.nio.file.WatchService ws) throws InterruptedException {
+            java.nio.file.WatchKey k = ws.poll(1, TimeUnit.SECONDS);
+            assertNotNull(k, "a key was signalled");
+            List<String> out = new ArrayList<>();
+            for (java.nio.file.WatchEvent<?> e : k.pollEvents()) {
+                out.add(e.kind().name() + " " + e.context() + " x" + e.count());
+            }
+            assertTrue(k.reset());
+            return out;
+        }
+
+        @Test
+        void createsModifiesAndDeletesAreReportedPerDirectoryWithoutPolling() throws Exception {
+            Path d = Files.createDirectory(fs.getPath("/d"));
+            try (java.nio.file.WatchService ws = fs.newWatchService()) {
+                d.register(ws, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE, java.nio.file.StandardWatchEventKinds.ENTRY_DELETE,
+                        java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY);
+                Path f = Files.write(d.resolve("f"), utf8("one"));
+                Files.write(f, utf8("two"), APPEND);
+                Files.createDirectory(d.resolve("sub"));
+                Files.write(fs.getPath("/elsewhere"), utf8("not watched"));
+                Files.move(f, d.resolve("g"));
+                Files.delete(d.resolve("sub"));
+                // A create, then its write; the append repeats the last event, which counts it twice.
+                assertEquals(List.of("ENTRY_CREATE f x1", "ENTRY_MODIFY f x2", "ENTRY_CREATE sub x1", "ENTRY_DELETE f x1",
+                        "ENTRY_CREATE g x1", "ENTRY_DELETE sub x1"), next(ws));
+                assertNull(ws.poll());
+                Files.setLastModifiedTime(d.resolve("g"), FileTime.fromMillis(0));
+                assertEquals(List.of("ENTRY_MODIFY g x1"), next(ws));
+                // A renamed directory keeps its watch: it is watched by inode.
+                Files.move(d, fs.getPath("/e"));
+                Files.write(fs.getPath("/e/h"), utf8("h"));
+                assertEquals(List.of("ENTRY_CREATE h x1", "ENTRY_MODIFY h x1"), next(ws), "a create, then its write");
+            }
+        }
+
+        @Test
+        void aFullKeyOverflowsAndAClosedServiceWakesItsWaiters() throws Exception {
+            Path d = Files.createDirectory(fs.getPath("/d"));
+            java.nio.file.WatchService ws = fs.newWatchService();
+            d.register(ws, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE);
+            for (int i = 0; i < Watches.MAX_EVENTS + 10; i++) {
+                Files.createFile(d.resolve("f" + i));
+            }
+            List<String> events = next(ws);
+            assertEquals(Watches.MAX_EVENTS + 1, events.size());
+            assertEquals("OVERFLOW null x10", events.getLast());
+            Thread waiter = Thread.ofPlatform().start(() -> assertThrows(java.nio.file.ClosedWatchServiceException.class, ws::take));
+            Thread.sleep(50); // let it block in take (if it has not yet, take sees the service closed at once)
+            ws.close();
+            waiter.join(5000);
+            assertFalse(waiter.isAlive());
+            assertThrows(java.nio.file.ClosedWatchServiceException.class, ws::poll);
+        }
+    }
+
     @Test
     void theProviderIsAServiceOfTheModule() {
         assertTrue(java.nio.file.spi.FileSystemProvider.installedProviders().stream()

@@ -210,6 +210,9 @@ public final class DaxFileSystemProvider extends FileSystemProvider {
         }
         int mode = modeOf(attrs, 0666);
         String at = p.corePath();
+        if (!write && !options.contains(StandardOpenOption.CREATE_NEW) && fs.with(p, c -> isDirectory(c, at))) {
+            return new DirectoryChannel(fs, p); // open(dir, O_RDONLY): for fsync of a directory
+        }
         OpenOption[] opts = options.toArray(OpenOption[]::new);
         boolean creating = (options.contains(StandardOpenOption.CREATE) || options.contains(StandardOpenOption.CREATE_NEW))
                 && fs.watches().any() && !fs.with(p, c -> c.exists(at));
@@ -238,6 +241,18 @@ public final class DaxFileSystemProvider extends FileSystemProvider {
                 file.close();
             } catch (DaxException suppressed) {
                 e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /** True when {@code at} is a directory (links followed); false when it is anything else or nothing. */
+    private static boolean isDirectory(DaxFileSystem c, String at) throws DaxException {
+        try {
+            return c.stat(at).type() == FileType.DIRECTORY;
+        } catch (DaxException e) {
+            if (e.errno() == io.daxfs.types.Errno.ENOENT) {
+                return false;
             }
             throw e;
         }

@@ -243,6 +243,10 @@ class ProviderSpec {
             assertThrows(NotDirectoryException.class, () -> Files.newDirectoryStream(f));
             assertThrows(NotLinkException.class, () -> Files.readSymbolicLink(f));
             assertFalse(Files.deleteIfExists(fs.getPath("/none")));
+            try (FileChannel dirChannel = FileChannel.open(d, READ)) {
+                dirChannel.force(true); // as open(dir, O_RDONLY) and fsync: Lucene does this
+                assertThrows(java.nio.file.FileSystemException.class, () -> dirChannel.read(ByteBuffer.allocate(1)));
+            }
             Files.delete(f);
             Files.delete(d);
             assertFalse(Files.exists(d));

@@ -6,6 +6,7 @@
 module io.daxfs.cli {
     requires io.daxfs.core;
     requires io.daxfs.fuse;
+    requires io.daxfs.nio; // bench nio: the java.nio.file provider beside the default one
     requires info.picocli;
     requires me.tongfei.progressbar;
     requires java.management; // bench meta: the heap pools' peak usage

@@ -1,5 +1,6 @@
 package io.daxfs.fs;
 
+import io.daxfs.types.DaxException;
 import io.daxfs.types.MountOptions;
 
 /**
@@ -50,6 +51,18 @@ final class AccessTimes {
             v.journal.markTimesDirty(in);
         } finally {
             in.meta.unlock();
+        }
+        // Reads open no handle, so nothing else bounds the transaction they grow: reading tens
+        // of thousands of freshly written files marks as many inodes, more inode-table blocks
+        // than the journal's ring holds. So a read commits once the transaction is large, as
+        // every change made without a handle does.
+        if (!v.journal.inHandle()) {
+            try {
+                v.journal.commitIfLarge();
+            } catch (DaxException failed) {
+                // The read itself succeeded. A failed commit has aborted the journal, which
+                // remembers why: the next change, fsync or unmount reports it.
+            }
         }
     }
 

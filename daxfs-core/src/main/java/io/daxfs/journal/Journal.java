@@ -202,6 +202,11 @@ public final class Journal implements AutoCloseable {
         }
     }
 
+    /** True when the calling thread holds a handle (and so must not commit). */
+    public boolean inHandle() {
+        return txLock.getReadHoldCount() != 0;
+    }
+
     /** True while {@code src} waits for a commit (registered and not yet collected). */
     public boolean isDirty(DirtySource src) {
         return dirty.containsKey(src);

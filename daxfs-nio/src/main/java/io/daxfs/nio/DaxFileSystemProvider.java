@@ -54,7 +54,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code daxfs:file:///data/pm.img!/dir/file}.
  *
  * <p>Environment keys when opening: {@code create} ("true": format the image if it does not
- * exist; needs {@code size}), {@code size} (bytes, a number or a string), {@code readOnly},
+ * exist; needs {@code size}), {@code size} (bytes, a number or a string), {@code inodes} (with
+ * create: the inode count, else one per 16 KiB), {@code readOnly},
  * {@code commitIntervalMs}, {@code cacheBudget} (bytes) and {@code atime} ("relatime",
  * "noatime", "strictatime"), the core's mount options. A mounted image is registered under its
  * absolute path until its file system is closed, so {@link Path#of(URI)} finds it.
@@ -107,7 +108,12 @@ public final class DaxFileSystemProvider extends FileSystemProvider {
                     if (size == null) {
                         throw new IllegalArgumentException("creating " + key + " needs a \"size\" in the environment");
                     }
-                    DaxFileSystem.format(key, Long.parseLong(size.toString())).close();
+                    io.daxfs.types.FormatOptions format = io.daxfs.types.FormatOptions.DEFAULT;
+                    Object inodes = env.get("inodes");
+                    if (inodes != null) {
+                        format = format.withInodes(Long.parseLong(inodes.toString()));
+                    }
+                    DaxFileSystem.format(key, Long.parseLong(size.toString()), format).close();
                 }
                 if (Files.notExists(key)) {
                     throw new java.nio.file.NoSuchFileException(key.toString());

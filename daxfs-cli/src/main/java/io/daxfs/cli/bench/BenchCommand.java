@@ -8,6 +8,6 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "bench", description = "Measure daxfs performance.",
         subcommands = {BenchIoCommand.class, BenchMapCommand.class, BenchFuseCommand.class, BenchSyncCommand.class,
-                BenchStallCommand.class, BenchAllocCommand.class, BenchMetaCommand.class})
+                BenchStallCommand.class, BenchAllocCommand.class, BenchMetaCommand.class, BenchNioCommand.class})
 public final class BenchCommand {
 }

@@ -1,0 +1,149 @@
+package io.daxfs.cli.bench;
+
+import io.daxfs.nio.DaxFileSystemProvider;
+
+import java.io.IOException;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * {@code java.nio.file} on daxfs (the daxfs provider, on an image in DIR) against the default
+ * provider (files in DIR, /dev/shm by default): the same loops on both sides, through
+ * {@code Files} only. Phases: write small files ({@code Files.write} of 4 KiB each), read them
+ * back in a scrambled order ({@code Files.readAllBytes}; index by mask), and walk a tree of
+ * empty files ({@code Files.walk}, counting entries). An untimed round of each phase comes first.
+ */
+public final class NioBench {
+    private NioBench() {
+    }
+
+    /** What to run: small files to write and read, entries to walk, spread over {@code dirs} directories. */
+    public record Options(int files, int walkEntries, int dirs, Path dir) {
+        public Options {
+            if (Integer.bitCount(files) != 1) {
+                throw new IllegalArgumentException("--files must be a power of two (reads pick files by mask): " + files);
+            }
+            if (dirs < 1 || walkEntries < 1) {
+                throw new IllegalArgumentException("--dirs and --walk must be at least 1");
+            }
+        }
+    }
+
+    /** One phase on both sides: operations and nanoseconds. */
+    public record Result(String phase, long ops, long nioNanos, long daxNanos) {
+        public double nioPerSecond() {
+            return ops * 1e9 / nioNanos;
+        }
+
+        public double daxPerSecond() {
+            return ops * 1e9 / daxNanos;
+        }
+
+        public double ratio() {
+            return (double) nioNanos / daxNanos;
+        }
+    }
+
+    public static void run(Options o, Consumer<Result> onResult) throws IOException {
+        Path nioRoot = Files.createTempDirectory(o.dir(), "daxfs-bench-nio-");
+        Path image = o.dir().resolve(nioRoot.getFileName() + ".img");
+        long size = Math.max(256L << 20, (long) o.files() * 8192 + (long) o.walkEntries() * 1024 + (64L << 20));
+        long inodes = ((o.files() + (long) o.walkEntries() + 2L * o.dirs() + 64) + 15) / 16 * 16;
+        try (FileSystem dax = FileSystems.newFileSystem(DaxFileSystemProvider.uriOf(image),
+                Map.of("create", "true", "size", size, "inodes", inodes))) {
+            Path daxRoot = dax.getPath("/bench");
+            Files.createDirectory(daxRoot);
+            byte[] data = new byte[4096];
+            for (int i = 0; i < data.length; i++) {
+                data[i] = (byte) (i * 31);
+            }
+            List<Path> nioFiles = layout(nioRoot.resolve("small"), o.files(), o.dirs());
+            List<Path> daxFiles = layout(daxRoot.resolve("small"), o.files(), o.dirs());
+            writeAll(nioFiles, data); // untimed: warms both sides' code
+            writeAll(daxFiles, data);
+            long n = time(() -> writeAll(nioFiles, data));
+            long d = time(() -> writeAll(daxFiles, data));
+            onResult.accept(new Result("write 4K", o.files(), n, d));
+            readAll(nioFiles);
+            readAll(daxFiles);
+            n = time(() -> readAll(nioFiles));
+            d = time(() -> readAll(daxFiles));
+            onResult.accept(new Result("read 4K", o.files(), n, d));
+            List<Path> nioTree = layout(nioRoot.resolve("tree"), o.walkEntries(), o.dirs());
+            List<Path> daxTree = layout(daxRoot.resolve("tree"), o.walkEntries(), o.dirs());
+            for (int i = 0; i < nioTree.size(); i++) {
+                Files.createFile(nioTree.get(i));
+                Files.createFile(daxTree.get(i));
+            }
+            walk(nioRoot.resolve("tree"));
+            walk(daxRoot.resolve("tree"));
+            n = time(() -> walk(nioRoot.resolve("tree")));
+            d = time(() -> walk(daxRoot.resolve("tree")));
+            onResult.accept(new Result("walk", o.walkEntries() + o.dirs() + 1L, n, d));
+        } finally {
+            try (Stream<Path> s = Files.walk(nioRoot)) {
+                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+            Files.deleteIfExists(image);
+        }
+    }
+
+    private interface Phase {
+        void run() throws IOException;
+    }
+
+    private static long time(Phase p) throws IOException {
+        long t0 = System.nanoTime();
+        p.run();
+        return System.nanoTime() - t0;
+    }
+
+    /** {@code count} file paths spread over {@code dirs} directories under {@code root} (made here). */
+    private static List<Path> layout(Path root, int count, int dirs) throws IOException {
+        List<Path> dirPaths = new ArrayList<>();
+        for (int d = 0; d < dirs; d++) {
+            dirPaths.add(Files.createDirectories(root.resolve("d" + d)));
+        }
+        List<Path> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            out.add(dirPaths.get(i % dirs).resolve("f" + i));
+        }
+        return out;
+    }
+
+    private static void writeAll(List<Path> files, byte[] data) throws IOException {
+        for (Path p : files) {
+            Files.write(p, data);
+        }
+    }
+
+    /** Reads every file once, in the order i * 7919 (an odd stride) masked to the count. */
+    private static void readAll(List<Path> files) throws IOException {
+        int mask = files.size() - 1;
+        long sum = 0;
+        for (int i = 0; i < files.size(); i++) {
+            sum += Files.readAllBytes(files.get((i * 7919) & mask)).length;
+        }
+        if (sum != (long) files.size() * 4096) {
+            throw new IOException("read " + sum + " bytes, not " + (long) files.size() * 4096);
+        }
+    }
+
+    private static void walk(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            if (s.count() < 1) {
+                throw new IOException("empty walk");
+            }
+        }
+    }
+}

@@ -497,8 +497,7 @@ final class Directory implements DirtySource {
         byte[] nb = FileNames.toBytes(name);
         long stamp = seq.writeLock();
         try {
-            dropCommittedImages();
-            Dentry d = checked(find(nb, DirIndexNode.hash(seed, nb), false));
+            Dentry d = entryToChange(nb);
             if (d == null) {
                 return null;
             }
@@ -532,8 +531,7 @@ final class Directory implements DirtySource {
         byte[] nb = FileNames.toBytes(name);
         long stamp = seq.writeLock();
         try {
-            dropCommittedImages();
-            Dentry d = checked(find(nb, DirIndexNode.hash(seed, nb), false));
+            Dentry d = entryToChange(nb);
             if (d == null) {
                 throw new IllegalStateException("directory " + inode.ino + ": no entry to retarget");
             }
@@ -542,6 +540,12 @@ final class Directory implements DirtySource {
         } finally {
             seq.unlockWrite(stamp);
         }
+    }
+
+    /** The entry a change (holding the write lock) is about to edit, or null; drops committed images first. */
+    private Dentry entryToChange(byte[] name) throws DaxException {
+        dropCommittedImages();
+        return checked(find(name, DirIndexNode.hash(seed, name), false));
     }
 
     /** The directory was removed: lookups answer nothing from now on, and its blocks may be reused. */

@@ -265,7 +265,7 @@ public final class DaxFileSystemProvider extends FileSystemProvider {
     }
 
     /** The permission bits a "posix:permissions" attribute gives, else {@code dflt}; any other attribute is refused. */
-    private static int modeOf(FileAttribute<?>[] attrs, int dflt) {
+    static int modeOf(FileAttribute<?>[] attrs, int dflt) {
         int mode = dflt;
         for (FileAttribute<?> a : attrs) {
             if (!a.name().equals("posix:permissions") && !a.name().equals("unix:permissions")) {
@@ -286,7 +286,7 @@ public final class DaxFileSystemProvider extends FileSystemProvider {
         if (st.type() != FileType.DIRECTORY) {
             throw new NotDirectoryException(p.toString());
         }
-        return new DaxDirectoryStream(p, filter);
+        return DaxDirectoryStream.open(p.getFileSystem(), p, st.ino(), filter);
     }
 
     @Override

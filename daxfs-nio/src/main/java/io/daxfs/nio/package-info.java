@@ -7,8 +7,10 @@
  *
  * <p>Watch services are fed by the file system's own changes ({@code Watches}), not by polling.
  *
- * <p>Not built yet: {@code FileChannel.map} (both forms throw UnsupportedOperationException),
- * SecureDirectoryStream.
+ * <p>Directory streams are {@link java.nio.file.SecureDirectoryStream}s: relative operations go
+ * by the directory's inode number, held while the stream is open.
+ *
+ * <p>Not built yet: {@code FileChannel.map} (both forms throw UnsupportedOperationException).
  *
  * <p>May use: the public API of {@code io.daxfs.core} ({@code io.daxfs.api}, {@code io.daxfs.types}) and the JDK.
  */

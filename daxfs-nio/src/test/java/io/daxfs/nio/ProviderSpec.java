@@ -232,6 +232,48 @@ class ProviderSpec {
         }
 
         @Test
+        void aSecureDirectoryStreamWorksFromItsDirectoryEvenAfterARename() throws IOException {
+            Path d = Files.createDirectories(fs.getPath("/d/sub"));
+            Files.write(fs.getPath("/d/old"), utf8("old"));
+            try (DirectoryStream<Path> plain = Files.newDirectoryStream(fs.getPath("/d"))) {
+                assertInstanceOf(java.nio.file.SecureDirectoryStream.class, plain);
+                @SuppressWarnings("unchecked")
+                java.nio.file.SecureDirectoryStream<Path> s = (java.nio.file.SecureDirectoryStream<Path>) plain;
+                Files.move(fs.getPath("/d"), fs.getPath("/moved"));
+                // Relative operations follow the directory, not its old path.
+                try (var ch = s.newByteChannel(fs.getPath("new"), Set.of(CREATE_NEW, WRITE))) {
+                    ch.write(ByteBuffer.wrap(utf8("made")));
+                }
+                assertArrayEquals(utf8("made"), Files.readAllBytes(fs.getPath("/moved/new")));
+                try (var ch = s.newByteChannel(fs.getPath("old"), Set.of(READ))) {
+                    ByteBuffer b = ByteBuffer.allocate(3);
+                    ch.read(b);
+                    assertArrayEquals(utf8("old"), b.array());
+                }
+                BasicFileAttributes self = s.getFileAttributeView(java.nio.file.attribute.BasicFileAttributeView.class).readAttributes();
+                assertTrue(self.isDirectory());
+                var view = s.getFileAttributeView(fs.getPath("new"), PosixFileAttributeView.class);
+                view.setTimes(FileTime.fromMillis(123_000), null, null);
+                assertEquals(FileTime.fromMillis(123_000), Files.getLastModifiedTime(fs.getPath("/moved/new")));
+                try (java.nio.file.SecureDirectoryStream<Path> sub = s.newDirectoryStream(fs.getPath("sub"))) {
+                    s.move(fs.getPath("new"), sub, fs.getPath("inside"));
+                    assertTrue(Files.exists(fs.getPath("/moved/sub/inside")));
+                    sub.deleteFile(fs.getPath("inside"));
+                }
+                assertThrows(java.nio.file.FileSystemException.class, () -> s.deleteFile(fs.getPath("sub")));
+                s.deleteDirectory(fs.getPath("sub"));
+                s.deleteFile(fs.getPath("old"));
+                assertThrows(NoSuchFileException.class, () -> s.deleteFile(fs.getPath("old")));
+                List<Path> left = new ArrayList<>();
+                s.forEach(left::add);
+                assertEquals(List.of(), left);
+                s.close();
+                assertThrows(java.nio.file.ClosedDirectoryStreamException.class, () -> s.deleteFile(fs.getPath("x")));
+            }
+            assertFalse(Files.exists(d));
+        }
+
+        @Test
         void theJdkExceptionTypes() throws IOException {
             Path d = Files.createDirectory(fs.getPath("/d"));
             Path f = Files.write(d.resolve("f"), utf8("x"));
@@ -420,6 +462,45 @@ class ProviderSpec {
             try (FileChannel ro = FileChannel.open(f, READ)) {
                 assertThrows(NonWritableChannelException.class, () -> ro.lock(0, 1, false));
             }
+        }
+
+        @Test
+        void racingLockersNeverHoldOverlappingLocksAtOnce() throws Exception {
+            Path f = Files.write(fs.getPath("/f"), new byte[64]);
+            java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger granted = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try (FileChannel ch = FileChannel.open(f, READ, WRITE)) {
+                        go.await();
+                        for (int i = 0; i < 2000; i++) {
+                            FileLock l;
+                            try {
+                                l = ch.tryLock(i % 8, 32, false); // every range overlaps every other
+                            } catch (OverlappingFileLockException held) {
+                                continue;
+                            }
+                            if (inside.incrementAndGet() != 1) {
+                                failure.compareAndSet(null, new AssertionError("two overlapping locks held at once"));
+                            }
+                            granted.incrementAndGet();
+                            inside.decrementAndGet();
+                            l.release();
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }));
+            }
+            go.countDown();
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertNull(failure.get(), () -> "failure: " + failure.get());
+            assertTrue(granted.get() > 0);
         }
 
         @Test

@@ -7,7 +7,7 @@
  */
 module io.daxfs.nio {
     requires transitive io.daxfs.core;
-    // UnixSystem: the process's uid and groups, for checkAccess.
+    // UnixSystem: the process's uid and groups (Principals.self), for checkAccess and creation by inode.
     requires jdk.security.auth;
 
     exports io.daxfs.nio;

@@ -1,6 +1,5 @@
 package io.daxfs.nio;
 
-import com.sun.security.auth.module.UnixSystem;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxInodes;
 import io.daxfs.types.DaxException;
@@ -265,8 +264,8 @@ final class DaxDirectoryStream implements SecureDirectoryStream<Path> {
             Entry e = entry(in, p);
             where[0] = e;
             if (create) {
-                UnixSystem me = new UnixSystem();
-                return in.create(e.dir(), e.name(), mode, (int) me.getUid(), (int) me.getGid(),
+                Principals.Process me = Principals.self();
+                return in.create(e.dir(), e.name(), mode, me.uid(), me.gid(),
                         options.contains(StandardOpenOption.CREATE_NEW), opts).file();
             }
             return in.open(resolve(in, p, !options.contains(LinkOption.NOFOLLOW_LINKS)), opts);

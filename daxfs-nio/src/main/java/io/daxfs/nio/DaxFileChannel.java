@@ -31,7 +31,8 @@ final class DaxFileChannel extends FileChannel {
     private final DaxNioFileSystem fs;
     private final DaxFile file;
     private final String path;
-    private final long ino;
+    /** The file's inode number, the key of its byte-range locks: asked for at the first lock only. */
+    private long ino = -1;
     private final boolean readable;
     private final boolean writable;
     private final boolean append;
@@ -41,7 +42,7 @@ final class DaxFileChannel extends FileChannel {
     private long position;
 
     DaxFileChannel(DaxNioFileSystem fs, DaxFile file, String path, boolean readable, boolean writable, boolean append,
-                   Runnable onClose, Runnable onModify) throws IOException {
+                   Runnable onClose, Runnable onModify) {
         this.fs = fs;
         this.file = file;
         this.path = path;
@@ -50,7 +51,6 @@ final class DaxFileChannel extends FileChannel {
         this.append = append;
         this.onClose = onClose;
         this.onModify = onModify;
-        this.ino = call(() -> file.stat().ino());
     }
 
     private interface FileCall<T> {
@@ -332,12 +332,19 @@ final class DaxFileChannel extends FileChannel {
         if (!shared && !writable) {
             throw new NonWritableChannelException();
         }
+        synchronized (this) {
+            if (ino < 0) {
+                ino = call(() -> file.stat().ino());
+            }
+        }
         return fs.locks().lock(this, ino, pos, size, shared);
     }
 
     @Override
     protected void implCloseChannel() throws IOException {
-        fs.locks().releaseAll(this, ino);
+        if (ino >= 0) {
+            fs.locks().releaseAll(this, ino);
+        }
         try {
             file.close();
         } catch (DaxException e) {

@@ -1,6 +1,5 @@
 package io.daxfs.nio;
 
-import com.sun.security.auth.module.UnixSystem;
 import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxFileSystem;
 import io.daxfs.types.DaxException;
@@ -216,13 +215,22 @@ public final class DaxFileSystemProvider extends FileSystemProvider {
         }
         int mode = modeOf(attrs, 0666);
         String at = p.corePath();
-        if (!write && !options.contains(StandardOpenOption.CREATE_NEW) && fs.with(p, c -> isDirectory(c, at))) {
-            return new DirectoryChannel(fs, p); // open(dir, O_RDONLY): for fsync of a directory
-        }
         OpenOption[] opts = options.toArray(OpenOption[]::new);
         boolean creating = (options.contains(StandardOpenOption.CREATE) || options.contains(StandardOpenOption.CREATE_NEW))
                 && fs.watches().any() && !fs.with(p, c -> c.exists(at));
-        DaxFile file = fs.with(p, c -> c.open(at, mode, opts));
+        DaxFile file = fs.with(p, c -> {
+            try {
+                return c.open(at, mode, opts);
+            } catch (DaxException e) {
+                if (e.errno() == io.daxfs.types.Errno.EISDIR && !write) {
+                    return null; // open(dir, O_RDONLY) succeeds on Linux: programs fsync directories
+                }
+                throw e;
+            }
+        });
+        if (file == null) {
+            return new DirectoryChannel(fs, p);
+        }
         if (creating) {
             fs.changed(p, StandardWatchEventKinds.ENTRY_CREATE);
         } else if (write && options.contains(StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -239,29 +247,8 @@ public final class DaxFileSystemProvider extends FileSystemProvider {
                 // deleted already, or the file system is closed: nothing to delete
             }
         } : () -> { };
-        try {
-            return new DaxFileChannel(fs, file, p.toString(), read, write, append, onClose,
-                    () -> fs.changed(p, StandardWatchEventKinds.ENTRY_MODIFY));
-        } catch (IOException | RuntimeException e) {
-            try {
-                file.close();
-            } catch (DaxException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
-    }
-
-    /** True when {@code at} is a directory (links followed); false when it is anything else or nothing. */
-    private static boolean isDirectory(DaxFileSystem c, String at) throws DaxException {
-        try {
-            return c.stat(at).type() == FileType.DIRECTORY;
-        } catch (DaxException e) {
-            if (e.errno() == io.daxfs.types.Errno.ENOENT) {
-                return false;
-            }
-            throw e;
-        }
+        return new DaxFileChannel(fs, file, p.toString(), read, write, append, onClose,
+                () -> fs.changed(p, StandardWatchEventKinds.ENTRY_MODIFY));
     }
 
     /** The permission bits a "posix:permissions" attribute gives, else {@code dflt}; any other attribute is refused. */
@@ -532,18 +519,11 @@ public final class DaxFileSystemProvider extends FileSystemProvider {
             throw new AccessDeniedException(p.toString(), null, "read-only file system");
         }
         int bits = want;
-        UnixSystem me = new UnixSystem();
-        int uid = (int) me.getUid();
-        long[] groups = me.getGroups();
-        int[] gids = new int[groups.length + 1];
-        gids[0] = (int) me.getGid();
-        for (int i = 0; i < groups.length; i++) {
-            gids[i + 1] = (int) groups[i];
-        }
+        Principals.Process me = Principals.self();
         p.getFileSystem().with(p, c -> {
             c.stat(at);
             if (bits != 0) {
-                c.checkAccess(at, uid, gids, bits);
+                c.checkAccess(at, me.uid(), me.gids(), bits);
             }
             return null;
         });

@@ -32,6 +32,29 @@ final class Principals {
     private Principals() {
     }
 
+    /** The JVM process's uid, gid and groups: who creates files and whose access is checked. */
+    record Process(int uid, int gid, int[] gids) {
+    }
+
+    private static volatile Process self;
+
+    /** This process's identity, read once (a process's ids do not change under the JVM). */
+    static Process self() {
+        Process p = self;
+        if (p == null) {
+            com.sun.security.auth.module.UnixSystem me = new com.sun.security.auth.module.UnixSystem();
+            long[] groups = me.getGroups();
+            int[] gids = new int[groups.length + 1];
+            gids[0] = (int) me.getGid();
+            for (int i = 0; i < groups.length; i++) {
+                gids[i + 1] = (int) groups[i];
+            }
+            p = new Process((int) me.getUid(), (int) me.getGid(), gids);
+            self = p;
+        }
+        return p;
+    }
+
     /** A user: uid and the name it is shown by. */
     record User(int uid, String name) implements UserPrincipal {
         @Override

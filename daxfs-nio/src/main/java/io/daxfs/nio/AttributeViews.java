@@ -1,7 +1,6 @@
 package io.daxfs.nio;
 
 import io.daxfs.types.FileStat;
-import io.daxfs.types.SetAttr;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -12,7 +11,6 @@ import java.nio.file.attribute.FileOwnerAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.nio.file.attribute.UserPrincipal;
@@ -22,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The attribute views of a daxfs path, by class and by name: basic, posix (which is also owner),
@@ -59,18 +56,10 @@ final class AttributeViews {
         return new FileAttributes(path.getFileSystem(), stat());
     }
 
-    /** The path to change (the core's chmod, chown and utimes follow a final link, as chmod(2) does). */
-    private String target() {
-        return path.corePath();
-    }
-
     @SuppressWarnings("unchecked")
     <V extends FileAttributeView> V view(Class<V> type) {
-        if (type == BasicFileAttributeView.class) {
-            return (V) new Posix();
-        }
-        if (type == PosixFileAttributeView.class || type == FileOwnerAttributeView.class) {
-            return (V) new Posix();
+        if (type == BasicFileAttributeView.class || type == PosixFileAttributeView.class || type == FileOwnerAttributeView.class) {
+            return (V) posix();
         }
         if (type == UserDefinedFileAttributeView.class) {
             return (V) new User();
@@ -81,70 +70,11 @@ final class AttributeViews {
         return null;
     }
 
-    /** basic, posix and owner in one. */
-    final class Posix implements PosixFileAttributeView {
-        @Override
-        public String name() {
-            return "posix";
-        }
-
-        @Override
-        public PosixFileAttributes readAttributes() throws IOException {
-            return attributes();
-        }
-
-        @Override
-        public void setTimes(FileTime lastModifiedTime, FileTime lastAccessTime, FileTime createTime) throws IOException {
-            if (lastModifiedTime == null && lastAccessTime == null) {
-                return; // a creation time alone: daxfs sets it at creation only
-            }
-            long m = lastModifiedTime == null ? SetAttr.UTIME_OMIT : lastModifiedTime.to(TimeUnit.NANOSECONDS);
-            long a = lastAccessTime == null ? SetAttr.UTIME_OMIT : lastAccessTime.to(TimeUnit.NANOSECONDS);
-            String p = target();
-            path.getFileSystem().with(path, fs -> {
-                fs.utimes(p, a, m);
-                return null;
-            });
-            modified();
-        }
-
-        @Override
-        public void setPermissions(Set<PosixFilePermission> perms) throws IOException {
-            int mode = FileAttributes.mode(perms);
-            String p = target();
-            path.getFileSystem().with(path, fs -> {
-                fs.chmod(p, (fs.lstat(p).mode() & 07000) | mode);
-                return null;
-            });
-            modified();
-        }
-
-        @Override
-        public void setGroup(GroupPrincipal group) throws IOException {
-            int gid = Principals.uidOf(group);
-            String p = target();
-            path.getFileSystem().with(path, fs -> {
-                fs.chown(p, -1, gid);
-                return null;
-            });
-            modified();
-        }
-
-        @Override
-        public UserPrincipal getOwner() throws IOException {
-            return attributes().owner();
-        }
-
-        @Override
-        public void setOwner(UserPrincipal owner) throws IOException {
-            int uid = Principals.uidOf(owner);
-            String p = target();
-            path.getFileSystem().with(path, fs -> {
-                fs.chown(p, uid, -1);
-                return null;
-            });
-            modified();
-        }
+    /** basic, posix and owner in one: reads follow links as the options say; changes go to the file the path leads to. */
+    PosixView posix() {
+        String p = path.corePath();
+        return new PosixView(path.getFileSystem(), path, this::stat,
+                () -> path.getFileSystem().with(path, fs -> fs.stat(p)), this::modified);
     }
 
     /** Extended attributes of the {@code user.} namespace, named without the prefix. */
@@ -294,7 +224,7 @@ final class AttributeViews {
         int colon = attribute.indexOf(':');
         String view = colon < 0 ? "basic" : attribute.substring(0, colon);
         String name = colon < 0 ? attribute : attribute.substring(colon + 1);
-        Posix posix = new Posix();
+        PosixView posix = posix();
         switch (view + ":" + name) {
             case "basic:lastModifiedTime", "posix:lastModifiedTime", "unix:lastModifiedTime" ->
                     posix.setTimes((FileTime) value, null, null);
@@ -308,16 +238,9 @@ final class AttributeViews {
             }
             case "posix:owner", "owner:owner", "unix:owner" -> posix.setOwner((UserPrincipal) value);
             case "posix:group", "unix:group" -> posix.setGroup((GroupPrincipal) value);
-            case "unix:mode" -> {
-                String p = target();
-                path.getFileSystem().with(path, fs -> {
-                    fs.chmod(p, (Integer) value);
-                    return null;
-                });
-                modified();
-            }
-            case "unix:uid" -> posix.setOwner(Principals.user((Integer) value));
-            case "unix:gid" -> posix.setGroup(Principals.group((Integer) value));
+            case "unix:mode" -> posix.setMode((Integer) value);
+            case "unix:uid" -> posix.setUid((Integer) value);
+            case "unix:gid" -> posix.setGid((Integer) value);
             default -> {
                 if (view.equals("user")) {
                     ByteBuffer b = value instanceof byte[] bytes ? ByteBuffer.wrap(bytes) : (ByteBuffer) value;

@@ -6,7 +6,6 @@ import io.daxfs.types.DaxException;
 import io.daxfs.types.DirEntry;
 import io.daxfs.types.FileStat;
 import io.daxfs.types.FileType;
-import io.daxfs.types.SetAttr;
 
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
@@ -20,16 +19,12 @@ import java.nio.file.Path;
 import java.nio.file.ProviderMismatchException;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileAttributeView;
 import java.nio.file.attribute.FileOwnerAttributeView;
-import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
@@ -37,7 +32,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * An open directory, by inode number: its entries, read a page at a time by readdir cookie (an
@@ -240,6 +234,18 @@ final class DaxDirectoryStream implements SecureDirectoryStream<Path> {
         return new Entry(d, name.toString());
     }
 
+    private static boolean exists(DaxInodes inodes, Entry e) throws DaxException {
+        try {
+            inodes.lookup(e.dir(), e.name());
+            return true;
+        } catch (DaxException x) {
+            if (x.errno() == io.daxfs.types.Errno.ENOENT) {
+                return false;
+            }
+            throw x;
+        }
+    }
+
     @Override
     public SecureDirectoryStream<Path> newDirectoryStream(Path path, LinkOption... options) throws IOException {
         DaxPath p = daxPath(path);
@@ -260,10 +266,12 @@ final class DaxDirectoryStream implements SecureDirectoryStream<Path> {
         OpenOption[] opts = options.toArray(OpenOption[]::new);
         int mode = DaxFileSystemProvider.modeOf(attrs, 0666);
         Entry[] where = new Entry[1];
+        boolean[] created = new boolean[1];
         DaxFile file = with(p, in -> {
             Entry e = entry(in, p);
             where[0] = e;
             if (create) {
+                created[0] = fs.watches().any() && !exists(in, e);
                 Principals.Process me = Principals.self();
                 return in.create(e.dir(), e.name(), mode, me.uid(), me.gid(),
                         options.contains(StandardOpenOption.CREATE_NEW), opts).file();
@@ -271,19 +279,24 @@ final class DaxDirectoryStream implements SecureDirectoryStream<Path> {
             return in.open(resolve(in, p, !options.contains(LinkOption.NOFOLLOW_LINKS)), opts);
         });
         DaxPath shown = p.isAbsolute() ? p : dir.resolve(p);
+        Entry e = where[0];
+        if (created[0]) {
+            fs.changedIn(e.dir(), StandardWatchEventKinds.ENTRY_CREATE, e.name());
+        }
         Runnable onClose = options.contains(StandardOpenOption.DELETE_ON_CLOSE) ? () -> {
             try {
                 fs.with(shown, c -> {
-                    c.inodes().unlink(where[0].dir(), where[0].name());
+                    c.inodes().unlink(e.dir(), e.name());
                     return null;
                 });
+                fs.changedIn(e.dir(), StandardWatchEventKinds.ENTRY_DELETE, e.name());
             } catch (IOException | RuntimeException gone) {
                 // deleted already, or the file system is closed
             }
         } : () -> { };
         boolean append = options.contains(StandardOpenOption.APPEND);
         return new DaxFileChannel(fs, file, shown.toString(), options.contains(StandardOpenOption.READ) || !write, write,
-                append, onClose, () -> fs.changed(shown, java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY));
+                append, onClose, () -> fs.changedIn(e.dir(), StandardWatchEventKinds.ENTRY_MODIFY, e.name()));
     }
 
     @Override
@@ -295,6 +308,7 @@ final class DaxDirectoryStream implements SecureDirectoryStream<Path> {
                 throw new FileSystemException(p.toString(), null, "EISDIR: a directory (deleteDirectory removes it)");
             }
             in.unlink(e.dir(), e.name());
+            fs.changedIn(e.dir(), StandardWatchEventKinds.ENTRY_DELETE, e.name());
             return null;
         });
     }
@@ -305,6 +319,7 @@ final class DaxDirectoryStream implements SecureDirectoryStream<Path> {
         with(p, in -> {
             Entry e = entry(in, p);
             in.rmdir(e.dir(), e.name());
+            fs.changedIn(e.dir(), StandardWatchEventKinds.ENTRY_DELETE, e.name());
             return null;
         });
     }
@@ -321,85 +336,46 @@ final class DaxDirectoryStream implements SecureDirectoryStream<Path> {
             Entry from = entry(in, src);
             Entry to = t.entry(in, dst);
             in.rename(from.dir(), from.name(), to.dir(), to.name());
+            fs.changedIn(from.dir(), StandardWatchEventKinds.ENTRY_DELETE, from.name());
+            fs.changedIn(to.dir(), StandardWatchEventKinds.ENTRY_CREATE, to.name());
             return null;
         });
     }
 
+    /** The directory's own view; a change of it is not reported to watches (its parent is not known here). */
     @Override
     public <V extends FileAttributeView> V getFileAttributeView(Class<V> type) {
-        return view(type, () -> ino);
+        return view(type, dir, () -> ino, () -> { });
     }
 
     @Override
     public <V extends FileAttributeView> V getFileAttributeView(Path path, Class<V> type, LinkOption... options) {
         DaxPath p = daxPath(path);
         boolean follow = !Arrays.asList(options).contains(LinkOption.NOFOLLOW_LINKS);
-        return view(type, () -> with(p, in -> resolve(in, p, follow)));
+        return view(type, p, () -> with(p, in -> resolve(in, p, follow)), () -> {
+            try {
+                Entry e = with(p, in -> entry(in, p));
+                fs.changedIn(e.dir(), StandardWatchEventKinds.ENTRY_MODIFY, e.name());
+            } catch (IOException | RuntimeException gone) {
+                // removed meanwhile: nothing to report
+            }
+        });
     }
 
     private interface InodeOf {
         long ino() throws IOException;
     }
 
+    /** The basic, POSIX and owner view of the inode {@code target} gives, read and changed by number. */
     @SuppressWarnings("unchecked")
-    private <V extends FileAttributeView> V view(Class<V> type, InodeOf target) {
+    private <V extends FileAttributeView> V view(Class<V> type, DaxPath about, InodeOf target, Runnable changed) {
         if (type == BasicFileAttributeView.class || type == PosixFileAttributeView.class || type == FileOwnerAttributeView.class) {
-            return (V) new InodeView(target);
+            PosixView.Status status = () -> {
+                long n = target.ino();
+                return with(about, in -> in.getattr(n));
+            };
+            return (V) new PosixView(fs, about.isAbsolute() ? about : dir.resolve(about), status, status, changed);
         }
         return null;
-    }
-
-    /** The basic, POSIX and owner view of an inode: read and changed by number. */
-    private final class InodeView implements PosixFileAttributeView {
-        private final InodeOf target;
-
-        InodeView(InodeOf target) {
-            this.target = target;
-        }
-
-        @Override
-        public String name() {
-            return "posix";
-        }
-
-        @Override
-        public PosixFileAttributes readAttributes() throws IOException {
-            long n = target.ino();
-            return new FileAttributes(fs, with(dir, in -> in.getattr(n)));
-        }
-
-        private void set(SetAttr a) throws IOException {
-            long n = target.ino();
-            with(dir, in -> in.setattr(n, a));
-        }
-
-        @Override
-        public void setTimes(FileTime lastModifiedTime, FileTime lastAccessTime, FileTime createTime) throws IOException {
-            set(SetAttr.NONE.withMtime(lastModifiedTime == null ? SetAttr.UTIME_OMIT : lastModifiedTime.to(TimeUnit.NANOSECONDS))
-                    .withAtime(lastAccessTime == null ? SetAttr.UTIME_OMIT : lastAccessTime.to(TimeUnit.NANOSECONDS)));
-        }
-
-        @Override
-        public void setPermissions(Set<PosixFilePermission> perms) throws IOException {
-            int mode = FileAttributes.mode(perms);
-            long n = target.ino();
-            int special = with(dir, in -> in.getattr(n)).mode() & 07000;
-            set(SetAttr.NONE.withMode(special | mode));
-        }
-
-        @Override
-        public void setGroup(GroupPrincipal group) throws IOException {
-            set(SetAttr.NONE.withGid(Principals.uidOf(group)));
-        }
-
-        @Override
-        public UserPrincipal getOwner() throws IOException {
-            return readAttributes().owner();
-        }
-
-        @Override
-        public void setOwner(UserPrincipal owner) throws IOException {
-            set(SetAttr.NONE.withUid(Principals.uidOf(owner)));
-        }
     }
 }

@@ -199,9 +199,16 @@ public final class DaxNioFileSystem extends FileSystem {
         try {
             String at = dir.corePath();
             long ino = with(dir, c -> c.stat(at).ino());
-            watches.report(ino, kind, abs.getFileName());
+            changedIn(ino, kind, abs.getFileName().toString());
         } catch (IOException | RuntimeException gone) {
             // the directory went away meanwhile: nobody can be watching it
+        }
+    }
+
+    /** Reports a change of entry {@code name} of directory inode {@code dirIno} to the watches on it. */
+    void changedIn(long dirIno, WatchEvent.Kind<Path> kind, String name) {
+        if (watches.any()) {
+            watches.report(dirIno, kind, getPath(name));
         }
     }
 

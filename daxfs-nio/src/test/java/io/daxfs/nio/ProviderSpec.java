@@ -634,6 +634,28 @@ class ProviderSpec {
         }
 
         @Test
+        void changesThroughASecureDirectoryStreamAreReportedToo() throws Exception {
+            Path d = Files.createDirectory(fs.getPath("/d"));
+            Files.createDirectory(d.resolve("sub"));
+            Files.createDirectory(d.resolve("empty"));
+            try (java.nio.file.WatchService ws = fs.newWatchService();
+                 var s = (java.nio.file.SecureDirectoryStream<Path>) Files.newDirectoryStream(d)) {
+                d.register(ws, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE, java.nio.file.StandardWatchEventKinds.ENTRY_DELETE,
+                        java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY);
+                try (var ch = s.newByteChannel(fs.getPath("f"), Set.of(CREATE_NEW, WRITE))) {
+                    ch.write(ByteBuffer.wrap(utf8("x")));
+                }
+                s.getFileAttributeView(fs.getPath("f"), PosixFileAttributeView.class).setTimes(FileTime.fromMillis(5), null, null);
+                try (var sub = s.newDirectoryStream(fs.getPath("sub"))) {
+                    s.move(fs.getPath("f"), sub, fs.getPath("g"));
+                }
+                s.deleteDirectory(fs.getPath("empty"));
+                assertEquals(List.of("ENTRY_CREATE f x1", "ENTRY_MODIFY f x2", "ENTRY_DELETE f x1", "ENTRY_DELETE empty x1"),
+                        next(ws), "the write and the times are one repeated MODIFY; the move leaves d");
+            }
+        }
+
+        @Test
         void aFullKeyOverflowsAndAClosedServiceWakesItsWaiters() throws Exception {
             Path d = Files.createDirectory(fs.getPath("/d"));
             java.nio.file.WatchService ws = fs.newWatchService();

@@ -10,8 +10,12 @@ import io.daxfs.types.FileStat;
 import io.daxfs.dax.DaxLayer;
 import io.daxfs.fs.OpenFile;
 
+import io.daxfs.dax.StitchedMapping;
+
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.util.Objects;
 
 /**
  * An open regular file. Reads and writes copy straight between the device and the caller's
@@ -69,6 +73,61 @@ public final class DaxFile implements AutoCloseable {
             }
         }
         return m;
+    }
+
+    /**
+     * Maps file bytes {@code [pos, pos + len)} as one {@link MemorySegment} of device memory,
+     * whatever the file's extents: the host kernel maps each run of the file's blocks into one
+     * reserved range of address space, so loads and stores are plain memory accesses (this is
+     * what {@code FileChannel.map} hands out). {@code pos} may be any offset; the range must lie
+     * within the file (pages wholly past its end fail with SIGBUS: grow the file first). The
+     * segment belongs to {@code arena}: closing it unmaps the range, and until then the mapping
+     * holds a handle of its own on the file.
+     *
+     * <ul>
+     * <li>{@link DaxMapMode#READ_ONLY}: a read-only segment; holes read as zeros.</li>
+     * <li>{@link DaxMapMode#READ_WRITE}: holes get zeroed blocks now; stores reach the file and
+     *     are made durable by the file's fsync, which writes back the whole segment.</li>
+     * <li>{@link DaxMapMode#READ_WRITE_SYNC}: as READ_WRITE, and the metadata reaching every
+     *     block of the range is durable before this returns.</li>
+     * <li>{@link DaxMapMode#PRIVATE}: copy-on-write; stores never reach the file.</li>
+     * </ul>
+     *
+     * <p>Truncate and its kin never wait for, nor change, a segment: it stays on the blocks it
+     * had, which keep their bytes and are not given to another file until the arena closes; it
+     * no longer shows the file where the layout changed. A hole of a READ_ONLY or PRIVATE segment
+     * reads as zeros for the segment's life, even if the file gets data there. At unmount a
+     * segment still open is detached: it reads as zeros and reaches the image no more. See
+     * {@link io.daxfs.dax.StitchedMapping}. EOPNOTSUPP on a device without a backing file (process
+     * memory).
+     */
+    @SuppressWarnings("restricted") // gives the mapped range its size and the arena's lifetime
+    public MemorySegment mapSegment(long pos, long len, DaxMapMode mode, Arena arena) throws DaxException {
+        Objects.requireNonNull(mode, "mode");
+        if (!arena.scope().isAlive()) {
+            throw new IllegalStateException("map: the arena is closed");
+        }
+        if (file.isClosed()) {
+            throw new DaxException(Errno.EBADF, "map: file is closed");
+        }
+        if (len == 0) {
+            MemorySegment empty = MemorySegment.NULL.reinterpret(0, arena, null);
+            return mode == DaxMapMode.READ_ONLY ? empty.asReadOnly() : empty;
+        }
+        StitchedMapping m = dax.mapSegment(file, pos, len, mode);
+        MemorySegment s;
+        try {
+            if (mode == DaxMapMode.READ_WRITE_SYNC) {
+                dax.commitBlocksOf(file);
+            }
+            s = MemorySegment.ofAddress(m.address() + (pos - m.filePosition()))
+                    .reinterpret(len, arena, ignored -> m.unmap());
+        } catch (DaxException | RuntimeException | Error e) {
+            m.unmap();
+            throw e;
+        }
+        file.mapped();
+        return mode == DaxMapMode.READ_ONLY ? s.asReadOnly() : s;
     }
 
     /** Reads up to {@code dst.byteSize()} bytes at {@code pos}; returns the count, -1 at or after EOF. */

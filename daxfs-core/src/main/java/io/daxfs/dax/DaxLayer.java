@@ -1,6 +1,7 @@
 package io.daxfs.dax;
 
 import io.daxfs.types.DaxException;
+import io.daxfs.types.DaxMapMode;
 import io.daxfs.types.Errno;
 import io.daxfs.device.Device;
 import io.daxfs.fs.DaxBlocks;
@@ -41,6 +42,7 @@ public final class DaxLayer implements DaxCallbacks {
     private final Set<Vma> live = ConcurrentHashMap.newKeySet();
     private volatile boolean unmounting;
     private final Set<long[]> pins = ConcurrentHashMap.newKeySet();
+    private final Set<StitchedMapping> stitched = ConcurrentHashMap.newKeySet();
     private final Faults faults;
     private final LayoutBreak layoutBreak;
     private final Writeback writeback;
@@ -113,6 +115,40 @@ public final class DaxLayer implements DaxCallbacks {
         return vma;
     }
 
+    /**
+     * Maps file bytes {@code [pos, pos + len)} of {@code file} into one contiguous range of
+     * address space through the host kernel; see {@link StitchedMapping}. The caller checks the
+     * range against the file's size and the file's access against {@code mode}.
+     */
+    public StitchedMapping mapSegment(OpenFile file, long pos, long len, DaxMapMode mode) throws DaxException {
+        if (pos < 0 || len <= 0 || pos + len < 0) {
+            throw new DaxException(Errno.EINVAL, "bad map range " + pos + "+" + len);
+        }
+        return StitchedMapping.create(this, file, pos, len, mode);
+    }
+
+    /**
+     * Makes the metadata reaching {@code file}'s blocks durable (a READ_WRITE_SYNC segment's
+     * blocks, before it is handed out).
+     */
+    public void commitBlocksOf(OpenFile file) throws DaxException {
+        blocks.commitBlocksOf(file.inode());
+    }
+
+    void stitched(StitchedMapping m) throws DaxException {
+        m.space().stitched.add(m);
+        stitched.add(m);
+        if (unmounting) {
+            // As in map(): unmount may have listed the segments before this one joined.
+            m.detach();
+            throw new DaxException(Errno.EBADF, "map: the file system is being unmounted");
+        }
+    }
+
+    void unstitched(StitchedMapping m) {
+        stitched.remove(m);
+    }
+
     void fault(Vma vma, long pos, boolean write) throws DaxException {
         faults.fault(vma.space, vma.pageTable, vma.huge, vma.sync, pos, write);
     }
@@ -175,6 +211,9 @@ public final class DaxLayer implements DaxCallbacks {
         AddressSpace space = files.get(in);
         if (space != null) {
             writeback.run(space, firstPage, endPage);
+            for (StitchedMapping m : space.stitched) {
+                m.persist(firstPage, endPage); // stores through these are not tracked: all of it
+            }
         }
     }
 
@@ -189,8 +228,9 @@ public final class DaxLayer implements DaxCallbacks {
     }
 
     /**
-     * Unmount: closes every mapping (revoking its windows), then waits, uninterruptibly, until
-     * every pin is released: the blocks of a pinned page must stay valid until then.
+     * Unmount: closes every mapping (revoking its windows) and detaches every segment (see
+     * {@link StitchedMapping}), then waits, uninterruptibly, until every pin is released: the
+     * blocks of a pinned page must stay valid until then.
      */
     @Override
     public void unmount() {
@@ -199,6 +239,9 @@ public final class DaxLayer implements DaxCallbacks {
         unmounting = true;
         for (Vma vma : List.copyOf(live)) {
             vma.closeQuietly();
+        }
+        for (StitchedMapping m : List.copyOf(stitched)) {
+            m.detach();
         }
         for (long[] pin : List.copyOf(pins)) {
             for (int k = 0; k < pin.length; k++) {

@@ -74,10 +74,13 @@ public final class DevDaxDevice implements Device {
     private final boolean readOnly;
     /** Null when read-only, or read-write on an eADR platform without generated write-back code. */
     private final CacheWriteback writeback;
+    /** The descriptor the device was mapped through, kept for {@link #remapFd}. */
+    private final int fd;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private DevDaxDevice(Path path, SysfsInfo info, Arena arena, MemorySegment segment, boolean readOnly,
-                         CacheWriteback writeback) {
+                         CacheWriteback writeback, int fd) {
+        this.fd = fd;
         this.path = path;
         this.info = info;
         this.arena = arena;
@@ -214,13 +217,15 @@ public final class DevDaxDevice implements Device {
         try {
             int prot = readOnly ? Libc.PROT_READ : Libc.PROT_READ | Libc.PROT_WRITE;
             address = Libc.mmap(length, prot, Libc.MAP_SHARED, fd, path.toString());
-        } finally {
+        } catch (DaxException | RuntimeException | Error e) {
             Libc.close(fd);
+            throw e;
         }
         Arena arena = Arena.ofShared();
         MemorySegment segment = MemorySegment.ofAddress(address)
                 .reinterpret(length, arena, s -> Libc.munmap(s.address(), length));
-        return new DevDaxDevice(path, info, arena, readOnly ? segment.asReadOnly() : segment, readOnly, writeback);
+        return new DevDaxDevice(path, info, arena, readOnly ? segment.asReadOnly() : segment, readOnly, writeback,
+                fd);
     }
 
     @Override
@@ -275,9 +280,18 @@ public final class DevDaxDevice implements Device {
     }
 
     @Override
+    public int remapFd() {
+        return fd;
+    }
+
+    @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            arena.close();
+            try {
+                arena.close();
+            } finally {
+                Libc.close(fd);
+            }
         }
     }
 }

@@ -59,6 +59,15 @@ public interface Device extends AutoCloseable {
     default void discard(long offset, long length) throws DaxException {
     }
 
+    /**
+     * A file descriptor of the file behind the device, open for as long as the device, through
+     * which the host kernel can map ranges of the device anywhere in the address space (see
+     * {@link StitchedRange}); -1 for a device without one (process memory).
+     */
+    default int remapFd() {
+        return -1;
+    }
+
     /** One line for humans: backend and location. */
     String describe();
 

@@ -47,6 +47,9 @@ public final class ImageFileDevice implements Device {
     /** A descriptor to punch holes with, for a writable sparse image; -1 otherwise. */
     private final int punchFd;
 
+    /** A descriptor to map ranges of the image with ({@link #remapFd}); -1 if it could not be opened. */
+    private final int remapFd;
+
     private ImageFileDevice(Path path, Arena arena, MemorySegment segment, boolean readOnly, boolean sync) {
         this.path = path;
         this.arena = arena;
@@ -54,6 +57,20 @@ public final class ImageFileDevice implements Device {
         this.readOnly = readOnly;
         this.sync = sync;
         this.punchFd = readOnly ? -1 : sparseFd(path, segment.byteSize());
+        this.remapFd = openQuietly(path, readOnly ? Libc.O_RDONLY : Libc.O_RDWR);
+    }
+
+    private static int openQuietly(Path path, int mode) {
+        try {
+            return Libc.open(path, mode | Libc.O_CLOEXEC);
+        } catch (DaxException e) {
+            return -1; // only mapping a file into one segment needs it, and says so when asked
+        }
+    }
+
+    @Override
+    public int remapFd() {
+        return remapFd;
     }
 
     /**
@@ -305,6 +322,9 @@ public final class ImageFileDevice implements Device {
             } finally {
                 if (punchFd >= 0) {
                     Libc.close(punchFd);
+                }
+                if (remapFd >= 0) {
+                    Libc.close(remapFd);
                 }
             }
         }

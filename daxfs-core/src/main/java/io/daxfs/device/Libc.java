@@ -36,7 +36,9 @@ final class Libc {
     static final int PROT_EXEC = 4;
     static final int MAP_SHARED = 1;
     static final int MAP_PRIVATE = 2;
+    static final int MAP_FIXED = 0x10;
     static final int MAP_ANONYMOUS = 0x20;
+    static final int MAP_NORESERVE = 0x4000;
 
     private static final long MAP_FAILED = -1L;
     private static final Linker LINKER = Linker.nativeLinker();
@@ -60,6 +62,11 @@ final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle FALLOCATE = downcall("fallocate",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_OPTION);
+    private static final MethodHandle MEMFD_CREATE = downcall("memfd_create",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPTION);
+    private static final MethodHandle FTRUNCATE = downcall("ftruncate",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO_OPTION);
+    private static final int MFD_CLOEXEC = 1;
     private static final MethodHandle FSTAT = downcall("fstat",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), ERRNO_OPTION);
     /** struct stat is 144 bytes on x86-64 and 128 on arm64; st_blocks is at 64 on both. */
@@ -95,6 +102,32 @@ final class Libc {
     }
 
     /**
+     * memfd_create(2) and ftruncate(2): an anonymous file of {@code size} bytes in memory
+     * (reading as zeros, its pages allocated when touched); returns its descriptor.
+     */
+    static int memfd(String name, long size) throws DaxException {
+        int fd;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(CAPTURE);
+            fd = (int) MEMFD_CREATE.invokeExact(state, a.allocateFrom(name), MFD_CLOEXEC);
+            if (fd < 0) {
+                throw failure(state, "memfd_create");
+            }
+            int rc = (int) FTRUNCATE.invokeExact(state, fd, size);
+            if (rc != 0) {
+                DaxException e = failure(state, "sizing a memory file to " + size + " bytes");
+                close(fd);
+                throw e;
+            }
+            return fd;
+        } catch (DaxException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
      * Closes {@code fd}. The result is ignored on purpose: the descriptors closed here were only
      * used to create a mapping, which holds its own reference to the file, and Linux releases the
      * descriptor even when close reports an error.
@@ -109,9 +142,19 @@ final class Libc {
 
     /** mmap(2) at an address of the kernel's choice; returns the address of the mapping. */
     static long mmap(long length, int prot, int flags, int fd, String what) throws DaxException {
+        return mmap(0L, length, prot, flags, fd, 0L, what);
+    }
+
+    /**
+     * mmap(2) of {@code [offset, offset + length)} of {@code fd} (-1 with MAP_ANONYMOUS) at
+     * {@code address} (with MAP_FIXED: exactly there, replacing what was mapped) or, for 0, at an
+     * address of the kernel's choice; returns the address of the mapping.
+     */
+    static long mmap(long address, long length, int prot, int flags, int fd, long offset, String what)
+            throws DaxException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = a.allocate(CAPTURE);
-            long addr = (long) MMAP.invokeExact(state, 0L, length, prot, flags, fd, 0L);
+            long addr = (long) MMAP.invokeExact(state, address, length, prot, flags, fd, offset);
             if (addr == MAP_FAILED) {
                 throw failure(state, what + ": mmap of " + length + " bytes");
             }

@@ -472,6 +472,50 @@ public final class PageTable {
         }
     }
 
+    /** {@link #holdMapped}: no entry, or not one that allows stores when they were asked for. */
+    public static final long HOLD_MISSING = -1;
+    /** {@link #holdMapped}: the page shows the zero page (a hole), which has no device page. */
+    public static final long HOLD_ZERO = -2;
+
+    /**
+     * Takes a mapping reference (a reference and a mapcount, as an installed entry holds) on the
+     * device page shown at file page {@code page}, for a mapping that reaches the page by other
+     * means than this table (a segment the host kernel maps): the page is then never reused
+     * while the reference is held, and, not being pinned, never holds up a layout break. Returns
+     * {@code pfn << 2 | (whole 2 MiB entry ? 2 : 0) | (counted on the folio ? 1 : 0)}, where
+     * for a whole 2 MiB entry {@code pfn} is its first page and one reference covers the slot;
+     * or {@link #HOLD_MISSING} (fault, then ask again; also when {@code write} and the entry does
+     * not allow stores), or {@link #HOLD_ZERO}. Taken under the table lock while the entry is
+     * present, like {@link #pin}, and ordered against a layout break the same way: either the
+     * break's revocation comes first and this sees no entry, or the reference exists before the
+     * block can be freed.
+     */
+    public long holdMapped(long page, boolean write) {
+        lock.lock();
+        try {
+            if (closed) {
+                return HOLD_MISSING;
+            }
+            long ent = pageEntryLocked(page);
+            if (ent == 0 || (write && (ent & WRITE) == 0)) {
+                return HOLD_MISSING;
+            }
+            if ((ent & PRESENT) == 0) {
+                return (ent & ZERO) != 0 ? HOLD_ZERO : HOLD_MISSING;
+            }
+            long pfn = ent >>> PAGE_SHIFT;
+            if ((ent & HUGE) != 0) {
+                refs.map(pfn, PageRefs.ORDER_2M);
+                return pfn << 2 | 3;
+            }
+            boolean folio = (ent & FOLIO) != 0;
+            refs.map(pfn, folio ? PageRefs.ORDER_2M : PageRefs.ORDER_4K);
+            return pfn << 2 | (folio ? 1 : 0);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---------------------------------------------------------------- revocation
 
     /** What {@link #changeLocked} does to the entries of a range. */

@@ -2,6 +2,7 @@ package io.daxfs.nio;
 
 import io.daxfs.api.DaxFile;
 import io.daxfs.types.DaxException;
+import io.daxfs.types.DaxMapMode;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -20,7 +21,8 @@ import java.util.Objects;
 /**
  * A {@link FileChannel} on a daxfs file: positional and relative reads and writes straight
  * between the caller's buffers and the device (no page cache), truncate, force as fsync or
- * fdatasync, transfers, and byte-range locks ({@link FileLocks}).
+ * fdatasync, transfers, byte-range locks ({@link FileLocks}), and {@link #map(MapMode, long, long,
+ * Arena) map}, which hands out the file's device memory.
  *
  * <p>The position is guarded by this channel's monitor, as the JDK's channels guard theirs:
  * relative reads and writes are serial on one channel, positional ones are not.
@@ -296,19 +298,85 @@ final class DaxFileChannel extends FileChannel {
     }
 
     /**
-     * Not available: a {@code MappedByteBuffer} cannot be made over daxfs's device memory through
-     * public APIs, and the segment form that returns device memory is not built yet.
+     * Not available: a {@code MappedByteBuffer} can be made only by the JDK's own file channels
+     * (no public API builds one over other memory). {@link #map(MapMode, long, long, Arena)} maps
+     * daxfs files.
      */
     @Override
     public MappedByteBuffer map(MapMode mode, long pos, long size) {
-        throw new UnsupportedOperationException("daxfs cannot map a MappedByteBuffer; map(mode, position, size, arena) "
-                + "is the form daxfs is to support, and it is not built yet");
+        throw new UnsupportedOperationException("daxfs cannot map a file as a MappedByteBuffer: use "
+                + "map(mode, position, size, arena), which returns the file's device memory as a MemorySegment");
     }
 
+    /**
+     * Maps {@code [offset, offset + size)} of the file as one segment of its device memory (see
+     * {@link DaxFile#mapSegment}), as the JDK's channels do: a file shorter than the range is
+     * grown to cover it first (which needs a writable channel), READ_WRITE and PRIVATE need a
+     * writable channel, every mode a readable one, and a READ_ONLY segment is read-only. Modes:
+     * READ_ONLY (and READ_ONLY_SYNC), READ_WRITE, PRIVATE, and READ_WRITE_SYNC, whose blocks are
+     * reachable after a crash before this returns.
+     *
+     * <p>Unlike the JDK's, the segment is not {@link MemorySegment#isMapped mapped} in the JDK's
+     * sense, so its {@code force}, {@code load} and {@code isLoaded} are not available: make
+     * stores durable with {@link #force}, which writes back every writable segment of the file.
+     * A truncate or hole punch over the range leaves the segment on the blocks it had, which are
+     * not reused until its arena closes.
+     */
     @Override
-    public MemorySegment map(MapMode mode, long offset, long size, Arena arena) {
-        throw new UnsupportedOperationException("daxfs-nio does not map files yet (map(mode, position, size, arena) is "
-                + "planned; use io.daxfs.api.DaxFile.map meanwhile)");
+    public MemorySegment map(MapMode mode, long offset, long size, Arena arena) throws IOException {
+        Objects.requireNonNull(mode, "Mode is null");
+        Objects.requireNonNull(arena, "Arena is null");
+        if (!arena.scope().isAlive()) {
+            throw new IllegalStateException("Already closed");
+        }
+        if (offset < 0) {
+            throw new IllegalArgumentException("Requested bytes offset must be >= 0.");
+        }
+        if (size < 0) {
+            throw new IllegalArgumentException("Requested bytes size must be >= 0.");
+        }
+        if (offset + size < 0) {
+            throw new IllegalArgumentException("Position + size overflow");
+        }
+        DaxMapMode daxMode = modeOf(mode);
+        ensureOpen();
+        if (daxMode != DaxMapMode.READ_ONLY && !writable) {
+            throw new NonWritableChannelException();
+        }
+        if (!readable) {
+            throw new NonReadableChannelException();
+        }
+        synchronized (this) {
+            if (call(file::size) < offset + size) {
+                if (!writable) {
+                    throw new IOException("Channel not open for writing - cannot extend file to required size");
+                }
+                call(() -> {
+                    file.truncate(offset + size);
+                    return null;
+                });
+                onModify.run();
+            }
+        }
+        return call(() -> file.mapSegment(offset, size, daxMode, arena));
+    }
+
+    /** The daxfs mode of a JDK map mode; ExtendedMapMode's are known by name (no module needed). */
+    private static DaxMapMode modeOf(MapMode mode) {
+        if (mode == MapMode.READ_ONLY) {
+            return DaxMapMode.READ_ONLY;
+        }
+        if (mode == MapMode.READ_WRITE) {
+            return DaxMapMode.READ_WRITE;
+        }
+        if (mode == MapMode.PRIVATE) {
+            return DaxMapMode.PRIVATE;
+        }
+        return switch (mode.toString()) {
+            case "READ_ONLY_SYNC" -> DaxMapMode.READ_ONLY;
+            case "READ_WRITE_SYNC" -> DaxMapMode.READ_WRITE_SYNC;
+            default -> throw new UnsupportedOperationException("map mode " + mode + " is not supported");
+        };
     }
 
     @Override

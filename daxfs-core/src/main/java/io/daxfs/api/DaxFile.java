@@ -10,8 +10,6 @@ import io.daxfs.types.FileStat;
 import io.daxfs.dax.DaxLayer;
 import io.daxfs.fs.OpenFile;
 
-import io.daxfs.dax.StitchedMapping;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -81,8 +79,9 @@ public final class DaxFile implements AutoCloseable {
      * reserved range of address space, so loads and stores are plain memory accesses (this is
      * what {@code FileChannel.map} hands out). {@code pos} may be any offset; the range must lie
      * within the file (pages wholly past its end fail with SIGBUS: grow the file first). The
-     * segment belongs to {@code arena}: closing it unmaps the range, and until then the mapping
-     * holds a handle of its own on the file.
+     * segment is a mapped segment of {@code arena}, as the JDK's own are ({@code load},
+     * {@code isLoaded}, {@code unload}, {@code force}): closing the arena unmaps the range, and
+     * until then the mapping holds a handle of its own on the file.
      *
      * <ul>
      * <li>{@link DaxMapMode#READ_ONLY}: a read-only segment; holes read as zeros.</li>
@@ -101,7 +100,7 @@ public final class DaxFile implements AutoCloseable {
      * {@link io.daxfs.dax.StitchedMapping}. EOPNOTSUPP on a device without a backing file (process
      * memory).
      */
-    @SuppressWarnings("restricted") // gives the mapped range its size and the arena's lifetime
+    @SuppressWarnings("restricted") // the empty segment of the arena
     public MemorySegment mapSegment(long pos, long len, DaxMapMode mode, Arena arena) throws DaxException {
         Objects.requireNonNull(mode, "mode");
         if (!arena.scope().isAlive()) {
@@ -114,20 +113,12 @@ public final class DaxFile implements AutoCloseable {
             MemorySegment empty = MemorySegment.NULL.reinterpret(0, arena, null);
             return mode == DaxMapMode.READ_ONLY ? empty.asReadOnly() : empty;
         }
-        StitchedMapping m = dax.mapSegment(file, pos, len, mode);
-        MemorySegment s;
-        try {
-            if (mode == DaxMapMode.READ_WRITE_SYNC) {
-                dax.commitBlocksOf(file);
-            }
-            s = MemorySegment.ofAddress(m.address() + (pos - m.filePosition()))
-                    .reinterpret(len, arena, ignored -> m.unmap());
-        } catch (DaxException | RuntimeException | Error e) {
-            m.unmap();
-            throw e;
+        MemorySegment s = dax.mapSegment(file, pos, len, mode, arena);
+        if (mode == DaxMapMode.READ_WRITE_SYNC) {
+            dax.commitBlocksOf(file); // the segment is the arena's now: a failure here leaves it to it
         }
         file.mapped();
-        return mode == DaxMapMode.READ_ONLY ? s.asReadOnly() : s;
+        return s;
     }
 
     /** Reads up to {@code dst.byteSize()} bytes at {@code pos}; returns the count, -1 at or after EOF. */

@@ -60,4 +60,12 @@ public interface DaxHooks {
      */
     default void writebackFlushing(EntryIndex index, long pageIndex) {
     }
+
+    /**
+     * Building a segment ({@link StitchedMapping}), a fault has installed the entry of
+     * {@code pageIndex} in the builder's page table; the mapping reference on its page is taken
+     * next, under the table lock.
+     */
+    default void segmentFaulted(EntryIndex index, long pageIndex) {
+    }
 }

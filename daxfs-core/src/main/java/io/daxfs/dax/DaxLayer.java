@@ -117,14 +117,15 @@ public final class DaxLayer implements DaxCallbacks {
 
     /**
      * Maps file bytes {@code [pos, pos + len)} of {@code file} into one contiguous range of
-     * address space through the host kernel; see {@link StitchedMapping}. The caller checks the
-     * range against the file's size and the file's access against {@code mode}.
+     * address space through the host kernel, as a segment of {@code arena}; see
+     * {@link StitchedMapping}. Pages wholly past end of file fail with SIGBUS.
      */
-    public StitchedMapping mapSegment(OpenFile file, long pos, long len, DaxMapMode mode) throws DaxException {
+    public MemorySegment mapSegment(OpenFile file, long pos, long len, DaxMapMode mode, java.lang.foreign.Arena arena)
+            throws DaxException {
         if (pos < 0 || len <= 0 || pos + len < 0) {
             throw new DaxException(Errno.EINVAL, "bad map range " + pos + "+" + len);
         }
-        return StitchedMapping.create(this, file, pos, len, mode);
+        return StitchedMapping.create(this, file, pos, len, mode, arena);
     }
 
     /**

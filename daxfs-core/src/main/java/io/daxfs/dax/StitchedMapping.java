@@ -1,5 +1,6 @@
 package io.daxfs.dax;
 
+import io.daxfs.device.SegmentCarrier;
 import io.daxfs.device.StitchedRange;
 import io.daxfs.fs.OpenFile;
 import io.daxfs.mm.PageRefs;
@@ -8,6 +9,9 @@ import io.daxfs.types.DaxException;
 import io.daxfs.types.DaxMapMode;
 import io.daxfs.types.Errno;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
 import java.util.Arrays;
 
 /**
@@ -35,16 +39,19 @@ import java.util.Arrays;
  * <li>Stores are not tracked, so every writeback of the file (fsync, msync) persists the whole
  *     of each shared writable range of it that it covers ({@link #persist}).</li>
  * <li>At unmount the range is detached: anonymous memory replaces the device pages, so the
- *     segment stays safe to touch but reaches the image no more.</li>
+ *     segment stays safe to touch but reaches the image no more. The JDK unmaps the range
+ *     when the arena closes, whatever happened before.</li>
  * </ul>
  *
  * <h2>Building</h2>
  * A {@link Vma} over the range is faulted in page by page (write faults for a shared writable
  * range, which allocate and zero holes; read faults otherwise, so holes show the zero page). Each
- * present entry is held with {@link PageTable#holdMapped}, and runs of consecutive device pages
- * are mapped into the reserved range with one mmap each. The Vma is closed at the end: its own
- * references go, the holds stay. An entry gone between the fault and the hold (a racing
- * truncate) is faulted again; past end of file that fails with SIGBUS.
+ * present entry is held with {@link PageTable#holdMapped}; an entry gone between the fault and
+ * the hold (a racing truncate, docs/RACES.md R28) is faulted again, and past end of file that
+ * fails with SIGBUS. The Vma is closed at the end: its own references go, the holds stay. Then
+ * the JDK maps the {@link SegmentCarrier} for the caller's arena (so the segment is a genuine
+ * mapped segment of that arena), and {@link StitchedRange#over} replaces its pages: anonymous
+ * memory, then one mmap per run of consecutive device pages.
  *
  * <p>Thread-safe. State moves LIVE → DETACHED (unmount) and LIVE or DETACHED → UNMAPPED (the
  * owner's arena closed) once each, under this object's monitor; the native calls and the
@@ -55,7 +62,6 @@ public final class StitchedMapping {
 
     private final DaxLayer dax;
     private final AddressSpace space;
-    private final StitchedRange range;
     private final long firstPage;
     private final boolean persistOnSync;
     /** The holds, {@code pfn << 1 | (counted on the folio ? 1 : 0)}. */
@@ -64,12 +70,13 @@ public final class StitchedMapping {
     private final long[] runs;
     private final OpenFile handle;
     private State state = State.LIVE;
+    /** Set once the range is stitched; until then a detach has no range to cover. */
+    private volatile StitchedRange range;
 
-    private StitchedMapping(DaxLayer dax, AddressSpace space, StitchedRange range, long firstPage,
-                            boolean persistOnSync, long[] holds, long[] runs, OpenFile handle) {
+    private StitchedMapping(DaxLayer dax, AddressSpace space, long firstPage, boolean persistOnSync, long[] holds,
+                            long[] runs, OpenFile handle) {
         this.dax = dax;
         this.space = space;
-        this.range = range;
         this.firstPage = firstPage;
         this.persistOnSync = persistOnSync;
         this.holds = holds;
@@ -78,50 +85,70 @@ public final class StitchedMapping {
     }
 
     /**
-     * Maps file bytes {@code [pos, pos + len)} of {@code file}, widened to whole pages, as
-     * {@code mode} says. The caller has checked the range lies within the file and the file's
-     * access against the mode; the mapping holds a handle of its own on the file.
+     * Maps file bytes {@code [pos, pos + len)} of {@code file} as {@code mode} says, as one
+     * segment belonging to {@code arena}. The caller has checked the range lies within the file
+     * and that the arena is alive; the mapping holds a handle of its own on the file.
      */
-    static StitchedMapping create(DaxLayer dax, OpenFile file, long pos, long len, DaxMapMode mode) throws DaxException {
+    @SuppressWarnings("restricted") // a cleanup action on the caller's arena
+    static MemorySegment create(DaxLayer dax, OpenFile file, long pos, long len, DaxMapMode mode, Arena arena)
+            throws DaxException {
         long first = pos & -PAGE;
         long end = (pos + len + PAGE - 1) & -PAGE;
         boolean shared = mode.shared();
         boolean write = shared && mode.writable();
-        StitchedRange.Access access = !mode.writable() ? StitchedRange.Access.READ
-                : shared ? StitchedRange.Access.READ_WRITE : StitchedRange.Access.COPY_ON_WRITE;
         if (!StitchedRange.supported(dax.device)) {
             throw new DaxException(Errno.EOPNOTSUPP, "map: " + dax.device.describe()
                     + " is not backed by a file the kernel can map; mapping into one segment needs an image file or /dev/dax");
         }
         Holds holds = new Holds();
-        StitchedRange range = null;
         OpenFile handle = null;
         Vma vma = dax.map(file, first, end - first, shared, write, false, true);
         try {
-            range = StitchedRange.reserve(dax.device, end - first, access);
             collect(vma, first >>> 12, end >>> 12, write, holds);
-            for (int k = 0; k < holds.runCount; k += 3) {
-                range.mapDevice((holds.runs[k] - (first >>> 12)) << 12, holds.runs[k + 1] << 12, holds.runs[k + 2] << 12);
-            }
             handle = dax.volume.reopen(file);
         } catch (DaxException | RuntimeException | Error e) {
-            if (range != null) {
-                range.release();
-            }
             holds.release(dax.refs);
             throw e;
         } finally {
             vma.close();
         }
-        StitchedMapping m = new StitchedMapping(dax, vma.space, range, first >>> 12, write,
+        StitchedMapping m = new StitchedMapping(dax, vma.space, first >>> 12, write,
                 Arrays.copyOf(holds.holds, holds.holdCount), Arrays.copyOf(holds.runs, holds.runCount), handle);
         try {
-            dax.stitched(m);
-        } catch (DaxException e) {
+            // Registered before the JDK maps the carrier, so that it runs after the JDK's unmap
+            // (an arena runs its cleanups last registered first): a page is let go only once
+            // nothing maps it.
+            MemorySegment.NULL.reinterpret(arena, ignored -> m.unmap());
+        } catch (RuntimeException e) { // the arena closed meanwhile, or belongs to another thread
             m.unmap();
             throw e;
         }
-        return m;
+        try {
+            MemorySegment segment = SegmentCarrier.map(carrierMode(mode), pos - first, len, arena);
+            StitchedRange r = StitchedRange.over(dax.device, segment.address() - (pos - first), end - first, access(mode));
+            m.range = r;
+            for (int k = 0; k < m.runs.length; k += 3) {
+                r.mapDevice((m.runs[k] - m.firstPage) << 12, m.runs[k + 1] << 12, m.runs[k + 2] << 12);
+            }
+            dax.stitched(m);
+            return segment;
+        } catch (DaxException | RuntimeException | Error e) {
+            m.detach(); // reaches the device no more, even though the arena keeps the range mapped
+            throw e;
+        }
+    }
+
+    private static FileChannel.MapMode carrierMode(DaxMapMode mode) {
+        return switch (mode) {
+            case READ_ONLY -> FileChannel.MapMode.READ_ONLY;
+            case READ_WRITE, READ_WRITE_SYNC -> FileChannel.MapMode.READ_WRITE;
+            case PRIVATE -> FileChannel.MapMode.PRIVATE;
+        };
+    }
+
+    private static StitchedRange.Access access(DaxMapMode mode) {
+        return !mode.writable() ? StitchedRange.Access.READ
+                : mode.shared() ? StitchedRange.Access.READ_WRITE : StitchedRange.Access.COPY_ON_WRITE;
     }
 
     private static final long PAGE = 4096;
@@ -133,6 +160,7 @@ public final class StitchedMapping {
             long r = table.holdMapped(p, write);
             if (r == PageTable.HOLD_MISSING) {
                 vma.fault(p << 12, write);
+                vma.dax.hooks.segmentFaulted(vma.space.index, p);
                 continue;
             }
             if (r == PageTable.HOLD_ZERO) {
@@ -196,16 +224,6 @@ public final class StitchedMapping {
         return space;
     }
 
-    /** The address of file byte {@code firstPage << 12}, the first byte of the range. */
-    public long address() {
-        return range.address();
-    }
-
-    /** The file offset of the range's first byte. */
-    public long filePosition() {
-        return firstPage << 12;
-    }
-
     /** How many runs of consecutive device pages the range is made of (one mmap each). */
     public int runs() {
         return runs.length / 3;
@@ -233,10 +251,9 @@ public final class StitchedMapping {
     }
 
     /**
-     * Unmaps the range and releases its pages; the owner's arena is closing, so no thread
-     * accesses the range any more. Idempotent.
+     * The owner's arena closed (the JDK has unmapped the range): releases the pages. Idempotent.
      */
-    public void unmap() {
+    void unmap() {
         State was;
         synchronized (this) {
             was = state;
@@ -245,15 +262,15 @@ public final class StitchedMapping {
             }
             state = State.UNMAPPED;
         }
-        range.release(); // first: a page is released only once nothing reaches it
         if (was == State.LIVE) {
             forget();
         }
     }
 
     /**
-     * Unmount: anonymous memory replaces the device pages (accesses go on, reaching nothing
-     * shared), and the pages are released. The range itself stays reserved until {@link #unmap}.
+     * Unmount, or a failure while stitching: anonymous memory replaces the device pages
+     * (accesses go on, reaching nothing shared), and the pages are released. The range stays
+     * mapped until the owner's arena closes.
      */
     void detach() {
         synchronized (this) {
@@ -262,12 +279,16 @@ public final class StitchedMapping {
             }
             state = State.DETACHED;
         }
-        try {
-            range.detach();
-        } catch (DaxException e) {
-            // Out of address-space bookkeeping (ENOMEM), which leaves the range reaching the
-            // image: unmapping is the only other way to stop that, and it would turn accesses
-            // into crashes. The file system is going away, so nothing in it reuses the blocks.
+        StitchedRange r = range;
+        if (r != null) {
+            try {
+                r.detach();
+            } catch (DaxException e) {
+                // Out of address-space bookkeeping (ENOMEM), which leaves the range reaching the
+                // device: the only other way to stop that is to unmap it, which would turn
+                // accesses into crashes. Keep the pages held; they are never reused then.
+                return;
+            }
         }
         forget();
     }

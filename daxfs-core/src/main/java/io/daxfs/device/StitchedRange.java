@@ -4,25 +4,25 @@ import io.daxfs.types.DaxException;
 import io.daxfs.types.Errno;
 
 /**
- * One run of the process's address space into which the host kernel maps ranges of a device,
+ * One run of the process's address space in which the host kernel maps ranges of a device,
  * wherever they lie on it: how a file made of scattered extents becomes one contiguous
  * {@link java.lang.foreign.MemorySegment} whose loads and stores are plain memory accesses.
  *
  * <h2>Algorithm</h2>
- * {@link #reserve} maps {@code length + 2 MiB} bytes of anonymous memory (private, with no swap
- * reserved) and trims it to a 2 MiB-aligned start, so that device ranges which are 2 MiB-aligned
- * too can be mapped with large pages where the host offers them. {@link #mapDevice} then replaces
- * a part of the reservation with a range of the device's backing file (mmap with MAP_FIXED:
- * MAP_SHARED, or MAP_PRIVATE for copy-on-write). A part no device range replaces stays anonymous
- * memory: it reads as zeros, and in a copy-on-write range takes stores privately.
+ * The run is one the caller mapped already (see {@link SegmentCarrier}, which has the JDK map
+ * it, so that the segment is a genuine mapped segment the JDK unmaps when its arena closes).
+ * {@link #over} first covers all of it with anonymous memory (private, no swap reserved), which
+ * reads as zeros and takes no memory until stored to; {@link #mapDevice} then replaces a part
+ * with a range of the device's backing file (mmap with MAP_FIXED: MAP_SHARED, or MAP_PRIVATE for
+ * copy-on-write). A part no device range replaces stays anonymous memory: it reads as zeros,
+ * and in a copy-on-write run takes stores privately.
  *
  * <p>Replacing a mapping with MAP_FIXED is one step for other threads: an access during it
  * waits in the kernel and then sees the new mapping, never an unmapped page. So
  * {@link #detach} (everything back to anonymous memory) is safe while other threads access the
- * range, and it is how a range stops reaching a device that goes away.
+ * run, and it is how a run stops reaching a device that goes away.
  *
- * <p>Which ranges are mapped, and that no access is still running when {@link #release} unmaps
- * the whole, are the caller's business. Needs a device with a backing file
+ * <p>Which ranges are mapped is the caller's business. Needs a device with a backing file
  * ({@link Device#remapFd}); on device-DAX the kernel accepts only ranges aligned to the device's
  * alignment, and refuses others with EINVAL.
  */
@@ -37,8 +37,8 @@ public final class StitchedRange {
         COPY_ON_WRITE
     }
 
-    private static final long ALIGN = 2L << 20;
     private static final long PAGE = 4096;
+    private static final int ANONYMOUS = Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE | Libc.MAP_FIXED;
 
     private final Device device;
     private final int fd;
@@ -60,38 +60,27 @@ public final class StitchedRange {
     }
 
     /**
-     * Reserves {@code length} bytes (a positive multiple of 4096) of address space, 2 MiB-aligned,
-     * reading as zeros until device ranges are mapped into it. EOPNOTSUPP for a device without a
-     * backing file; ENOMEM when the address space is exhausted.
+     * Takes over the mapped run {@code [address, address + length)} (both multiples of 4096),
+     * covering it with anonymous memory. EOPNOTSUPP for a device without a backing file.
      */
-    public static StitchedRange reserve(Device device, long length, Access access) throws DaxException {
+    public static StitchedRange over(Device device, long address, long length, Access access) throws DaxException {
         int fd = device.remapFd();
         if (fd < 0) {
             throw new DaxException(Errno.EOPNOTSUPP, device.describe() + ": has no backing file to map ranges of");
         }
-        if (length <= 0 || (length & (PAGE - 1)) != 0) {
-            throw new IllegalArgumentException("reservation length " + length);
+        if (length <= 0 || ((address | length) & (PAGE - 1)) != 0) {
+            throw new IllegalArgumentException("run " + Long.toHexString(address) + "+" + length);
         }
-        long span = length + ALIGN;
-        long raw = Libc.mmap(0L, span, anonymousProt(access), ANONYMOUS, -1, 0L, "reserving address space");
-        long start = (raw + ALIGN - 1) & -ALIGN;
-        if (start > raw) {
-            Libc.munmap(raw, start - raw);
-        }
-        long tail = raw + span - (start + length);
-        if (tail > 0) {
-            Libc.munmap(start + length, tail);
-        }
-        return new StitchedRange(device, fd, start, length, access);
+        StitchedRange r = new StitchedRange(device, fd, address, length, access);
+        r.detach();
+        return r;
     }
 
-    private static final int ANONYMOUS = Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE;
-
-    private static int anonymousProt(Access access) {
+    private static int prot(Access access) {
         return access == Access.READ ? Libc.PROT_READ : Libc.PROT_READ | Libc.PROT_WRITE;
     }
 
-    /** The first byte of the range (2 MiB-aligned). */
+    /** The first byte of the run. */
     public long address() {
         return address;
     }
@@ -101,30 +90,24 @@ public final class StitchedRange {
     }
 
     /**
-     * Maps device bytes {@code [deviceOffset, deviceOffset + n)} at {@code offset} of the range,
+     * Maps device bytes {@code [deviceOffset, deviceOffset + n)} at {@code offset} of the run,
      * replacing what was there. All three are multiples of 4096.
      */
     public void mapDevice(long offset, long deviceOffset, long n) throws DaxException {
         if (offset < 0 || n <= 0 || offset + n > length || ((offset | deviceOffset | n) & (PAGE - 1)) != 0) {
             throw new IllegalArgumentException("device range " + deviceOffset + "+" + n + " at " + offset
-                    + " of a range of " + length);
+                    + " of a run of " + length);
         }
         Devices.checkRange(device, deviceOffset, n);
-        int prot = access == Access.READ ? Libc.PROT_READ : Libc.PROT_READ | Libc.PROT_WRITE;
         int flags = (access == Access.COPY_ON_WRITE ? Libc.MAP_PRIVATE : Libc.MAP_SHARED) | Libc.MAP_FIXED;
-        Libc.mmap(address + offset, n, prot, flags, fd, deviceOffset, device.describe());
+        Libc.mmap(address + offset, n, prot(access), flags, fd, deviceOffset, device.describe());
     }
 
     /**
-     * Puts anonymous memory back over the whole range: from here on it reads as zeros (or as
-     * what is stored to it afterwards) and reaches the device nowhere.
+     * Puts anonymous memory back over the whole run: from here on it reads as zeros (or as what
+     * is stored to it afterwards) and reaches the device nowhere.
      */
     public void detach() throws DaxException {
-        Libc.mmap(address, length, anonymousProt(access), ANONYMOUS | Libc.MAP_FIXED, -1, 0L, "detaching a mapping");
-    }
-
-    /** Unmaps the range. No thread may access it any more. */
-    public void release() {
-        Libc.munmap(address, length);
+        Libc.mmap(address, length, prot(access), ANONYMOUS, -1, 0L, "covering a mapped run");
     }
 }

@@ -69,6 +69,23 @@ class SegmentSpec extends FsSpec {
     }
 
     @Test
+    void aSegmentIsAMappedSegmentOfTheCallersOwnArena() throws Exception {
+        try (DaxFile a = open("/a"); Arena arena = Arena.ofConfined()) {
+            write(a, 0, pattern(3 * BLOCK, 14));
+            MemorySegment s = a.mapSegment(0, 3 * BLOCK, DaxMapMode.READ_WRITE, arena);
+            assertTrue(s.isMapped(), "load, isLoaded, unload and force work as on the JDK's own mapped segments");
+            assertEquals(arena.scope(), s.scope());
+            s.load();
+            assertTrue(s.isLoaded());
+            s.set(ValueLayout.JAVA_INT_UNALIGNED, 100, 77);
+            s.force(); // msync of the range
+            s.unload(); // drops the page-table entries only: the bytes are the file's
+            assertEquals(77, s.get(ValueLayout.JAVA_INT_UNALIGNED, 100));
+            assertArrayEquals(bytes(s.asSlice(100, 4)), read(a, 100, 4));
+        }
+    }
+
+    @Test
     void anUnalignedRangeStartsAtItsOwnByte() throws Exception {
         try (DaxFile a = open("/a"); Arena arena = Arena.ofConfined()) {
             byte[] d = pattern(5 * BLOCK, 4);

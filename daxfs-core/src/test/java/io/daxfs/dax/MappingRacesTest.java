@@ -42,6 +42,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -788,6 +789,40 @@ class MappingRacesTest {
         assertEquals(0, fs.stats().layoutBreakWaits(), "the break never met a busy page");
         assertEquals(0, f.stat().blocks());
         assertEquals(0, p.getLong(BLOCK));
+    }
+
+    // ================================================================== R28 A segment being stitched vs a truncate
+
+    @Test
+    @Timeout(30)
+    @DisplayName("R28: a segment whose page was faulted in and then truncated away holds nothing and maps nothing of the freed block")
+    void r28_aSegmentWhosePageIsTruncatedBetweenFaultAndHoldFaultsAgainAndNeverReachesTheFreedBlock() throws Exception {
+        mountWithHooks(io.daxfs.device.MemoryDevice.allocate(64 * MIB));
+        DaxFile f = file("/f", 0);
+        write(f, 0, pattern(4 * BLOCK, 280));
+        f.fsync();
+        long block;
+        try (DaxMapping probe = f.map(0, BLOCK, DaxMapMode.READ_ONLY, DaxMapOption.NO_HUGE_PAGES)) {
+            block = deviceOffset(probe.window(0)) >>> 12;
+        }
+        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
+        cleanup.add(arena::close);
+
+        // M's segment build has faulted page 0 in; it has not taken its hold yet.
+        script.gate("segmentFaulted:M");
+        Worker<MemorySegment> m = Worker.start("M", () -> f.mapSegment(0, 4 * BLOCK, DaxMapMode.READ_ONLY, arena));
+        script.awaitEvent("segmentFaulted:M");
+        assertEquals(1, Internals.dax(fs).pageRefs().mapcount(block), "M's builder has page 0 installed");
+
+        // T truncates the file away: its layout break revokes M's entry, and the block is freed.
+        f.truncate(0);
+        assertTrue(Internals.dax(fs).pageRefs().isIdle(block, PageRefs.ORDER_4K), "nothing holds the freed block");
+
+        script.open("segmentFaulted:M");
+        AssertionError failed = assertThrows(AssertionError.class, m::result);
+        DaxException e = assertInstanceOf(DaxException.class, failed.getCause());
+        assertEquals(Errno.SIGBUS, e.errno(), "M faults again and finds the file gone: " + e.getMessage());
+        assertTrue(Internals.dax(fs).pageRefs().isIdle(block, PageRefs.ORDER_4K), "M took no hold on the freed block");
     }
 
     // ================================================================== R20 Synchronous fault's commit vs a waiting write()

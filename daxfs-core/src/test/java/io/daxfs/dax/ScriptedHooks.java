@@ -134,6 +134,11 @@ final class ScriptedHooks implements DaxHooks {
         event("writebackFlushing", "page=" + pageIndex);
     }
 
+    @Override
+    public void segmentFaulted(EntryIndex index, long pageIndex) {
+        event("segmentFaulted", "page=" + pageIndex);
+    }
+
     /** The keys a thread slept on, in order, from the log. */
     List<Long> sleepKeys(String thread) {
         List<Long> keys = new ArrayList<>();

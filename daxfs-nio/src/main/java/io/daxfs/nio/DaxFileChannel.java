@@ -316,11 +316,11 @@ final class DaxFileChannel extends FileChannel {
      * READ_ONLY (and READ_ONLY_SYNC), READ_WRITE, PRIVATE, and READ_WRITE_SYNC, whose blocks are
      * reachable after a crash before this returns.
      *
-     * <p>Unlike the JDK's, the segment is not {@link MemorySegment#isMapped mapped} in the JDK's
-     * sense, so its {@code force}, {@code load} and {@code isLoaded} are not available: make
-     * stores durable with {@link #force}, which writes back every writable segment of the file.
-     * A truncate or hole punch over the range leaves the segment on the blocks it had, which are
-     * not reused until its arena closes.
+     * <p>The segment is a mapped segment of {@code arena} as the JDK's are ({@code load},
+     * {@code isLoaded}, {@code unload}, and {@code force}, an msync of its range). The file's
+     * {@link #force} writes back every writable segment of the file too. A truncate or hole
+     * punch over the range leaves the segment on the blocks it had, which are not given to
+     * another file until its arena closes.
      */
     @Override
     public MemorySegment map(MapMode mode, long offset, long size, Arena arena) throws IOException {

@@ -14,9 +14,13 @@ import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.MMapDirectory;
 import org.apache.lucene.store.NIOFSDirectory;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
 
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
@@ -28,9 +32,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Apache Lucene, a real client of {@code java.nio.file}, on a daxfs path: it indexes 100,000
- * small documents through {@link NIOFSDirectory}, commits, and after the image is unmounted and
- * mounted again, searches with hit counts that must be exact. (MMapDirectory waits for
- * {@code FileChannel.map}, which daxfs-nio does not have yet.)
+ * small documents, commits, and after the image is unmounted and mounted again, searches with
+ * hit counts that must be exact; once through {@link NIOFSDirectory} (reads through the
+ * channel) and once through {@link MMapDirectory} (every index file read through segments from
+ * {@code FileChannel.map}: the file's device memory).
  */
 class LuceneSpec {
     static final int DOCS = 100_000;
@@ -49,11 +54,16 @@ class LuceneSpec {
         return w[0] == word || w[1] == word || w[2] == word;
     }
 
-    @Test
-    void indexCommitRemountAndSearchWithExactHitCounts() throws Exception {
+    static Directory directory(String kind, Path path) throws IOException {
+        return kind.equals("mmap") ? new MMapDirectory(path) : new NIOFSDirectory(path);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "mmap"})
+    void indexCommitRemountAndSearchWithExactHitCounts(String kind) throws Exception {
         Path image = host.resolve("lucene.img");
         try (FileSystem fs = FileSystems.newFileSystem(DaxFileSystemProvider.uriOf(image), Map.of("create", "true", "size", 256L << 20));
-             Directory dir = new NIOFSDirectory(fs.getPath("/index"));
+             Directory dir = directory(kind, fs.getPath("/index"));
              IndexWriter w = new IndexWriter(dir, new IndexWriterConfig(new StandardAnalyzer()))) {
             for (int i = 0; i < DOCS; i++) {
                 int[] ws = words(i);
@@ -74,7 +84,7 @@ class LuceneSpec {
             withBoth += has(ws, a) && has(ws, b) ? 1 : 0;
         }
         try (FileSystem fs = FileSystems.newFileSystem(DaxFileSystemProvider.uriOf(image), Map.of());
-             Directory dir = new NIOFSDirectory(fs.getPath("/index"));
+             Directory dir = directory(kind, fs.getPath("/index"));
              DirectoryReader reader = DirectoryReader.open(dir)) {
             assertEquals(DOCS, reader.numDocs());
             IndexSearcher s = new IndexSearcher(reader);

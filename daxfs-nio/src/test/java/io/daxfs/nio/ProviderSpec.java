@@ -675,6 +675,115 @@ class ProviderSpec {
         }
     }
 
+    /** {@code FileChannel.map(mode, position, size, arena)}: the file's device memory, with the JDK's rules. */
+    @Nested
+    class Mapping {
+        static final long MIB = 1 << 20;
+
+        @Test
+        void aReadWriteSegmentIsTheFileBothWays() throws Exception {
+            Path f = fs.getPath("/f");
+            byte[] data = new byte[(int) (3 * MIB)];
+            new java.util.SplittableRandom(1).nextBytes(data);
+            Files.write(f, data);
+            try (FileChannel ch = FileChannel.open(f, READ, WRITE); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                java.lang.foreign.MemorySegment s = ch.map(FileChannel.MapMode.READ_WRITE, 0, data.length, arena);
+                assertArrayEquals(data, s.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                s.set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, MIB + 3, 0x0102030405060708L);
+                ch.write(ByteBuffer.wrap(new byte[]{9, 9, 9}), 2 * MIB);
+                assertEquals(9, s.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 2 * MIB + 1), "a write shows in the segment");
+                ch.force(false);
+            }
+            byte[] after = Files.readAllBytes(f);
+            assertEquals(0x0102030405060708L, java.lang.foreign.MemorySegment.ofArray(after)
+                    .get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, MIB + 3), "a store is in the file");
+        }
+
+        @Test
+        void aShortFileIsGrownByAWritableChannelOnly() throws Exception {
+            Path f = Files.write(fs.getPath("/f"), new byte[100]);
+            try (FileChannel ro = FileChannel.open(f, READ); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                java.lang.foreign.MemorySegment s = ro.map(FileChannel.MapMode.READ_ONLY, 0, 100, arena);
+                assertTrue(s.isReadOnly());
+                IOException e = assertThrows(IOException.class, () -> ro.map(FileChannel.MapMode.READ_ONLY, 0, 10_000, arena));
+                assertTrue(e.getMessage().contains("cannot extend"), e.getMessage());
+            }
+            try (FileChannel rw = FileChannel.open(f, READ, WRITE); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                java.lang.foreign.MemorySegment s = rw.map(FileChannel.MapMode.READ_WRITE, 4000, 10_000, arena);
+                assertEquals(10_000, s.byteSize());
+                assertEquals(14_000, Files.size(f));
+                s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 9_999, (byte) 5);
+            }
+            assertEquals(5, Files.readAllBytes(f)[13_999]);
+        }
+
+        @Test
+        void modesAndArgumentsAreCheckedAsTheJdkDoes() throws Exception {
+            Path f = Files.write(fs.getPath("/f"), new byte[8192]);
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                try (FileChannel ro = FileChannel.open(f, READ)) {
+                    assertThrows(NonWritableChannelException.class, () -> ro.map(FileChannel.MapMode.READ_WRITE, 0, 10, arena));
+                    assertThrows(NonWritableChannelException.class, () -> ro.map(FileChannel.MapMode.PRIVATE, 0, 10, arena));
+                    assertThrows(IllegalArgumentException.class, () -> ro.map(FileChannel.MapMode.READ_ONLY, -1, 10, arena));
+                    assertThrows(IllegalArgumentException.class, () -> ro.map(FileChannel.MapMode.READ_ONLY, 0, -1, arena));
+                    UnsupportedOperationException legacy = assertThrows(UnsupportedOperationException.class,
+                            () -> ro.map(FileChannel.MapMode.READ_ONLY, 0, 10));
+                    assertTrue(legacy.getMessage().contains("arena"), legacy.getMessage());
+                    assertEquals(0, ro.map(FileChannel.MapMode.READ_ONLY, 0, 0, arena).byteSize());
+                }
+                try (FileChannel wo = FileChannel.open(f, WRITE)) {
+                    assertThrows(java.nio.channels.NonReadableChannelException.class,
+                            () -> wo.map(FileChannel.MapMode.READ_WRITE, 0, 10, arena));
+                }
+                FileChannel closed = FileChannel.open(f, READ);
+                closed.close();
+                assertThrows(java.nio.channels.ClosedChannelException.class, () -> closed.map(FileChannel.MapMode.READ_ONLY, 0, 10, arena));
+            }
+            java.lang.foreign.Arena gone = java.lang.foreign.Arena.ofConfined();
+            gone.close();
+            try (FileChannel ro = FileChannel.open(f, READ)) {
+                assertThrows(IllegalStateException.class, () -> ro.map(FileChannel.MapMode.READ_ONLY, 0, 10, gone));
+            }
+        }
+
+        @Test
+        void aPrivateSegmentNeverChangesTheFile() throws Exception {
+            Path f = Files.write(fs.getPath("/f"), new byte[]{1, 2, 3, 4});
+            try (FileChannel ch = FileChannel.open(f, READ, WRITE); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                java.lang.foreign.MemorySegment s = ch.map(FileChannel.MapMode.PRIVATE, 0, 4, arena);
+                s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 7);
+                assertEquals(7, s.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
+            }
+            assertArrayEquals(new byte[]{1, 2, 3, 4}, Files.readAllBytes(f));
+        }
+
+        @Test
+        void readWriteSyncIsSupported() throws Exception {
+            Path f = fs.getPath("/f");
+            try (FileChannel ch = FileChannel.open(f, CREATE, READ, WRITE); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                java.lang.foreign.MemorySegment s = ch.map(jdk.nio.mapmode.ExtendedMapMode.READ_WRITE_SYNC, 0, 3 * MIB, arena);
+                s.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, MIB, 77);
+                ch.force(false);
+            }
+            assertEquals(3 * MIB, Files.size(f));
+            assertEquals(77, ByteBuffer.wrap(Files.readAllBytes(f)).order(java.nio.ByteOrder.nativeOrder()).getInt((int) MIB));
+        }
+
+        @Test
+        void aSegmentOutlivesATruncateOnItsOwnBlocksAndClosesWithItsArena() throws Exception {
+            Path f = fs.getPath("/f");
+            Files.write(f, new byte[]{42, 43, 44});
+            java.lang.foreign.MemorySegment s;
+            try (FileChannel ch = FileChannel.open(f, READ, WRITE); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+                s = ch.map(FileChannel.MapMode.READ_ONLY, 0, 3, arena);
+                ch.truncate(0);
+                assertEquals(0, Files.size(f));
+                assertEquals(43, s.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 1), "still on its own block");
+            }
+            assertThrows(IllegalStateException.class, () -> s.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 1));
+        }
+    }
+
     @Test
     void theProviderIsAServiceOfTheModule() {
         assertTrue(java.nio.file.spi.FileSystemProvider.installedProviders().stream()

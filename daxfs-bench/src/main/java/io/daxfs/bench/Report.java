@@ -17,7 +17,7 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
 
 /**
  * Runs JMH as {@code org.openjdk.jmh.Main} would (same arguments), then prints what the raw
- * scores leave to the reader: for {@link ReadBench}, each daxfs score over its raw partner's
+ * scores leave to the reader: for {@link ReadBench} and {@link SegmentReadBench}, each daxfs score over its raw partner's
  * (same loop, same parameters, same run) against the goal; for {@link TruncateBench}, the
  * truncate time against its goal, with the kernel's beside it; for {@link MsyncStallBench}, the
  * readers' p99 batch latency with and without msync against its goal. The goals are here, in one
@@ -28,7 +28,8 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
 public final class Report {
     /** Least daxfs/raw ratio per read benchmark (the method name without Raw or Dax). */
     static final Map<String, Double> READ_GOALS = Map.of(
-            "seqWindow", 0.97, "randWindow", 0.9, "seqGetLong", 0.8, "randGetLong", 0.85);
+            "seqWindow", 0.97, "randWindow", 0.9, "seqGetLong", 0.8, "randGetLong", 0.85,
+            "seqSegment", 0.97, "randSegment", 0.97);
     /** Most milliseconds for a daxfs truncate of the mapped file under readers. */
     static final double TRUNCATE_GOAL_MS = 10;
     /** Most microseconds of reader p99 batch latency while msync runs. */
@@ -79,14 +80,14 @@ public final class Report {
             Double goal = READ_GOALS.get(base);
             double ratio = r / k;
             rows.add(String.format(Locale.ROOT, "%-12s %7d %-8s %11.1f %11.1f %6.2f %8s %6s", base, p.getThreads(),
-                    paramOr(p, "mapping", "-"), k, r, ratio, goal == null ? "-" : String.format(Locale.ROOT, ">= %.2f", goal),
+                    paramOr(p, "mapping", paramOr(p, "layout", "-")), k, r, ratio, goal == null ? "-" : String.format(Locale.ROOT, ">= %.2f", goal),
                     goal == null ? "-" : ratio >= goal ? "pass" : "FAIL"));
         }
         if (rows.isEmpty()) {
             return;
         }
         out.println("Mapped reads, " + unit(results, "ReadBench") + " over all reader threads; ratio = daxfs / raw (same loop):");
-        out.printf(Locale.ROOT, "%-12s %7s %-8s %11s %11s %6s %8s %6s%n", "benchmark", "threads", "mapping", "raw", "daxfs",
+        out.printf(Locale.ROOT, "%-12s %7s %-8s %11s %11s %6s %8s %6s%n", "benchmark", "threads", "pages", "raw", "daxfs",
                 "ratio", "goal", "result");
         rows.forEach(out::println);
         out.println();

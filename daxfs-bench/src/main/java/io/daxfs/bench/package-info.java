@@ -16,6 +16,11 @@
  *     against a slice of the raw segment per page) at least 0.97x; random through
  *     {@code window()} (a window, or a slice, per read) at least 0.9x; sequential
  *     {@code getLong} at least 0.8x; random {@code getLong} at least 0.85x.</li>
+ * <li>{@link io.daxfs.bench.SegmentReadBench}: 8-byte reads through the segment
+ *     {@code FileChannel.map(READ_ONLY, 0, size, arena)} returns for a 512 MiB file on a daxfs
+ *     path (through the {@code daxfs} provider), against the same on a tmpfs file, sequential
+ *     and random (by mask), one and two readers, the daxfs file contiguous or fragmented into
+ *     4 KiB extents. Goal: at least 0.97x for each.</li>
  * <li>{@link io.daxfs.bench.TruncateBench}: truncate to 0 of a fully mapped 8 GiB file while two
  *     threads read it through the mapping, the truncate alone timed (SingleShotTime); the daxfs
  *     device in process memory; a tmpfs file under the same readers for reference. Goal: at
@@ -33,7 +38,8 @@
  * keeps the division out of the measured loop). {@code daxfs bench map} in the CLI is the
  * quick, one-run version of the read and fault comparisons; these are the careful numbers.
  *
- * <p>May use: the public API of daxfs-core ({@code io.daxfs.api}, {@code io.daxfs.types}) and JMH.
+ * <p>May use: the public API of daxfs-core ({@code io.daxfs.api}, {@code io.daxfs.types}), the
+ * provider of daxfs-nio ({@code io.daxfs.nio}) and JMH.
  * The module system enforces it.
  */
 package io.daxfs.bench;

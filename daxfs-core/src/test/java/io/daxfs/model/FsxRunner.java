@@ -13,6 +13,7 @@ import io.daxfs.types.Errno;
 import io.daxfs.types.FsStat;
 import io.daxfs.model.Op.Kind;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.OpenOption;
@@ -284,6 +285,8 @@ public final class FsxRunner implements AutoCloseable {
                 case READ -> read(s, op);
                 case MAPREAD -> mapRead(s, op);
                 case MAPWRITE -> mapWrite(s, op);
+                case SEGREAD -> segRead(s, op);
+                case SEGWRITE -> segWrite(s, op);
                 case WRITE -> write(s, op, op.pos());
                 case APPEND -> append(s, op);
                 case TRUNCATE -> {
@@ -487,6 +490,79 @@ public final class FsxRunner implements AutoCloseable {
             }
             if (op.flag()) {
                 map.msync(pos - start, len);
+            }
+        }
+        m.write(pos, buf, 0, len);
+        stats.bytesWritten += len;
+    }
+
+    /**
+     * A segment (what FileChannel.map returns) of the range, read and compared with the model; a
+     * PRIVATE one is stored to as well, which the file must never see. A range reaching a page
+     * wholly past end of file fails at map time with SIGBUS.
+     */
+    private void segRead(FsxFile s, Op op) throws DaxException {
+        long pageEnd = (s.model.size() + B - 1) / B * B;
+        long pos = op.pos();
+        int len = (int) op.len();
+        DaxMapMode mode = op.flag() ? DaxMapMode.PRIVATE : DaxMapMode.READ_ONLY;
+        try (Arena arena = Arena.ofConfined()) {
+            if (pos + len > pageEnd) {
+                try {
+                    s.file.mapSegment(pos, len, mode, arena);
+                    throw new AssertionError("a segment reaching past the EOF page (size " + s.model.size() + ") was mapped");
+                } catch (DaxException e) {
+                    if (e.errno() != Errno.SIGBUS) {
+                        throw e;
+                    }
+                    stats.mapSigbus++;
+                    return;
+                }
+            }
+            MemorySegment seg = s.file.mapSegment(pos, len, mode, arena);
+            MemorySegment.copy(seg, 0, MemorySegment.ofArray(buf), 0, len);
+            checker.checkBytes(s, pos, len, "segread"); // the model holds zeros past EOF
+            stats.bytesRead += len;
+            if (op.flag()) {
+                seg.fill((byte) op.dataSeed()); // private: the file keeps its bytes
+            }
+        }
+    }
+
+    /**
+     * A READ_WRITE segment of the range: grows the file first when the range ends past EOF, maps
+     * (which gives every hole of the range's pages a zeroed block), stores, fsyncs when the op
+     * says so, closes the arena. The model takes the range's pages as allocated-unknown, as for a
+     * 2 MiB write fault, and learns them from SEEK_DATA/SEEK_HOLE.
+     */
+    private void segWrite(FsxFile s, Op op) throws DaxException {
+        FileModel m = s.model;
+        long pos = op.pos();
+        int len = (int) op.len();
+        if (pos + len > m.size()) {
+            s.file.truncate(pos + len);
+            m.truncate(pos + len);
+            stats.mapWriteGrows++;
+        }
+        long start = pos & -B;
+        long end = Math.min((pos + len + B - 1) / B * B, (m.size() + B - 1) / B * B);
+        m.allocateFailed(start, end - start);
+        OpGenerator.fill(buf, len, op.dataSeed());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg;
+            try {
+                seg = s.file.mapSegment(pos, len, DaxMapMode.READ_WRITE, arena);
+            } catch (DaxException e) {
+                if (e.errno() != Errno.ENOSPC || !cfg.enospc()) {
+                    throw e;
+                }
+                stats.enospc++;
+                remember("  -> ENOSPC mapping a segment");
+                return; // no store happened; some holes may have got blocks (allocated-unknown above)
+            }
+            MemorySegment.copy(MemorySegment.ofArray(buf), 0, seg, 0, len);
+            if (op.flag()) {
+                s.file.fsync();
             }
         }
         m.write(pos, buf, 0, len);

@@ -40,11 +40,16 @@ class FsxSelfTest {
         target.close();
     }
 
-    /** A file block below EOF that the model says is allocated. */
+    /**
+     * A file block below EOF that the model says is allocated and that holds written data (not
+     * unwritten blocks, which read as zeros whatever the device holds).
+     */
     private long allocatedBlock(int slot) {
         FileModel m = runner.model(slot);
+        DaxFile file = runner.file(slot);
         for (long b = 0; b < m.size() / B; b++) {
-            if (m.isAllocated(b)) {
+            if (m.isAllocated(b) && Internals.volume(runner.fileSystem()).fileBlocks()
+                    .lookup(Internals.openFile(file).inode(), b, 1).state() == Iomap.State.MAPPED) {
                 return b;
             }
         }

@@ -28,7 +28,14 @@ public record Op(long index, Kind kind, int slot, long pos, long len, boolean fl
         /** Maps the page-aligned range around {@code [pos, pos + len)}, loads it and unmaps (fsx's mapread). */
         MAPREAD,
         /** Grows the file to cover the range if needed, maps it, stores, msyncs if {@code flag}, unmaps (fsx's mapwrite). */
-        MAPWRITE
+        MAPWRITE,
+        /**
+         * Maps the range as one segment ({@code FileChannel.map}'s memory: READ_ONLY, or PRIVATE
+         * when {@code flag}, whose stores must not reach the file), loads it and closes the arena.
+         */
+        SEGREAD,
+        /** Grows the file to cover the range if needed, maps it as a READ_WRITE segment, stores, fsyncs if {@code flag}, closes the arena. */
+        SEGWRITE
     }
 
     private static final String[] APIS = {"byte[]", "heap-buf", "direct-buf", "segment"};
@@ -44,6 +51,8 @@ public record Op(long index, Kind kind, int slot, long pos, long len, boolean fl
                     + (flag ? " NO_HUGE_PAGES" : "");
             case MAPWRITE -> f + " pos=" + pos + " len=" + len + " (" + hex(pos, len) + ") " + WRITE_MODES[api]
                     + (flag ? " +msync" : "");
+            case SEGREAD -> f + " pos=" + pos + " len=" + len + " (" + hex(pos, len) + ") " + (flag ? "PRIVATE" : "READ_ONLY");
+            case SEGWRITE -> f + " pos=" + pos + " len=" + len + " (" + hex(pos, len) + ") READ_WRITE" + (flag ? " +fsync" : "");
             case APPEND -> f + " len=" + len;
             case TRUNCATE -> f + " size=" + pos + " (0x" + Long.toHexString(pos) + ")";
             case ALLOCATE, ZERO -> f + " pos=" + pos + " len=" + len + " (" + hex(pos, len) + ")"

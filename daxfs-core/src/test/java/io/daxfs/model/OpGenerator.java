@@ -31,7 +31,7 @@ public final class OpGenerator {
                 {Kind.READ, 12}, {Kind.MAPREAD, 6}, {Kind.WRITE, 16}, {Kind.MAPWRITE, 6}, {Kind.APPEND, 2}, {Kind.TRUNCATE, 5}, {Kind.ALLOCATE, 5},
                 {Kind.PUNCH, 7}, {Kind.ZERO, 6}, {Kind.COLLAPSE, 5}, {Kind.INSERT, 5}, {Kind.SEEK_DATA, 4},
                 {Kind.SEEK_HOLE, 4}, {Kind.STAT, 2}, {Kind.FSYNC, 3}, {Kind.SYNC, 1}, {Kind.REOPEN, 1},
-                {Kind.SHRED, 1},
+                {Kind.SHRED, 1}, {Kind.SEGREAD, 3}, {Kind.SEGWRITE, 3},
         };
         int total = 0;
         for (Object[] e : w) {
@@ -84,6 +84,8 @@ public final class OpGenerator {
             case READ -> read(index, slot, m, invalid);
             case MAPREAD -> mapRead(index, slot, m);
             case MAPWRITE -> mapWrite(index, slot, m);
+            case SEGREAD -> segRead(index, slot, m);
+            case SEGWRITE -> segWrite(index, slot, m);
             case WRITE -> write(index, slot, m, invalid);
             case APPEND -> append(index, slot, m);
             case TRUNCATE -> truncate(index, slot, m, invalid);
@@ -115,6 +117,19 @@ public final class OpGenerator {
     private Op mapWrite(long index, int slot, FileModel m) {
         long[] f = fit(offset(m), Math.max(1, length()), m.capacity());
         return new Op(index, Kind.MAPWRITE, slot, f[0], f[1], r.nextInt(3) == 0, r.nextInt(4), r.nextLong());
+    }
+
+    /** A segment read: mostly inside the file, sometimes reaching a page wholly past its end (SIGBUS at map time). */
+    private Op segRead(long index, int slot, FileModel m) {
+        long pos = offset(m);
+        long len = Math.min(length(), m.capacity() - pos);
+        return new Op(index, Kind.SEGREAD, slot, pos, Math.max(1, len), r.nextInt(3) == 0, 0, r.nextLong());
+    }
+
+    /** A segment write inside the capacity; the runner grows the file first when it ends past EOF. */
+    private Op segWrite(long index, int slot, FileModel m) {
+        long[] f = fit(offset(m), Math.max(1, length()), m.capacity());
+        return new Op(index, Kind.SEGWRITE, slot, f[0], f[1], r.nextInt(4) == 0, 0, r.nextLong());
     }
 
     private Op write(long index, int slot, FileModel m, boolean invalid) {

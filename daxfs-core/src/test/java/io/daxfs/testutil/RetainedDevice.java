@@ -1,6 +1,7 @@
 package io.daxfs.testutil;
 
 import io.daxfs.device.Device;
+import io.daxfs.device.MemoryDevice;
 import io.daxfs.media.Geometry;
 
 import java.lang.foreign.Arena;
@@ -15,7 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <ul>
  * <li>{@link #allocate}, {@link #copyOf}: memory of its own, released when the device is dropped
  *     (an automatic arena), for tests that make many devices and never free them;</li>
- * <li>{@link #allocateFreeable}: memory of its own, released at {@link #free()}, for a device
+ * <li>{@link #allocateFreeable}: a memory device of its own, released at {@link #free()}, for a device
  *     reused over thousands of images, whose memory should not wait for a garbage collection
  *     that off-heap allocations never trigger;</li>
  * <li>{@link #view}: another device's memory, released when its owner closes that device. The
@@ -32,12 +33,19 @@ public final class RetainedDevice implements Device {
     private final Arena arena;
     /** The device whose memory a view shows; null for memory of its own. */
     private final Device backing;
+    /** True when {@link #free()} closes {@link #backing} (a freeable device on a memory device of its own). */
+    private final boolean ownsBacking;
     private final AtomicBoolean freed = new AtomicBoolean();
 
     private RetainedDevice(MemorySegment segment, Arena arena, Device backing) {
+        this(segment, arena, backing, false);
+    }
+
+    private RetainedDevice(MemorySegment segment, Arena arena, Device backing, boolean ownsBacking) {
         this.segment = segment;
         this.arena = arena;
         this.backing = backing;
+        this.ownsBacking = ownsBacking;
     }
 
     private static RetainedDevice own(Arena arena, long size) {
@@ -56,9 +64,14 @@ public final class RetainedDevice implements Device {
         return d;
     }
 
-    /** A zero-filled device of {@code size} bytes, released by {@link #free()} only. */
+    /**
+     * A zero-filled device of {@code size} bytes, released by {@link #free()} only: a
+     * {@link MemoryDevice} of its own, so that its ranges can be mapped into segments as well
+     * ({@link #remapFd}).
+     */
     public static RetainedDevice allocateFreeable(long size) {
-        return own(Arena.ofShared(), size);
+        MemoryDevice m = MemoryDevice.allocate(size);
+        return new RetainedDevice(m.segment(), null, m, true);
     }
 
     /**
@@ -86,12 +99,21 @@ public final class RetainedDevice implements Device {
      * device behind it.
      */
     public void free() {
-        if (backing != null) {
+        if (backing != null && !ownsBacking) {
             throw new UnsupportedOperationException("a view is released by closing " + backing.describe());
         }
         if (freed.compareAndSet(false, true)) {
-            arena.close();
+            if (ownsBacking) {
+                backing.close();
+            } else {
+                arena.close();
+            }
         }
+    }
+
+    @Override
+    public int remapFd() {
+        return backing == null ? -1 : backing.remapFd();
     }
 
     @Override
@@ -132,7 +154,8 @@ public final class RetainedDevice implements Device {
 
     @Override
     public String describe() {
-        return backing == null ? "retained memory (" + size() + " bytes)" : "retained view of " + backing.describe();
+        return backing == null ? "retained memory (" + size() + " bytes)"
+                : (ownsBacking ? "retained " : "retained view of ") + backing.describe();
     }
 
     @Override

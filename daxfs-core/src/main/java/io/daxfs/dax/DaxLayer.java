@@ -219,6 +219,13 @@ public final class DaxLayer implements DaxCallbacks {
     }
 
     @Override
+    public void writebackAll() {
+        for (AddressSpace space : files.values()) {
+            writeback(space.inode, 0, 1L << 32); // every page a file can have: 2^32 blocks
+        }
+    }
+
+    @Override
     public void evicted(Inode in) {
         files.remove(in);
     }

@@ -27,6 +27,10 @@ public interface DaxCallbacks {
         }
 
         @Override
+        public void writebackAll() {
+        }
+
+        @Override
         public void evicted(Inode in) {
         }
 
@@ -69,6 +73,12 @@ public interface DaxCallbacks {
      * entry is write-protected, flushed and marked clean. Caller holds no inode lock.
      */
     void writeback(Inode in, long firstPage, long endPage) throws DaxException;
+
+    /**
+     * sync: as {@link #writeback} of every page of every file that has mapping state. Caller
+     * holds no inode lock.
+     */
+    void writebackAll() throws DaxException;
 
     /** The inode was freed: forget its mapping state. No mapping of it remains. */
     void evicted(Inode in);

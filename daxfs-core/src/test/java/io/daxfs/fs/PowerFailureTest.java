@@ -62,6 +62,26 @@ class PowerFailureTest extends VolumeFixture {
             }
         }
 
+        /** sync covers every file's data, what was stored through a mapping included (fsync does per file). */
+        @Test
+        void syncMakesStoresThroughMappingsDurable() throws Exception {
+            RecordingDevice dev = formatRecording();
+            try (DaxFile f = fs.open("/f", CREATE, READ, WRITE)) {
+                f.truncate(8 << 12);
+                f.fsync(); // the file and its size are durable; its blocks come from the faults below
+                try (io.daxfs.api.DaxMapping m = f.map(0, 8 << 12, io.daxfs.types.DaxMapMode.READ_WRITE)) {
+                    m.setLong(3 << 12, 0x5EED5EED5EEDL);
+                    f.fsync(); // the fault's block is reachable; its zeroes and this store are flushed
+                    m.setLong(3 << 12, 0x0DDBA11L); // a store on a clean page: dirty again, not flushed
+                    fs.sync();
+                }
+                try (DaxFileSystem crashed = Internals.mountAfterPowerFailure(dev); DaxFile g = crashed.open("/f")) {
+                    assertEquals(0x0DDBA11L, MemorySegment.ofArray(read(g, 3 << 12, 8))
+                            .get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0), "the store after the fsync");
+                }
+            }
+        }
+
         @Test
         void fdatasyncMakesTheDataAndWhatIsNeededToReadItDurable() throws Exception {
             RecordingDevice dev = formatRecording();

@@ -68,4 +68,11 @@ public interface DaxHooks {
      */
     default void segmentFaulted(EntryIndex index, long pageIndex) {
     }
+
+    /**
+     * Building a segment, the JDK has mapped the carrier at {@code [address, address + length)}
+     * for the caller's arena and the arena's cleanup is registered; the range is stitched next.
+     */
+    default void segmentCarried(EntryIndex index, long address, long length) {
+    }
 }

@@ -31,8 +31,8 @@ import java.util.Arrays;
  *     the range neither waits for the segment nor changes it. The segment stays on the blocks it
  *     had, which keep their bytes; the file's blocks there are freed as usual but reused only
  *     after the segment is unmapped. From then on the segment no longer shows the file in that
- *     range. (Pinning rather than revoking: a revocation could only be an unmapped page, a
- *     fault the JVM cannot turn into an exception in compiled code.)</li>
+ *     range. (Pinning rather than revoking: revoking memory from a segment whose arena the
+ *     caller owns could only unmap its pages, and an access to an unmapped page kills the JVM.)</li>
  * <li>Holes: a shared writable range has none (its holes get zeroed blocks at map time). In a
  *     read-only or copy-on-write range a hole is anonymous memory reading as zeros, and stays
  *     so for the life of the range: blocks a write gives the file there later are not mapped in.</li>
@@ -54,8 +54,10 @@ import java.util.Arrays;
  * memory, then one mmap per run of consecutive device pages.
  *
  * <p>Thread-safe. State moves LIVE → DETACHED (unmount) and LIVE or DETACHED → UNMAPPED (the
- * owner's arena closed) once each, under this object's monitor; the native calls and the
- * releases run outside it.
+ * owner's arena closing) once each, under this object's monitor. Every mmap over the range runs
+ * under the monitor too, with the state checked first, and the arena's cleanup (which takes the
+ * monitor) runs before the JDK unmaps the range: so no mmap ever lands on address space the JDK
+ * has given back, whichever thread closes the arena and whenever. The releases run outside it.
  */
 public final class StitchedMapping {
     private enum State { LIVE, DETACHED, UNMAPPED }
@@ -69,12 +71,15 @@ public final class StitchedMapping {
     /** Runs of the range, three longs each: first file page, first device page, pages. */
     private final long[] runs;
     private final OpenFile handle;
+    /** The kernel mappings reserved for the range ({@link StitchedRange#reserveMappings}). */
+    private final long mappings;
     private State state = State.LIVE;
-    /** Set once the range is stitched; until then a detach has no range to cover. */
-    private volatile StitchedRange range;
+    /** Set once the range is being stitched (guarded by this); until then there is nothing to cover. */
+    private StitchedRange range;
 
     private StitchedMapping(DaxLayer dax, AddressSpace space, long firstPage, boolean persistOnSync, long[] holds,
-                            long[] runs, OpenFile handle) {
+                            long[] runs, OpenFile handle, long mappings) {
+        this.mappings = mappings;
         this.dax = dax;
         this.space = space;
         this.firstPage = firstPage;
@@ -112,29 +117,51 @@ public final class StitchedMapping {
         } finally {
             vma.close();
         }
-        StitchedMapping m = new StitchedMapping(dax, vma.space, first >>> 12, write,
-                Arrays.copyOf(holds.holds, holds.holdCount), Arrays.copyOf(holds.runs, holds.runCount), handle);
+        long mappings = 2L * (holds.runCount / 3) + 1;
         try {
-            // Registered before the JDK maps the carrier, so that it runs after the JDK's unmap
-            // (an arena runs its cleanups last registered first): a page is let go only once
-            // nothing maps it.
-            MemorySegment.NULL.reinterpret(arena, ignored -> m.unmap());
-        } catch (RuntimeException e) { // the arena closed meanwhile, or belongs to another thread
-            m.unmap();
+            StitchedRange.reserveMappings(mappings, "map: [" + pos + ", " + (pos + len) + ") of the file");
+        } catch (DaxException e) {
+            holds.release(dax.refs);
+            closeQuietly(handle);
             throw e;
         }
+        StitchedMapping m = new StitchedMapping(dax, vma.space, first >>> 12, write,
+                Arrays.copyOf(holds.holds, holds.holdCount), Arrays.copyOf(holds.runs, holds.runCount), handle, mappings);
+        MemorySegment segment;
         try {
-            MemorySegment segment = SegmentCarrier.map(carrierMode(mode), pos - first, len, arena);
-            StitchedRange r = StitchedRange.over(dax.device, segment.address() - (pos - first), end - first, access(mode));
-            m.range = r;
-            for (int k = 0; k < m.runs.length; k += 3) {
-                r.mapDevice((m.runs[k] - m.firstPage) << 12, m.runs[k + 1] << 12, m.runs[k + 2] << 12);
-            }
+            segment = SegmentCarrier.map(carrierMode(mode), pos - first, len, arena);
+            // Registered after the JDK's unmap, so it runs before it (an arena runs its cleanups
+            // last registered first): the range is still this mapping's to cover with anonymous
+            // memory, and no mmap here ever lands on address space the JDK has given back.
+            MemorySegment.NULL.reinterpret(arena, ignored -> m.unmap());
+        } catch (DaxException | RuntimeException | Error e) { // e.g. the arena closed meanwhile
+            m.unmap(); // nothing of the device is mapped yet
+            throw e;
+        }
+        dax.hooks.segmentCarried(m.space.index, segment.address() - (pos - first), end - first);
+        try {
+            m.stitch(segment.address() - (pos - first), end - first, access(mode));
             dax.stitched(m);
             return segment;
         } catch (DaxException | RuntimeException | Error e) {
-            m.detach(); // reaches the device no more, even though the arena keeps the range mapped
+            m.detach(); // reaches the device no more; the arena unmaps the range when it closes
             throw e;
+        }
+    }
+
+    /**
+     * Covers the JDK's mapping at {@code address} with anonymous memory, then maps the runs of
+     * device pages into it. Under this mapping's monitor, which the arena's cleanup takes too:
+     * an arena closed meanwhile has had its cleanup run, and the range is not touched.
+     */
+    private synchronized void stitch(long address, long length, StitchedRange.Access access) throws DaxException {
+        if (state != State.LIVE) {
+            throw new IllegalStateException("map: the arena was closed while the file was being mapped");
+        }
+        StitchedRange r = StitchedRange.over(dax.device, address, length, access);
+        range = r;
+        for (int k = 0; k < runs.length; k += 3) {
+            r.mapDevice((runs[k] - firstPage) << 12, runs[k + 1] << 12, runs[k + 2] << 12);
         }
     }
 
@@ -251,20 +278,18 @@ public final class StitchedMapping {
     }
 
     /**
-     * The owner's arena closed (the JDK has unmapped the range): releases the pages. Idempotent.
+     * The owner's arena is closing (the JDK unmaps the range right after this): covers the range
+     * with anonymous memory, then releases the pages. Idempotent.
      */
     void unmap() {
-        State was;
         synchronized (this) {
-            was = state;
-            if (was == State.UNMAPPED) {
+            State was = state;
+            state = State.UNMAPPED;
+            if (was != State.LIVE || !cover()) {
                 return;
             }
-            state = State.UNMAPPED;
         }
-        if (was == State.LIVE) {
-            forget();
-        }
+        forget();
     }
 
     /**
@@ -278,25 +303,41 @@ public final class StitchedMapping {
                 return;
             }
             state = State.DETACHED;
-        }
-        StitchedRange r = range;
-        if (r != null) {
-            try {
-                r.detach();
-            } catch (DaxException e) {
-                // Out of address-space bookkeeping (ENOMEM), which leaves the range reaching the
-                // device: the only other way to stop that is to unmap it, which would turn
-                // accesses into crashes. Keep the pages held; they are never reused then.
+            if (!cover()) {
                 return;
             }
         }
         forget();
     }
 
+    /**
+     * Puts anonymous memory over the range, if it was stitched; false if that failed. Under the
+     * monitor, with the range still mapped by the JDK (the arena's cleanup runs before its unmap).
+     */
+    private boolean cover() {
+        StitchedRange r = range;
+        if (r == null) {
+            return true;
+        }
+        try {
+            r.detach();
+            return true;
+        } catch (DaxException e) {
+            // Out of address-space bookkeeping (ENOMEM), which leaves the range reaching the
+            // device: the pages stay held, so no other file ever gets them.
+            return false;
+        }
+    }
+
     private void forget() {
+        StitchedRange.releaseMappings(mappings); // covered: one anonymous mapping until the arena closes
         release(dax.refs, holds, holds.length);
         space.stitched.remove(this);
         dax.unstitched(this);
+        closeQuietly(handle);
+    }
+
+    private static void closeQuietly(OpenFile handle) {
         try {
             handle.close();
         } catch (DaxException e) {

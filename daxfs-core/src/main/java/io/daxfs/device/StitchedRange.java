@@ -38,6 +38,9 @@ public final class StitchedRange {
     }
 
     private static final long PAGE = 4096;
+    /** The kernel mappings all ranges of this process may use together: see {@link #reserveMappings}. */
+    private static final long MAPPING_BUDGET = readMappingBudget();
+    private static final java.util.concurrent.atomic.AtomicLong MAPPINGS_IN_USE = new java.util.concurrent.atomic.AtomicLong();
     private static final int ANONYMOUS = Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE | Libc.MAP_FIXED;
 
     private final Device device;
@@ -52,6 +55,47 @@ public final class StitchedRange {
         this.address = address;
         this.length = length;
         this.access = access;
+    }
+
+    /**
+     * Half of the kernel's limit on mappings per process ({@code vm.max_map_count}), the other
+     * half left to the JVM and everything else: at the limit every mmap of the process fails,
+     * the JVM's own (thread stacks, heap growth) included, and the JVM dies.
+     */
+    private static long readMappingBudget() {
+        try {
+            // readAllLines: Files.readString returned only the first byte of this procfs file (JDK 25)
+            return Long.parseLong(java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/sys/vm/max_map_count")).get(0).trim()) / 2;
+        } catch (java.io.IOException | NumberFormatException | SecurityException e) {
+            return 65530 / 2; // Linux's default
+        }
+    }
+
+    /**
+     * Reserves {@code n} kernel mappings for a range about to be stitched from {@code n / 2}
+     * runs: each run is one mapping, and so may be each gap between runs. ENOMEM, with what to
+     * do about it, when the process's budget (half of {@code vm.max_map_count}) would be
+     * exceeded; {@link #releaseMappings} gives them back.
+     */
+    public static void reserveMappings(long n, String what) throws DaxException {
+        long now = MAPPINGS_IN_USE.addAndGet(n);
+        if (now > MAPPING_BUDGET) {
+            MAPPINGS_IN_USE.addAndGet(-n);
+            throw new DaxException(Errno.ENOMEM, what + " lies in " + (n / 2) + " pieces on the device, each one kernel "
+                    + "mapping; this process has " + Math.max(0, MAPPING_BUDGET - now + n) + " of its " + MAPPING_BUDGET
+                    + " left for segments (half of vm.max_map_count): map a smaller range, close other segments, or copy "
+                    + "the file to defragment it");
+        }
+    }
+
+    /** The process's budget of kernel mappings for segments. */
+    public static long mappingBudget() {
+        return MAPPING_BUDGET;
+    }
+
+    /** Gives back mappings taken by {@link #reserveMappings}. */
+    public static void releaseMappings(long n) {
+        MAPPINGS_IN_USE.addAndGet(-n);
     }
 
     /** True when {@code device} can be mapped piecewise (it has a backing file). */

@@ -825,6 +825,51 @@ class MappingRacesTest {
         assertTrue(Internals.dax(fs).pageRefs().isIdle(block, PageRefs.ORDER_4K), "M took no hold on the freed block");
     }
 
+    // ================================================================== R29 A segment's arena closed while it is being stitched
+
+    @Test
+    @Timeout(30)
+    @DisplayName("R29: an arena closed between the JDK's mapping and the stitching leaves the freed address space alone")
+    void r29_anArenaClosedBeforeTheStitchingLeavesTheAddressSpaceTheJdkGaveBackAlone() throws Exception {
+        mountWithHooks(io.daxfs.device.MemoryDevice.allocate(64 * MIB));
+        DaxFile f = file("/f", 0);
+        write(f, 0, pattern(4 * BLOCK, 290));
+        long block;
+        try (DaxMapping probe = f.map(0, BLOCK, DaxMapMode.READ_ONLY, DaxMapOption.NO_HUGE_PAGES)) {
+            block = deviceOffset(probe.window(0)) >>> 12;
+        }
+        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
+
+        // M has the carrier mapped for the arena, its cleanup registered, and is about to stitch.
+        script.gate("segmentCarried:M");
+        Worker<MemorySegment> m = Worker.start("M", () -> f.mapSegment(0, 4 * BLOCK, DaxMapMode.READ_ONLY, arena));
+        script.awaitEvent("segmentCarried:M");
+        long address = script.entry("segmentCarried:M");
+        assertTrue(mapped(address), "the JDK has the range mapped");
+
+        // T closes the arena: the cleanup runs (nothing is stitched yet), then the JDK unmaps.
+        arena.close();
+        assertFalse(mapped(address), "the JDK gave the range back");
+        assertTrue(Internals.dax(fs).pageRefs().isIdle(block, PageRefs.ORDER_4K), "the cleanup released M's holds");
+
+        script.open("segmentCarried:M");
+        IllegalStateException failed = assertThrows(IllegalStateException.class, m::result, "M finds its arena closed");
+        assertTrue(failed.getMessage().contains("arena was closed"), failed.getMessage());
+        assertFalse(mapped(address), "M mapped nothing over the address space the JDK gave back");
+    }
+
+    /** True when {@code address} lies in a mapping of this process (/proc/self/maps). */
+    private static boolean mapped(long address) throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps"))) {
+            String[] range = line.substring(0, line.indexOf(' ')).split("-");
+            if (Long.compareUnsigned(Long.parseUnsignedLong(range[0], 16), address) <= 0
+                    && Long.compareUnsigned(address, Long.parseUnsignedLong(range[1], 16)) < 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     // ================================================================== R20 Synchronous fault's commit vs a waiting write()
 
     @Test

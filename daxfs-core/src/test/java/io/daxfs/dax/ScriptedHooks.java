@@ -139,6 +139,11 @@ final class ScriptedHooks implements DaxHooks {
         event("segmentFaulted", "page=" + pageIndex);
     }
 
+    @Override
+    public void segmentCarried(EntryIndex index, long address, long length) {
+        event("segmentCarried", "address=" + address + " length=" + length, address);
+    }
+
     /** The keys a thread slept on, in order, from the log. */
     List<Long> sleepKeys(String thread) {
         List<Long> keys = new ArrayList<>();

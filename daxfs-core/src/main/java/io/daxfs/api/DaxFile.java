@@ -211,6 +211,14 @@ public final class DaxFile implements AutoCloseable {
         file.insertRange(pos, len);
     }
 
+    /**
+     * How the file lies on the device (FIEMAP's summary): its extents, the bytes it holds, and
+     * the bytes in 2 MiB-aligned pieces that a mapping can take with 2 MiB pages.
+     */
+    public io.daxfs.types.FileExtents extents() throws DaxException {
+        return file.extents();
+    }
+
     /** lseek(SEEK_DATA): the first position >= pos that is in allocated data; ENXIO past EOF. */
     public long seekData(long pos) throws DaxException {
         return file.seekData(pos);

@@ -374,7 +374,8 @@ public final class DaxFileSystem implements AutoCloseable {
         c.fallbacks().forEach((k, v) -> fallbacks.put(k.name(), v));
         return new DaxStats(c.faults4k(), c.faults2m(), java.util.Collections.unmodifiableMap(fallbacks),
                 c.zeroPageMappings(), dax.entryLocks().downgrades(), c.revocations(), c.layoutBreakWaits(),
-                c.writebackFlushes(), c.copyOnWrite(), c.syncCommits(), dax.entryLocks().waits(), c.sigbus());
+                c.writebackFlushes(), c.copyOnWrite(), c.syncCommits(), dax.entryLocks().waits(), c.sigbus(),
+                c.segments(), c.segmentRuns());
     }
 
     /** The device this file system lives on. Internal (tests reach it through their bridge). */

@@ -33,6 +33,8 @@ public final class DaxCounters {
     final LongAdder layoutBreakWaits = new LongAdder();
     final LongAdder writebackFlushes = new LongAdder();
     final LongAdder sigbus = new LongAdder();
+    final LongAdder segments = new LongAdder();
+    final LongAdder segmentRuns = new LongAdder();
     private final EnumMap<Fallback, LongAdder> fallbacks = new EnumMap<>(Fallback.class);
 
     DaxCounters() {
@@ -75,6 +77,16 @@ public final class DaxCounters {
 
     public long writebackFlushes() {
         return writebackFlushes.sum();
+    }
+
+    /** Segments mapped ({@code FileChannel.map}). */
+    public long segments() {
+        return segments.sum();
+    }
+
+    /** Runs of device blocks stitched into segments (one kernel mapping each), over all segments mapped. */
+    public long segmentRuns() {
+        return segmentRuns.sum();
     }
 
     public long sigbus() {

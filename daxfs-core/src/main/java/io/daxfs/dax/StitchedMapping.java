@@ -142,6 +142,8 @@ public final class StitchedMapping {
         try {
             m.stitch(segment.address() - (pos - first), end - first, access(mode));
             dax.stitched(m);
+            dax.counters.segments.increment();
+            dax.counters.segmentRuns.add(m.runs());
             return segment;
         } catch (DaxException | RuntimeException | Error e) {
             m.detach(); // reaches the device no more; the arena unmaps the range when it closes

@@ -134,6 +134,12 @@ public final class OpenFile {
         changeBlocks("insert range", () -> v.fileLayout.insertRange(inode, pos, len));
     }
 
+    /** How the file lies on the device: see {@link io.daxfs.types.FileExtents}. */
+    public io.daxfs.types.FileExtents extents() throws DaxException {
+        check(true, "extents");
+        return v.fileIo.extents(inode);
+    }
+
     public long seekData(long pos) throws DaxException {
         check(true, "seek");
         return v.fileIo.seekData(inode, pos);

@@ -18,10 +18,13 @@ import java.util.Map;
  * @param syncFaultCommits  journal commits made by synchronous write faults
  * @param entryLockWaits    sleeps on entry locks
  * @param sigbus            accesses past end of file
+ * @param segments          segments mapped ({@code FileChannel.map}, {@code DaxFile.mapSegment})
+ * @param segmentRuns       runs of device blocks stitched into those segments, one kernel mapping each
  */
 public record DaxStats(long faults4k, long faults2m, Map<String, Long> fallbacks, long zeroPageMappings,
                        long pmdDowngrades, long revocations, long layoutBreakWaits, long writebackFlushes,
-                       long copyOnWriteFaults, long syncFaultCommits, long entryLockWaits, long sigbus) {
+                       long copyOnWriteFaults, long syncFaultCommits, long entryLockWaits, long sigbus,
+                       long segments, long segmentRuns) {
     /** All fallbacks, whatever the reason. */
     public long fallbacksTotal() {
         return fallbacks.values().stream().mapToLong(Long::longValue).sum();

@@ -38,26 +38,27 @@ class SegmentSpec extends FsSpec {
         return s.toArray(ValueLayout.JAVA_BYTE);
     }
 
-    /** Writes {@code a} and {@code b} block by block in turn, so that neither has two neighbouring blocks. */
-    void interleave(DaxFile a, DaxFile b, byte[] da, byte[] db) throws DaxException {
-        for (int off = 0; off < Math.max(da.length, db.length); off += BLOCK) {
-            if (off < da.length) {
-                write(a, off, java.util.Arrays.copyOfRange(da, off, Math.min(da.length, off + BLOCK)));
-            }
-            if (off < db.length) {
-                write(b, off, java.util.Arrays.copyOfRange(db, off, Math.min(db.length, off + BLOCK)));
-            }
-        }
-    }
-
     @Test
     void aReadOnlySegmentIsTheFileWithFragmentedExtentsAndHolesInOneRange() throws Exception {
         try (DaxFile a = open("/a"); DaxFile b = open("/b"); Arena arena = Arena.ofConfined()) {
-            byte[] da = pattern(40 * BLOCK + 123, 1);
-            interleave(a, b, da, pattern(40 * BLOCK, 2));
-            a.truncate(3 * MIB); // a hole from 40 blocks on
+            // Free space mostly in single blocks: the volume full, then every other block of a
+            // spacer punched (the metadata reserve, some contiguous blocks, stays free too).
+            write(b, 0, pattern(400 * BLOCK, 2));
+            fillWithOtherFile("/full", (byte) 1);
+            for (int k = 1; k < 400; k += 2) {
+                b.punchHole((long) k * BLOCK, BLOCK);
+            }
+            fs.sync();
+            byte[] da = pattern(150 * BLOCK + 123, 1);
+            write(a, 0, da);
+            a.truncate(3 * MIB); // a hole from block 151 on
             write(a, 3 * MIB - 10, pattern(10, 3));
             long blocks = fs.stat("/a").blocks();
+            io.daxfs.types.FileExtents ext = a.extents();
+            assertTrue(ext.extents() >= 20, "the file's blocks lie apart on the device: " + ext);
+            assertEquals(0, ext.hugeAlignedBytes());
+            assertEquals(152L * BLOCK, ext.allocatedBytes(), "data blocks only (stat counts the extent blocks too)");
+
             MemorySegment s = a.mapSegment(0, 3 * MIB, DaxMapMode.READ_ONLY, arena);
             assertEquals(3 * MIB, s.byteSize());
             assertTrue(s.isReadOnly());
@@ -65,23 +66,8 @@ class SegmentSpec extends FsSpec {
             assertEquals(0, s.get(ValueLayout.JAVA_LONG_UNALIGNED, 2 * MIB), "a hole reads as zeros");
             assertThrows(IllegalArgumentException.class, () -> s.set(ValueLayout.JAVA_BYTE, 0, (byte) 1));
             assertEquals(blocks, fs.stat("/a").blocks(), "mapping read-only allocates nothing");
-        }
-    }
-
-    @Test
-    void aSegmentIsAMappedSegmentOfTheCallersOwnArena() throws Exception {
-        try (DaxFile a = open("/a"); Arena arena = Arena.ofConfined()) {
-            write(a, 0, pattern(3 * BLOCK, 14));
-            MemorySegment s = a.mapSegment(0, 3 * BLOCK, DaxMapMode.READ_WRITE, arena);
-            assertTrue(s.isMapped(), "load, isLoaded, unload and force work as on the JDK's own mapped segments");
-            assertEquals(arena.scope(), s.scope());
-            s.load();
-            assertTrue(s.isLoaded());
-            s.set(ValueLayout.JAVA_INT_UNALIGNED, 100, 77);
-            s.force(); // msync of the range
-            s.unload(); // drops the page-table entries only: the bytes are the file's
-            assertEquals(77, s.get(ValueLayout.JAVA_INT_UNALIGNED, 100));
-            assertArrayEquals(bytes(s.asSlice(100, 4)), read(a, 100, 4));
+            assertEquals(1, fs.stats().segments());
+            assertTrue(fs.stats().segmentRuns() >= 20, "one run per piece: " + fs.stats().segmentRuns());
         }
     }
 
@@ -110,6 +96,23 @@ class SegmentSpec extends FsSpec {
     }
 
     @Test
+    void aSegmentIsAMappedSegmentOfTheCallersOwnArena() throws Exception {
+        try (DaxFile a = open("/a"); Arena arena = Arena.ofConfined()) {
+            write(a, 0, pattern(3 * BLOCK, 14));
+            MemorySegment s = a.mapSegment(0, 3 * BLOCK, DaxMapMode.READ_WRITE, arena);
+            assertTrue(s.isMapped(), "load, isLoaded, unload and force work as on the JDK's own mapped segments");
+            assertEquals(arena.scope(), s.scope());
+            s.load();
+            assertTrue(s.isLoaded());
+            s.set(ValueLayout.JAVA_INT_UNALIGNED, 100, 77);
+            s.force(); // msync of the range
+            s.unload(); // drops the page-table entries only: the bytes are the file's
+            assertEquals(77, s.get(ValueLayout.JAVA_INT_UNALIGNED, 100));
+            assertArrayEquals(bytes(s.asSlice(100, 4)), read(a, 100, 4));
+        }
+    }
+
+    @Test
     void anUnalignedRangeStartsAtItsOwnByte() throws Exception {
         try (DaxFile a = open("/a"); Arena arena = Arena.ofConfined()) {
             byte[] d = pattern(5 * BLOCK, 4);
@@ -125,6 +128,7 @@ class SegmentSpec extends FsSpec {
             a.truncate(3 * MIB);
             long free = freeBlocks();
             MemorySegment s = a.mapSegment(0, 3 * MIB, DaxMapMode.READ_WRITE, arena);
+            assertEquals(2 * MIB, a.extents().hugeAlignedBytes(), "write faults gave the first 2 MiB one aligned run");
             assertEquals(3 * MIB / BLOCK, fs.stat("/a").blocks() / SECTORS_PER_BLOCK, "holes get blocks at map time");
             assertTrue(free - freeBlocks() >= 3 * MIB / BLOCK);
             assertEquals(0, s.get(ValueLayout.JAVA_LONG_UNALIGNED, MIB + 8), "new blocks are zeroed");

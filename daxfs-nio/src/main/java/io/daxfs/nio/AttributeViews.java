@@ -1,5 +1,6 @@
 package io.daxfs.nio;
 
+import io.daxfs.types.FileExtents;
 import io.daxfs.types.FileStat;
 
 import java.io.IOException;
@@ -156,6 +157,30 @@ final class AttributeViews {
         public long allocatedBytes() throws IOException {
             return stat().blocks() * 512;
         }
+
+        @Override
+        public long extents() throws IOException {
+            return fileExtents().extents();
+        }
+
+        @Override
+        public long hugeAlignedBytes() throws IOException {
+            return fileExtents().hugeAlignedBytes();
+        }
+    }
+
+    /** The extents of a regular file (through a read-only open of it); zeros for anything else. */
+    FileExtents fileExtents() throws IOException {
+        String p = path.corePath();
+        return path.getFileSystem().with(path, fs -> {
+            FileStat st = follow ? fs.stat(p) : fs.lstat(p);
+            if (st.type() != io.daxfs.types.FileType.REGULAR) {
+                return new FileExtents(0, 0, 0);
+            }
+            try (io.daxfs.api.DaxFile f = fs.open(p, java.nio.file.StandardOpenOption.READ)) {
+                return f.extents();
+            }
+        });
     }
 
     // ---------------------------------------------------------------- by name
@@ -179,7 +204,7 @@ final class AttributeViews {
             case "posix" -> concat(BASIC, POSIX_MORE);
             case "owner" -> List.of("owner");
             case "unix" -> concat(concat(BASIC, POSIX_MORE), UNIX_MORE);
-            case "daxfs" -> List.of("ino", "allocatedBytes");
+            case "daxfs" -> List.of("ino", "allocatedBytes", "extents", "hugeAlignedBytes");
             default -> throw new UnsupportedOperationException("view '" + view + "' is not available");
         };
         FileAttributes a = attributes();
@@ -212,6 +237,8 @@ final class AttributeViews {
                     case "mode" -> st.mode();
                     case "ctime" -> FileAttributes.time(st.ctimeNs());
                     case "allocatedBytes" -> st.blocks() * 512;
+                    case "extents" -> fileExtents().extents();
+                    case "hugeAlignedBytes" -> fileExtents().hugeAlignedBytes();
                     default -> throw new IllegalStateException(x);
                 });
             }

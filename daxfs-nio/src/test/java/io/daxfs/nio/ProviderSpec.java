@@ -567,6 +567,10 @@ class ProviderSpec {
             assertTrue((Long) Files.getAttribute(f, "daxfs:allocatedBytes") >= 10_000);
             DaxFileAttributeView dax = Files.getFileAttributeView(f, DaxFileAttributeView.class);
             assertEquals(unix.get("ino"), dax.ino());
+            assertTrue(dax.extents() >= 1, "10,000 bytes lie in at least one extent");
+            assertEquals(0L, Files.getAttribute(f, "daxfs:hugeAlignedBytes"), "no 2 MiB piece in 10,000 bytes");
+            assertEquals(0L, Files.getAttribute(f.getParent(), "daxfs:extents"), "a directory has none to tell");
+            assertEquals(Set.of("ino", "allocatedBytes", "extents", "hugeAlignedBytes"), Files.readAttributes(f, "daxfs:*").keySet());
             Map<String, Object> basic = Files.readAttributes(f, "size,isDirectory");
             assertEquals(Map.of("size", 10_000L, "isDirectory", false), basic);
             assertThrows(IllegalArgumentException.class, () -> Files.readAttributes(f, "basic:nonsense"));

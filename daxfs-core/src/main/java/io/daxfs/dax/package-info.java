@@ -9,6 +9,8 @@
  *     multi-order radix tree from page to {@link io.daxfs.dax.Entry} word, 4 KiB and 2 MiB
  *     entries, DIRTY and TOWRITE marks) and the reverse map of its page tables.</li>
  * <li>Per mapping, a {@link io.daxfs.dax.Vma}: fault, pin, msync, close.</li>
+ * <li>Per segment ({@code FileChannel.map}), a {@link io.daxfs.dax.StitchedMapping}: the file's
+ *     blocks faulted in, held, and mapped by the host kernel into one run of address space.</li>
  * <li>{@link io.daxfs.dax.EntryLocks} and the hashed {@link io.daxfs.dax.WaitTable}: the
  *     per-entry lock, with explicit wake-one and wake-all rules.</li>
  * <li>The paths: {@link io.daxfs.dax.Faults} (4 KiB and 2 MiB software page faults, fallbacks,

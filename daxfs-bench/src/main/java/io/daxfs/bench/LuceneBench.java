@@ -104,7 +104,7 @@ public final class LuceneBench {
 
     private static double[] daxfsRound(int docs, int queries) throws IOException {
         Path image = Fixture.kernelFile();
-        long size = Math.max(256L << 20, (long) docs * 600);
+        long size = Math.max(256L << 20, (long) docs * 600) + (1 << 20) - 1 & -(1L << 20); // whole MiB
         try (FileSystem fs = FileSystems.newFileSystem(DaxFileSystemProvider.uriOf(image),
                 Map.of("create", "true", "size", size))) {
             return round(fs.getPath("/index"), docs, queries);

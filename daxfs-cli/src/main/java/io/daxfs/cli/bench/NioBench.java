@@ -26,7 +26,7 @@ public final class NioBench {
     }
 
     /** What to run: small files to write and read, entries to walk, spread over {@code dirs} directories. */
-    public record Options(int files, int walkEntries, int dirs, Path dir) {
+    public record Options(int files, int walkEntries, int dirs, Path dir, boolean prefault) {
         public Options {
             if (Integer.bitCount(files) != 1) {
                 throw new IllegalArgumentException("--files must be a power of two (reads pick files by mask): " + files);
@@ -58,7 +58,7 @@ public final class NioBench {
         long size = Math.max(256L << 20, (long) o.files() * 8192 + (long) o.walkEntries() * 1024 + (64L << 20));
         long inodes = ((o.files() + (long) o.walkEntries() + 2L * o.dirs() + 64) + 15) / 16 * 16;
         try (FileSystem dax = FileSystems.newFileSystem(DaxFileSystemProvider.uriOf(image),
-                Map.of("create", "true", "size", size, "inodes", inodes))) {
+                Map.of("create", "true", "size", size, "inodes", inodes, "prefault", o.prefault()))) {
             Path daxRoot = dax.getPath("/bench");
             Files.createDirectory(daxRoot);
             byte[] data = new byte[4096];

@@ -13,6 +13,7 @@ import io.daxfs.mm.PageTable;
 import io.daxfs.mm.PageRefs;
 import io.daxfs.mm.ZeroPage;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Set;
@@ -120,7 +121,7 @@ public final class DaxLayer implements DaxCallbacks {
      * address space through the host kernel, as a segment of {@code arena}; see
      * {@link StitchedMapping}. Pages wholly past end of file fail with SIGBUS.
      */
-    public MemorySegment mapSegment(OpenFile file, long pos, long len, DaxMapMode mode, java.lang.foreign.Arena arena)
+    public MemorySegment mapSegment(OpenFile file, long pos, long len, DaxMapMode mode, Arena arena)
             throws DaxException {
         if (pos < 0 || len <= 0 || pos + len < 0) {
             throw new DaxException(Errno.EINVAL, "bad map range " + pos + "+" + len);

@@ -3,6 +3,11 @@ package io.daxfs.device;
 import io.daxfs.types.DaxException;
 import io.daxfs.types.Errno;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+
 /**
  * One run of the process's address space in which the host kernel maps ranges of a device,
  * wherever they lie on it: how a file made of scattered extents becomes one contiguous
@@ -40,7 +45,7 @@ public final class StitchedRange {
     private static final long PAGE = 4096;
     /** The kernel mappings all ranges of this process may use together: see {@link #reserveMappings}. */
     private static final long MAPPING_BUDGET = readMappingBudget();
-    private static final java.util.concurrent.atomic.AtomicLong MAPPINGS_IN_USE = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong MAPPINGS_IN_USE = new AtomicLong();
     private static final int ANONYMOUS = Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE | Libc.MAP_FIXED;
 
     private final Device device;
@@ -65,8 +70,8 @@ public final class StitchedRange {
     private static long readMappingBudget() {
         try {
             // readAllLines: Files.readString returned only the first byte of this procfs file (JDK 25)
-            return Long.parseLong(java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/sys/vm/max_map_count")).get(0).trim()) / 2;
-        } catch (java.io.IOException | NumberFormatException | SecurityException e) {
+            return Long.parseLong(Files.readAllLines(Path.of("/proc/sys/vm/max_map_count")).get(0).trim()) / 2;
+        } catch (IOException | NumberFormatException | SecurityException | IndexOutOfBoundsException e) {
             return 65530 / 2; // Linux's default
         }
     }
@@ -122,15 +127,6 @@ public final class StitchedRange {
 
     private static int prot(Access access) {
         return access == Access.READ ? Libc.PROT_READ : Libc.PROT_READ | Libc.PROT_WRITE;
-    }
-
-    /** The first byte of the run. */
-    public long address() {
-        return address;
-    }
-
-    public long length() {
-        return length;
     }
 
     /**

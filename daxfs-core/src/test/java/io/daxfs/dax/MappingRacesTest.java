@@ -801,10 +801,7 @@ class MappingRacesTest {
         DaxFile f = file("/f", 0);
         write(f, 0, pattern(4 * BLOCK, 280));
         f.fsync();
-        long block;
-        try (DaxMapping probe = f.map(0, BLOCK, DaxMapMode.READ_ONLY, DaxMapOption.NO_HUGE_PAGES)) {
-            block = deviceOffset(probe.window(0)) >>> 12;
-        }
+        long block = firstBlock(f);
         java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
         cleanup.add(arena::close);
 
@@ -834,10 +831,7 @@ class MappingRacesTest {
         mountWithHooks(io.daxfs.device.MemoryDevice.allocate(64 * MIB));
         DaxFile f = file("/f", 0);
         write(f, 0, pattern(4 * BLOCK, 290));
-        long block;
-        try (DaxMapping probe = f.map(0, BLOCK, DaxMapMode.READ_ONLY, DaxMapOption.NO_HUGE_PAGES)) {
-            block = deviceOffset(probe.window(0)) >>> 12;
-        }
+        long block = firstBlock(f);
         java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
 
         // M has the carrier mapped for the arena, its cleanup registered, and is about to stitch.
@@ -856,6 +850,13 @@ class MappingRacesTest {
         IllegalStateException failed = assertThrows(IllegalStateException.class, m::result, "M finds its arena closed");
         assertTrue(failed.getMessage().contains("arena was closed"), failed.getMessage());
         assertFalse(mapped(address), "M mapped nothing over the address space the JDK gave back");
+    }
+
+    /** The device block of file block 0, read through a mapping closed again at once. */
+    private long firstBlock(DaxFile f) throws Exception {
+        try (DaxMapping probe = f.map(0, BLOCK, DaxMapMode.READ_ONLY, DaxMapOption.NO_HUGE_PAGES)) {
+            return deviceOffset(probe.window(0)) >>> 12;
+        }
     }
 
     /** True when {@code address} lies in a mapping of this process (/proc/self/maps). */

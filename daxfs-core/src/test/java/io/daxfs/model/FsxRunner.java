@@ -455,11 +455,7 @@ public final class FsxRunner implements AutoCloseable {
         FileModel m = s.model;
         long pos = op.pos();
         int len = (int) op.len();
-        if (pos + len > m.size()) {
-            s.file.truncate(pos + len);
-            m.truncate(pos + len);
-            stats.mapWriteGrows++;
-        }
+        growToCover(s, pos + len);
         long start = pos & -B;
         long mapLen = pos + len - start;
         boolean huge = op.api() != 3;
@@ -535,15 +531,20 @@ public final class FsxRunner implements AutoCloseable {
      * says so, closes the arena. The model takes the range's pages as allocated-unknown, as for a
      * 2 MiB write fault, and learns them from SEEK_DATA/SEEK_HOLE.
      */
+    /** Grows the file (and its model) to {@code end} first when a mapped write ends past EOF. */
+    private void growToCover(FsxFile s, long end) throws DaxException {
+        if (end > s.model.size()) {
+            s.file.truncate(end);
+            s.model.truncate(end);
+            stats.mapWriteGrows++;
+        }
+    }
+
     private void segWrite(FsxFile s, Op op) throws DaxException {
         FileModel m = s.model;
         long pos = op.pos();
         int len = (int) op.len();
-        if (pos + len > m.size()) {
-            s.file.truncate(pos + len);
-            m.truncate(pos + len);
-            stats.mapWriteGrows++;
-        }
+        growToCover(s, pos + len);
         long start = pos & -B;
         long end = Math.min((pos + len + B - 1) / B * B, (m.size() + B - 1) / B * B);
         m.allocateFailed(start, end - start);

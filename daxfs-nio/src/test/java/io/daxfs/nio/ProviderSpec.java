@@ -284,6 +284,12 @@ class ProviderSpec {
             assertThrows(NoSuchFileException.class, () -> Files.readAllBytes(fs.getPath("/none/x")));
             assertThrows(NotDirectoryException.class, () -> Files.newDirectoryStream(f));
             assertThrows(NotLinkException.class, () -> Files.readSymbolicLink(f));
+            java.nio.file.AccessDeniedException denied = assertThrows(java.nio.file.AccessDeniedException.class,
+                    () -> Files.createLink(fs.getPath("/link"), d), "a hard link to a directory: EPERM, for root too");
+            assertTrue(denied.getMessage().contains("EPERM"), denied.getMessage());
+            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+            assertThrows(java.nio.file.AccessDeniedException.class,
+                    () -> fs.provider().checkAccess(f, AccessMode.EXECUTE), "no execute bit at all: EACCES, for root too");
             assertFalse(Files.deleteIfExists(fs.getPath("/none")));
             try (FileChannel dirChannel = FileChannel.open(d, READ)) {
                 dirChannel.force(true); // as open(dir, O_RDONLY) and fsync: Lucene does this

@@ -67,7 +67,9 @@ public final class NioBench {
             }
             List<Path> nioFiles = layout(nioRoot.resolve("small"), o.files(), o.dirs());
             List<Path> daxFiles = layout(daxRoot.resolve("small"), o.files(), o.dirs());
-            writeAll(nioFiles, data); // untimed: warms both sides' code
+            writeAll(nioFiles, data); // untimed: creates the files
+            writeAll(daxFiles, data);
+            writeAll(nioFiles, data); // untimed: warms both sides' rewrite path (truncate, then write)
             writeAll(daxFiles, data);
             long n = time(() -> writeAll(nioFiles, data));
             long d = time(() -> writeAll(daxFiles, data));

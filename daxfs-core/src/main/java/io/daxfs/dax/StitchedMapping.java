@@ -24,9 +24,10 @@ import java.util.Arrays;
  * <h2>Invariants</h2>
  * <ul>
  * <li>Every device page the range reaches carries a mapping reference taken through
- *     {@link PageTable#holdMapped} before it is mapped in, and released only after the range is
- *     unmapped or detached. The allocator reuses a page only at reference count 0
- *     ({@link PageRefs}), so the range never reaches a block another file may get.</li>
+ *     {@link PageTable#holdMapped} before it is mapped in, and released only once nothing can
+ *     reach it through the range: the arena is closed, or the range is covered (detached). The
+ *     allocator reuses a page only at reference count 0 ({@link PageRefs}), so the range never
+ *     reaches a block another file may get.</li>
  * <li>The reference is not a pin: a truncate, hole punch, collapse, insert or zero-range over
  *     the range neither waits for the segment nor changes it. The segment stays on the blocks it
  *     had, which keep their bytes; the file's blocks there are freed as usual but reused only
@@ -40,7 +41,9 @@ import java.util.Arrays;
  *     of each shared writable range of it that it covers ({@link #persist}).</li>
  * <li>At unmount the range is detached: anonymous memory replaces the device pages, so the
  *     segment stays safe to touch but reaches the image no more. The JDK unmaps the range
- *     when the arena closes, whatever happened before.</li>
+ *     when the arena closes, whatever happened before. A segment of a confined arena owned by
+ *     another thread than the unmounting one cannot be covered (only its owner may pass it to
+ *     a native call); it keeps reaching the image until that owner closes the arena.</li>
  * </ul>
  *
  * <h2>Building</h2>
@@ -55,9 +58,10 @@ import java.util.Arrays;
  *
  * <p>Thread-safe. State moves LIVE → DETACHED (unmount) and LIVE or DETACHED → UNMAPPED (the
  * owner's arena closing) once each, under this object's monitor. Every mmap over the range runs
- * under the monitor too, with the state checked first, and the arena's cleanup (which takes the
- * monitor) runs before the JDK unmaps the range: so no mmap ever lands on address space the JDK
- * has given back, whichever thread closes the arena and whenever. The releases run outside it.
+ * under the monitor too, and passes the range as a segment of the owner's arena, which the JDK
+ * keeps open for the call and refuses once closed: so no mmap ever lands on address space the
+ * JDK has given back, whichever thread closes the arena and whenever (docs/RACES.md R29). The
+ * releases run outside the monitor.
  */
 public final class StitchedMapping {
     private enum State { LIVE, DETACHED, UNMAPPED }
@@ -128,39 +132,40 @@ public final class StitchedMapping {
         StitchedMapping m = new StitchedMapping(dax, vma.space, first >>> 12, write,
                 Arrays.copyOf(holds.holds, holds.holdCount), Arrays.copyOf(holds.runs, holds.runCount), handle, mappings);
         MemorySegment segment;
+        MemorySegment run;
         try {
             segment = SegmentCarrier.map(carrierMode(mode), pos - first, len, arena);
-            // Registered after the JDK's unmap, so it runs before it (an arena runs its cleanups
-            // last registered first): the range is still this mapping's to cover with anonymous
-            // memory, and no mmap here ever lands on address space the JDK has given back.
+            // The whole run of pages as a segment of the same arena: the mmaps over it pass it,
+            // which keeps them off the address space once the JDK has unmapped it (StitchedRange).
+            run = MemorySegment.ofAddress(segment.address() - (pos - first)).reinterpret(end - first, arena, null);
             MemorySegment.NULL.reinterpret(arena, ignored -> m.unmap());
         } catch (DaxException | RuntimeException | Error e) { // e.g. the arena closed meanwhile
             m.unmap(); // nothing of the device is mapped yet
             throw e;
         }
-        dax.hooks.segmentCarried(m.space.index, segment.address() - (pos - first), end - first);
+        dax.hooks.segmentCarried(m.space.index, run.address(), run.byteSize());
         try {
-            m.stitch(segment.address() - (pos - first), end - first, access(mode));
+            m.stitch(run, access(mode));
             dax.stitched(m);
             dax.counters.segments.increment();
             dax.counters.segmentRuns.add(m.runs());
             return segment;
         } catch (DaxException | RuntimeException | Error e) {
-            m.detach(); // reaches the device no more; the arena unmaps the range when it closes
+            m.detach(); // reaches the device no more, if the arena is still open
             throw e;
         }
     }
 
     /**
-     * Covers the JDK's mapping at {@code address} with anonymous memory, then maps the runs of
-     * device pages into it. Under this mapping's monitor, which the arena's cleanup takes too:
-     * an arena closed meanwhile has had its cleanup run, and the range is not touched.
+     * Covers the run with anonymous memory, then maps the runs of device pages into it. Under
+     * this mapping's monitor, with the state checked first; each mmap passes the run's segment,
+     * so an arena closed meanwhile makes it fail without mapping anything.
      */
-    private synchronized void stitch(long address, long length, StitchedRange.Access access) throws DaxException {
+    private synchronized void stitch(MemorySegment run, StitchedRange.Access access) throws DaxException {
         if (state != State.LIVE) {
             throw new IllegalStateException("map: the arena was closed while the file was being mapped");
         }
-        StitchedRange r = StitchedRange.over(dax.device, address, length, access);
+        StitchedRange r = StitchedRange.over(dax.device, run, access);
         range = r;
         for (int k = 0; k < runs.length; k += 3) {
             r.mapDevice((runs[k] - firstPage) << 12, runs[k + 1] << 12, runs[k + 2] << 12);
@@ -280,41 +285,46 @@ public final class StitchedMapping {
     }
 
     /**
-     * The owner's arena is closing (the JDK unmaps the range right after this): covers the range
-     * with anonymous memory, then releases the pages. Idempotent.
+     * The owner's arena is closing: releases the pages. No mmap here: the JDK unmaps the range
+     * as one of the arena's cleanups, before or after this one depending on the arena's kind, and
+     * either way no thread can access the range through the segment any more (the arena is
+     * closed), so the pages may go to other files now. Idempotent.
      */
     void unmap() {
+        State was;
         synchronized (this) {
-            State was = state;
+            was = state;
             state = State.UNMAPPED;
-            if (was != State.LIVE || !cover()) {
-                return;
-            }
         }
-        forget();
+        if (was == State.LIVE) {
+            forget(true);
+        }
     }
 
     /**
      * Unmount, or a failure while stitching: anonymous memory replaces the device pages
      * (accesses go on, reaching nothing shared), and the pages are released. The range stays
-     * mapped until the owner's arena closes.
+     * mapped until the owner's arena closes. If the range cannot be covered (the arena is
+     * closing, or is confined to another thread), the pages stay held: see {@link #cover}.
      */
     void detach() {
+        boolean covered;
         synchronized (this) {
             if (state != State.LIVE) {
                 return;
             }
             state = State.DETACHED;
-            if (!cover()) {
-                return;
-            }
+            covered = cover();
         }
-        forget();
+        forget(covered);
     }
 
     /**
      * Puts anonymous memory over the range, if it was stitched; false if that failed. Under the
-     * monitor, with the range still mapped by the JDK (the arena's cleanup runs before its unmap).
+     * monitor. It fails when the arena is closing (its cleanup then has nothing left to do, and
+     * the JDK unmaps the range), when the arena is confined to another thread (the range keeps
+     * reaching the device until that thread closes it; its pages stay held, so this mount never
+     * gives them to another file), or out of kernel memory.
      */
     private boolean cover() {
         StitchedRange r = range;
@@ -324,16 +334,17 @@ public final class StitchedMapping {
         try {
             r.detach();
             return true;
-        } catch (DaxException e) {
-            // Out of address-space bookkeeping (ENOMEM), which leaves the range reaching the
-            // device: the pages stay held, so no other file ever gets them.
+        } catch (DaxException | IllegalStateException | WrongThreadException e) {
             return false;
         }
     }
 
-    private void forget() {
-        StitchedRange.releaseMappings(mappings); // covered: one anonymous mapping until the arena closes
-        release(dax.refs, holds, holds.length);
+    /** Unregisters, closes the handle and, when {@code releasePages}, releases the holds. */
+    private void forget(boolean releasePages) {
+        StitchedRange.releaseMappings(mappings);
+        if (releasePages) {
+            release(dax.refs, holds, holds.length);
+        }
         space.stitched.remove(this);
         dax.unstitched(this);
         closeQuietly(handle);

@@ -53,6 +53,9 @@ final class Libc {
     private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle MMAP = downcall("mmap",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO_OPTION);
+    /** mmap with the address as a segment: the call keeps the segment's arena from closing while it runs. */
+    private static final MethodHandle MMAP_OVER = downcall("mmap",
+            FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO_OPTION);
     private static final MethodHandle MUNMAP = downcall("munmap",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_OPTION);
     private static final MethodHandle MPROTECT = downcall("mprotect",
@@ -159,6 +162,28 @@ final class Libc {
                 throw failure(state, what + ": mmap of " + length + " bytes");
             }
             return addr;
+        } catch (DaxException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * mmap(2) with MAP_FIXED over {@code at}, a native segment of the caller's: the mapping of
+     * {@code [offset, offset + at.byteSize())} of {@code fd} (-1 with MAP_ANONYMOUS) replaces what
+     * is mapped there. Passing the segment, not its address, is what makes this safe against the
+     * segment's arena closing: the JDK keeps the arena open for the length of the call (a close
+     * meanwhile fails or waits), and a call on a closed arena throws IllegalStateException
+     * without mapping anything, so this never lands on address space given back meanwhile.
+     */
+    static void mmapOver(MemorySegment at, int prot, int flags, int fd, long offset, String what) throws DaxException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(CAPTURE);
+            long addr = (long) MMAP_OVER.invokeExact(state, at, at.byteSize(), prot, flags | MAP_FIXED, fd, offset);
+            if (addr == MAP_FAILED) {
+                throw failure(state, what + ": mmap of " + at.byteSize() + " bytes");
+            }
         } catch (DaxException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

@@ -4,6 +4,7 @@ import io.daxfs.types.DaxException;
 import io.daxfs.types.Errno;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,6 +28,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #detach} (everything back to anonymous memory) is safe while other threads access the
  * run, and it is how a run stops reaching a device that goes away.
  *
+ * <p>The run is held as a segment of its owner's arena, and every mmap over it passes that
+ * segment to the call: the JDK keeps the arena open while the call runs, and refuses the call
+ * once the arena is closed. So no mmap here can land on address space the JDK unmapped when the
+ * arena closed (which may be before or after the arena's other cleanups, depending on the kind
+ * of arena: a confined arena runs its first cleanup first, the others last added first).
+ *
  * <p>Which ranges are mapped is the caller's business. Needs a device with a backing file
  * ({@link Device#remapFd}); on device-DAX the kernel accepts only ranges aligned to the device's
  * alignment, and refuses others with EINVAL.
@@ -46,19 +53,18 @@ public final class StitchedRange {
     /** The kernel mappings all ranges of this process may use together: see {@link #reserveMappings}. */
     private static final long MAPPING_BUDGET = readMappingBudget();
     private static final AtomicLong MAPPINGS_IN_USE = new AtomicLong();
-    private static final int ANONYMOUS = Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE | Libc.MAP_FIXED;
+    private static final int ANONYMOUS = Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE;
 
     private final Device device;
     private final int fd;
-    private final long address;
-    private final long length;
+    /** The run, as a segment of the owner's arena: every mmap over it passes it (see Libc.mmapOver). */
+    private final MemorySegment run;
     private final Access access;
 
-    private StitchedRange(Device device, int fd, long address, long length, Access access) {
+    private StitchedRange(Device device, int fd, MemorySegment run, Access access) {
         this.device = device;
         this.fd = fd;
-        this.address = address;
-        this.length = length;
+        this.run = run;
         this.access = access;
     }
 
@@ -109,18 +115,20 @@ public final class StitchedRange {
     }
 
     /**
-     * Takes over the mapped run {@code [address, address + length)} (both multiples of 4096),
-     * covering it with anonymous memory. EOPNOTSUPP for a device without a backing file.
+     * Takes over the mapped run {@code run} (a segment of the owner's arena, page-aligned, whole
+     * pages), covering it with anonymous memory. EOPNOTSUPP for a device without a backing file;
+     * IllegalStateException if the arena closed (nothing is mapped then), WrongThreadException
+     * from another thread than a confined arena's owner.
      */
-    public static StitchedRange over(Device device, long address, long length, Access access) throws DaxException {
+    public static StitchedRange over(Device device, MemorySegment run, Access access) throws DaxException {
         int fd = device.remapFd();
         if (fd < 0) {
             throw new DaxException(Errno.EOPNOTSUPP, device.describe() + ": has no backing file to map ranges of");
         }
-        if (length <= 0 || ((address | length) & (PAGE - 1)) != 0) {
-            throw new IllegalArgumentException("run " + Long.toHexString(address) + "+" + length);
+        if (run.byteSize() <= 0 || ((run.address() | run.byteSize()) & (PAGE - 1)) != 0) {
+            throw new IllegalArgumentException("run " + run);
         }
-        StitchedRange r = new StitchedRange(device, fd, address, length, access);
+        StitchedRange r = new StitchedRange(device, fd, run, access);
         r.detach();
         return r;
     }
@@ -131,23 +139,25 @@ public final class StitchedRange {
 
     /**
      * Maps device bytes {@code [deviceOffset, deviceOffset + n)} at {@code offset} of the run,
-     * replacing what was there. All three are multiples of 4096.
+     * replacing what was there. All three are multiples of 4096. Fails as {@link #over} does when
+     * the arena closed or belongs to another thread.
      */
     public void mapDevice(long offset, long deviceOffset, long n) throws DaxException {
-        if (offset < 0 || n <= 0 || offset + n > length || ((offset | deviceOffset | n) & (PAGE - 1)) != 0) {
+        if (offset < 0 || n <= 0 || offset + n > run.byteSize() || ((offset | deviceOffset | n) & (PAGE - 1)) != 0) {
             throw new IllegalArgumentException("device range " + deviceOffset + "+" + n + " at " + offset
-                    + " of a run of " + length);
+                    + " of a run of " + run.byteSize());
         }
         Devices.checkRange(device, deviceOffset, n);
-        int flags = (access == Access.COPY_ON_WRITE ? Libc.MAP_PRIVATE : Libc.MAP_SHARED) | Libc.MAP_FIXED;
-        Libc.mmap(address + offset, n, prot(access), flags, fd, deviceOffset, device.describe());
+        int flags = access == Access.COPY_ON_WRITE ? Libc.MAP_PRIVATE : Libc.MAP_SHARED;
+        Libc.mmapOver(run.asSlice(offset, n), prot(access), flags, fd, deviceOffset, device.describe());
     }
 
     /**
      * Puts anonymous memory back over the whole run: from here on it reads as zeros (or as what
-     * is stored to it afterwards) and reaches the device nowhere.
+     * is stored to it afterwards) and reaches the device nowhere. Fails as {@link #over} does
+     * when the arena closed or belongs to another thread.
      */
     public void detach() throws DaxException {
-        Libc.mmap(address, length, prot(access), ANONYMOUS, -1, 0L, "covering a mapped run");
+        Libc.mmapOver(run, prot(access), ANONYMOUS, -1, 0L, "covering a mapped run");
     }
 }

@@ -852,6 +852,28 @@ class MappingRacesTest {
         assertFalse(mapped(address), "M mapped nothing over the address space the JDK gave back");
     }
 
+    @Test
+    @Timeout(30)
+    @DisplayName("R29: closing a confined arena, whose first cleanup is the JDK's unmap, maps nothing over the range afterwards")
+    void r29_closingAConfinedArenaLeavesTheRangeTheJdkUnmappedAlone() throws Exception {
+        mountWithHooks(io.daxfs.device.MemoryDevice.allocate(64 * MIB));
+        DaxFile f = file("/f", 0);
+        write(f, 0, pattern(4 * BLOCK, 291));
+        long block = firstBlock(f);
+        // C maps in a fresh confined arena (the JDK's unmap is then its first cleanup, which a
+        // confined arena runs before all others) and closes it.
+        Worker<Long> c = Worker.start("C", () -> {
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                MemorySegment s = f.mapSegment(0, 4 * BLOCK, DaxMapMode.READ_WRITE, arena);
+                assertEquals(longAt(pattern(4 * BLOCK, 291), 8), s.get(ValueLayout.JAVA_LONG_UNALIGNED, 8));
+                return script.entry("segmentCarried:C");
+            }
+        });
+        long address = c.result();
+        assertFalse(mapped(address), "nothing was mapped over the range after the JDK unmapped it");
+        assertTrue(Internals.dax(fs).pageRefs().isIdle(block, PageRefs.ORDER_4K), "the holds are released");
+    }
+
     /** The device block of file block 0, read through a mapping closed again at once. */
     private long firstBlock(DaxFile f) throws Exception {
         try (DaxMapping probe = f.map(0, BLOCK, DaxMapMode.READ_ONLY, DaxMapOption.NO_HUGE_PAGES)) {

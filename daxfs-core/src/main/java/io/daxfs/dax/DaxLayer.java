@@ -220,9 +220,9 @@ public final class DaxLayer implements DaxCallbacks {
     }
 
     @Override
-    public void writebackAll() {
+    public void writebackAll(long endPage) {
         for (AddressSpace space : files.values()) {
-            writeback(space.inode, 0, 1L << 32); // every page a file can have: 2^32 blocks
+            writeback(space.inode, 0, endPage);
         }
     }
 

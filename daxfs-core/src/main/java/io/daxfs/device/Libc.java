@@ -145,19 +145,9 @@ final class Libc {
 
     /** mmap(2) at an address of the kernel's choice; returns the address of the mapping. */
     static long mmap(long length, int prot, int flags, int fd, String what) throws DaxException {
-        return mmap(0L, length, prot, flags, fd, 0L, what);
-    }
-
-    /**
-     * mmap(2) of {@code [offset, offset + length)} of {@code fd} (-1 with MAP_ANONYMOUS) at
-     * {@code address} (with MAP_FIXED: exactly there, replacing what was mapped) or, for 0, at an
-     * address of the kernel's choice; returns the address of the mapping.
-     */
-    static long mmap(long address, long length, int prot, int flags, int fd, long offset, String what)
-            throws DaxException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = a.allocate(CAPTURE);
-            long addr = (long) MMAP.invokeExact(state, address, length, prot, flags, fd, offset);
+            long addr = (long) MMAP.invokeExact(state, 0L, length, prot, flags, fd, 0L);
             if (addr == MAP_FAILED) {
                 throw failure(state, what + ": mmap of " + length + " bytes");
             }

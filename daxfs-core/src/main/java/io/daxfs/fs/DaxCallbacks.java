@@ -27,7 +27,7 @@ public interface DaxCallbacks {
         }
 
         @Override
-        public void writebackAll() {
+        public void writebackAll(long endPage) {
         }
 
         @Override
@@ -75,10 +75,10 @@ public interface DaxCallbacks {
     void writeback(Inode in, long firstPage, long endPage) throws DaxException;
 
     /**
-     * sync: as {@link #writeback} of every page of every file that has mapping state. Caller
-     * holds no inode lock.
+     * sync: as {@link #writeback} of pages {@code [0, endPage)} of every file that has mapping
+     * state. Caller holds no inode lock.
      */
-    void writebackAll() throws DaxException;
+    void writebackAll(long endPage) throws DaxException;
 
     /** The inode was freed: forget its mapping state. No mapping of it remains. */
     void evicted(Inode in);

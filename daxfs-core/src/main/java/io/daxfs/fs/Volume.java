@@ -308,7 +308,7 @@ public final class Volume {
         if (readOnly) {
             return;
         }
-        dax.writebackAll(); // what was stored through mappings, as fsync does per file
+        dax.writebackAll(FileIo.MAX_PAGE); // what was stored through mappings, as fsync does per file
         onDevice("sync", () -> {
             dirtyData.persistAll();
             journal.commit();

@@ -160,23 +160,22 @@ final class AttributeViews {
 
         @Override
         public long extents() throws IOException {
-            return fileExtents().extents();
+            return fileExtents(stat()).extents();
         }
 
         @Override
         public long hugeAlignedBytes() throws IOException {
-            return fileExtents().hugeAlignedBytes();
+            return fileExtents(stat()).hugeAlignedBytes();
         }
     }
 
-    /** The extents of a regular file (through a read-only open of it); zeros for anything else. */
-    FileExtents fileExtents() throws IOException {
+    /** The extents of the file whose stat is {@code st}: read through a read-only open of it; zeros if not regular. */
+    FileExtents fileExtents(FileStat st) throws IOException {
+        if (st.type() != io.daxfs.types.FileType.REGULAR) {
+            return new FileExtents(0, 0, 0);
+        }
         String p = path.corePath();
         return path.getFileSystem().with(path, fs -> {
-            FileStat st = follow ? fs.stat(p) : fs.lstat(p);
-            if (st.type() != io.daxfs.types.FileType.REGULAR) {
-                return new FileExtents(0, 0, 0);
-            }
             try (io.daxfs.api.DaxFile f = fs.open(p, java.nio.file.StandardOpenOption.READ)) {
                 return f.extents();
             }
@@ -209,39 +208,44 @@ final class AttributeViews {
         };
         FileAttributes a = attributes();
         FileStat st = a.stat();
+        List<String> wanted = new java.util.ArrayList<>();
         for (String n : names.split(",")) {
-            List<String> each = n.equals("*") ? known : List.of(n);
-            for (String x : each) {
+            for (String x : n.equals("*") ? known : List.of(n)) {
                 if (!known.contains(x)) {
                     throw new IllegalArgumentException("'" + x + "' is not an attribute of view '" + view + "'");
                 }
-                out.put(x, switch (x) {
-                    case "lastModifiedTime" -> a.lastModifiedTime();
-                    case "lastAccessTime" -> a.lastAccessTime();
-                    case "creationTime" -> a.creationTime();
-                    case "size" -> a.size();
-                    case "isRegularFile" -> a.isRegularFile();
-                    case "isDirectory" -> a.isDirectory();
-                    case "isSymbolicLink" -> a.isSymbolicLink();
-                    case "isOther" -> a.isOther();
-                    case "fileKey" -> a.fileKey();
-                    case "owner" -> a.owner();
-                    case "group" -> a.group();
-                    case "permissions" -> a.permissions();
-                    case "ino" -> st.ino();
-                    case "dev" -> (long) path.getFileSystem().image().hashCode();
-                    case "rdev" -> st.rdev();
-                    case "nlink" -> st.nlink();
-                    case "uid" -> st.uid();
-                    case "gid" -> st.gid();
-                    case "mode" -> st.mode();
-                    case "ctime" -> FileAttributes.time(st.ctimeNs());
-                    case "allocatedBytes" -> st.blocks() * 512;
-                    case "extents" -> fileExtents().extents();
-                    case "hugeAlignedBytes" -> fileExtents().hugeAlignedBytes();
-                    default -> throw new IllegalStateException(x);
-                });
+                wanted.add(x);
             }
+        }
+        // Read once, and only when asked for: it opens the file.
+        FileExtents extents = wanted.contains("extents") || wanted.contains("hugeAlignedBytes") ? fileExtents(st) : null;
+        for (String x : wanted) {
+            out.put(x, switch (x) {
+                case "lastModifiedTime" -> a.lastModifiedTime();
+                case "lastAccessTime" -> a.lastAccessTime();
+                case "creationTime" -> a.creationTime();
+                case "size" -> a.size();
+                case "isRegularFile" -> a.isRegularFile();
+                case "isDirectory" -> a.isDirectory();
+                case "isSymbolicLink" -> a.isSymbolicLink();
+                case "isOther" -> a.isOther();
+                case "fileKey" -> a.fileKey();
+                case "owner" -> a.owner();
+                case "group" -> a.group();
+                case "permissions" -> a.permissions();
+                case "ino" -> st.ino();
+                case "dev" -> (long) path.getFileSystem().image().hashCode();
+                case "rdev" -> st.rdev();
+                case "nlink" -> st.nlink();
+                case "uid" -> st.uid();
+                case "gid" -> st.gid();
+                case "mode" -> st.mode();
+                case "ctime" -> FileAttributes.time(st.ctimeNs());
+                case "allocatedBytes" -> st.blocks() * 512;
+                case "extents" -> extents.extents();
+                case "hugeAlignedBytes" -> extents.hugeAlignedBytes();
+                default -> throw new IllegalStateException(x);
+            });
         }
         return out;
     }

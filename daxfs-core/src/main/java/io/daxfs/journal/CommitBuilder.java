@@ -5,7 +5,10 @@ import io.daxfs.media.Geometry;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,8 +20,8 @@ import java.util.Map;
 public final class CommitBuilder {
     private final MemorySegment device;
     private final Map<Long, Image> images = new LinkedHashMap<>();
-    private final java.util.List<long[]> persistFirst = new java.util.ArrayList<>();
-    private final java.util.List<Runnable> onDataPersisted = new java.util.ArrayList<>();
+    private final List<long[]> persistFirst = new ArrayList<>();
+    private final List<Runnable> onDataPersisted = new ArrayList<>();
 
     private record Image(MemorySegment buf, boolean sealHeader) {
     }
@@ -65,8 +68,39 @@ public final class CommitBuilder {
         persistFirst.add(new long[]{offset, length});
     }
 
-    java.util.List<long[]> persistFirstRanges() {
-        return persistFirst;
+    /**
+     * The ranges of {@link #persistFirst}, sorted, with overlapping and adjacent ones merged:
+     * each range costs the device one persist (an msync on an image file), and the files of one
+     * commit often lie side by side (the allocator hands out blocks in address order), so a
+     * commit of a thousand small writes persists a few runs, not a thousand blocks.
+     */
+    List<long[]> persistFirstRanges() {
+        return coalesce(persistFirst);
+    }
+
+    /** {@code ranges} ({offset, length} pairs, any order) as sorted, disjoint, non-adjacent runs. */
+    static List<long[]> coalesce(List<long[]> ranges) {
+        if (ranges.size() < 2) {
+            return ranges;
+        }
+        long[][] sorted = ranges.toArray(long[][]::new);
+        Arrays.sort(sorted, (a, b) -> Long.compare(a[0], b[0]));
+        List<long[]> out = new ArrayList<>();
+        long start = sorted[0][0];
+        long end = start + sorted[0][1];
+        for (int i = 1; i < sorted.length; i++) {
+            long s = sorted[i][0];
+            long e = s + sorted[i][1];
+            if (s > end) {
+                out.add(new long[]{start, end - start});
+                start = s;
+                end = e;
+            } else if (e > end) {
+                end = e;
+            }
+        }
+        out.add(new long[]{start, end - start});
+        return out;
     }
 
     /**

@@ -22,9 +22,10 @@ import static io.daxfs.cli.bench.BenchFormat.ratio;
 @Command(name = "nio", sortOptions = false,
         description = "Measure java.nio.file on daxfs (the daxfs provider, an image in DIR) against the default "
                 + "provider (files in DIR): Files.write and Files.readAllBytes of 4 KiB files, and Files.walk "
-                + "over a tree of empty files; the same loops on both sides.")
+                + "over a tree of empty files; the same loops on both sides, warmed up, then timed in rounds "
+                + "that alternate which side goes first (the median round of each side is reported).")
 final class BenchNioCommand implements Callable<Integer> {
-    private static final String ROW = "%-10s %9s %12s %12s %10s%n";
+    private static final String ROW = "%-10s %9s %12s %12s %10s %13s%n";
 
     @Spec
     CommandSpec spec;
@@ -50,11 +51,16 @@ final class BenchNioCommand implements Callable<Integer> {
             + "at mount, so that writes to fresh blocks take no page fault of the host.")
     boolean prefault;
 
+    @Option(names = "--rounds", paramLabel = "R", defaultValue = "5",
+            description = "Timed rounds of each phase per side, after " + NioBench.WARMUP_ROUNDS
+                    + " untimed ones; a side's figure is its median round (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
     @Override
     public Integer call() throws IOException {
         NioBench.Options o;
         try {
-            o = new NioBench.Options(files, walk, dirs, dir, prefault);
+            o = new NioBench.Options(files, walk, dirs, dir, prefault, rounds);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -62,15 +68,18 @@ final class BenchNioCommand implements Callable<Integer> {
             throw DaxException.of(Files.exists(dir) ? Errno.ENOTDIR : Errno.ENOENT, dir.toString());
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("daxfs bench nio: %d files of 4 KiB and a walk of %d entries, in %d directories; both sides in %s%s%n%n",
-                files, walk, dirs, dir, prefault ? "; the image prefaulted" : "");
-        out.printf(ROW, "phase", "ops", "nio ops/s", "daxfs ops/s", "daxfs/nio");
+        out.printf("daxfs bench nio: %d files of 4 KiB and a walk of %d entries, in %d directories; both sides in %s%s; "
+                        + "median of %d rounds%n%n",
+                files, walk, dirs, dir, prefault ? "; the image prefaulted" : "", rounds);
+        out.printf(ROW, "phase", "ops", "nio ops/s", "daxfs ops/s", "daxfs/nio", "round ratios");
         out.flush();
         NioBench.run(o, r -> {
-            out.printf(ROW, r.phase(), r.ops(), number(r.nioPerSecond()), number(r.daxPerSecond()), ratio(r.ratio()));
+            out.printf(ROW, r.phase(), r.ops(), number(r.nioPerSecond()), number(r.daxPerSecond()), ratio(r.ratio()),
+                    ratio(r.minRatio()) + "-" + ratio(r.maxRatio()));
             out.flush();
         });
-        out.printf("%ndaxfs/nio above 1: daxfs is faster. One run on a shared, noisy machine: differences under ~20%% may be noise.%n");
+        out.printf("%ndaxfs/nio above 1: daxfs is faster (ratio of the medians; round ratios: the lowest and highest of "
+                + "one round's pair). A shared, noisy machine: differences under ~20%% may be noise.%n");
         return 0;
     }
 }

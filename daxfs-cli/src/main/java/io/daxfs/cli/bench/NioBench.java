@@ -8,6 +8,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -17,16 +18,27 @@ import java.util.stream.Stream;
 /**
  * {@code java.nio.file} on daxfs (the daxfs provider, on an image in DIR) against the default
  * provider (files in DIR, /dev/shm by default): the same loops on both sides, through
- * {@code Files} only. Phases: write small files ({@code Files.write} of 4 KiB each), read them
- * back in a scrambled order ({@code Files.readAllBytes}; index by mask), and walk a tree of
- * empty files ({@code Files.walk}, counting entries). An untimed round of each phase comes first.
+ * {@code Files} only. Phases: write small files ({@code Files.write} of 4 KiB each, over files
+ * that exist: truncate, then write), read them back in a scrambled order
+ * ({@code Files.readAllBytes}; index by mask), and walk a tree of empty files ({@code Files.walk},
+ * counting entries).
+ *
+ * <p>Each phase runs untimed warm-up rounds first (so that both sides are compiled and the
+ * memory both touch is mapped), then {@code rounds} timed rounds that alternate which side goes
+ * first; a side's figure is the median of its rounds. One timed pass per side swung by up to 3x
+ * between runs on a shared VM (a collection, a commit, a neighbour's burst landing in it); the
+ * median of five does not, and the reported spread of the per-round ratios says how steady the
+ * run was.
  */
 public final class NioBench {
     private NioBench() {
     }
 
+    /** Untimed rounds of each phase before the timed ones (the write phase's first also creates the files). */
+    static final int WARMUP_ROUNDS = 3;
+
     /** What to run: small files to write and read, entries to walk, spread over {@code dirs} directories. */
-    public record Options(int files, int walkEntries, int dirs, Path dir, boolean prefault) {
+    public record Options(int files, int walkEntries, int dirs, Path dir, boolean prefault, int rounds) {
         public Options {
             if (Integer.bitCount(files) != 1) {
                 throw new IllegalArgumentException("--files must be a power of two (reads pick files by mask): " + files);
@@ -34,11 +46,17 @@ public final class NioBench {
             if (dirs < 1 || walkEntries < 1) {
                 throw new IllegalArgumentException("--dirs and --walk must be at least 1");
             }
+            if (rounds < 1) {
+                throw new IllegalArgumentException("--rounds must be at least 1: " + rounds);
+            }
         }
     }
 
-    /** One phase on both sides: operations and nanoseconds. */
-    public record Result(String phase, long ops, long nioNanos, long daxNanos) {
+    /**
+     * One phase on both sides: operations per round, the median round's nanoseconds of each side,
+     * and the lowest and highest ratio of one round's pair (nio nanoseconds over daxfs's).
+     */
+    public record Result(String phase, long ops, long nioNanos, long daxNanos, double minRatio, double maxRatio) {
         public double nioPerSecond() {
             return ops * 1e9 / nioNanos;
         }
@@ -49,6 +67,25 @@ public final class NioBench {
 
         public double ratio() {
             return (double) nioNanos / daxNanos;
+        }
+
+        /** The result of timed rounds: {@code nio[i]} and {@code dax[i]} ran back to back. */
+        static Result of(String phase, long ops, long[] nio, long[] dax) {
+            double min = Double.MAX_VALUE;
+            double max = 0;
+            for (int i = 0; i < nio.length; i++) {
+                double r = (double) nio[i] / dax[i];
+                min = Math.min(min, r);
+                max = Math.max(max, r);
+            }
+            return new Result(phase, ops, median(nio), median(dax), min, max);
+        }
+
+        static long median(long[] nanos) {
+            long[] sorted = nanos.clone();
+            Arrays.sort(sorted);
+            int n = sorted.length;
+            return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
         }
     }
 
@@ -67,29 +104,17 @@ public final class NioBench {
             }
             List<Path> nioFiles = layout(nioRoot.resolve("small"), o.files(), o.dirs());
             List<Path> daxFiles = layout(daxRoot.resolve("small"), o.files(), o.dirs());
-            writeAll(nioFiles, data); // untimed: creates the files
-            writeAll(daxFiles, data);
-            writeAll(nioFiles, data); // untimed: warms both sides' rewrite path (truncate, then write)
-            writeAll(daxFiles, data);
-            long n = time(() -> writeAll(nioFiles, data));
-            long d = time(() -> writeAll(daxFiles, data));
-            onResult.accept(new Result("write 4K", o.files(), n, d));
-            readAll(nioFiles);
-            readAll(daxFiles);
-            n = time(() -> readAll(nioFiles));
-            d = time(() -> readAll(daxFiles));
-            onResult.accept(new Result("read 4K", o.files(), n, d));
+            onResult.accept(phase("write 4K", o.files(), o.rounds(),
+                    () -> writeAll(nioFiles, data), () -> writeAll(daxFiles, data)));
+            onResult.accept(phase("read 4K", o.files(), o.rounds(), () -> readAll(nioFiles), () -> readAll(daxFiles)));
             List<Path> nioTree = layout(nioRoot.resolve("tree"), o.walkEntries(), o.dirs());
             List<Path> daxTree = layout(daxRoot.resolve("tree"), o.walkEntries(), o.dirs());
             for (int i = 0; i < nioTree.size(); i++) {
                 Files.createFile(nioTree.get(i));
                 Files.createFile(daxTree.get(i));
             }
-            walk(nioRoot.resolve("tree"));
-            walk(daxRoot.resolve("tree"));
-            n = time(() -> walk(nioRoot.resolve("tree")));
-            d = time(() -> walk(daxRoot.resolve("tree")));
-            onResult.accept(new Result("walk", o.walkEntries() + o.dirs() + 1L, n, d));
+            onResult.accept(phase("walk", o.walkEntries() + o.dirs() + 1L, o.rounds(),
+                    () -> walk(nioRoot.resolve("tree")), () -> walk(daxRoot.resolve("tree"))));
         } finally {
             try (Stream<Path> s = Files.walk(nioRoot)) {
                 for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
@@ -100,13 +125,33 @@ public final class NioBench {
         }
     }
 
-    private interface Phase {
+    private interface Round {
         void run() throws IOException;
     }
 
-    private static long time(Phase p) throws IOException {
+    /** Warm-up rounds, then {@code rounds} timed pairs; even pairs time nio first, odd ones daxfs. */
+    private static Result phase(String name, long ops, int rounds, Round nio, Round dax) throws IOException {
+        for (int i = 0; i < WARMUP_ROUNDS; i++) {
+            nio.run();
+            dax.run();
+        }
+        long[] n = new long[rounds];
+        long[] d = new long[rounds];
+        for (int i = 0; i < rounds; i++) {
+            if (i % 2 == 0) {
+                n[i] = time(nio);
+                d[i] = time(dax);
+            } else {
+                d[i] = time(dax);
+                n[i] = time(nio);
+            }
+        }
+        return Result.of(name, ops, n, d);
+    }
+
+    private static long time(Round r) throws IOException {
         long t0 = System.nanoTime();
-        p.run();
+        r.run();
         return System.nanoTime() - t0;
     }
 

@@ -5,8 +5,10 @@ import io.daxfs.types.Errno;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
@@ -56,11 +58,17 @@ final class BenchNioCommand implements Callable<Integer> {
                     + " untimed ones; a side's figure is its median round (default: ${DEFAULT-VALUE}).")
     int rounds;
 
+    @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "5",
+            description = "Least time each phase warms up, untimed, before its timed rounds; at least "
+                    + NioBench.WARMUP_ROUNDS + " rounds in any case (default: ${DEFAULT-VALUE}).")
+    double warmupSeconds;
+
     @Override
     public Integer call() throws IOException {
         NioBench.Options o;
         try {
-            o = new NioBench.Options(files, walk, dirs, dir, prefault, rounds);
+            o = new NioBench.Options(files, walk, dirs, dir, prefault, rounds,
+                    Duration.ofNanos((long) (warmupSeconds * 1e9)));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -69,8 +77,8 @@ final class BenchNioCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         out.printf("daxfs bench nio: %d files of 4 KiB and a walk of %d entries, in %d directories; both sides in %s%s; "
-                        + "median of %d rounds%n%n",
-                files, walk, dirs, dir, prefault ? "; the image prefaulted" : "", rounds);
+                        + "median of %d rounds after a warm-up of %s s%n%n",
+                files, walk, dirs, dir, prefault ? "; the image prefaulted" : "", rounds, BigDecimal.valueOf(warmupSeconds).stripTrailingZeros().toPlainString());
         out.printf(ROW, "phase", "ops", "nio ops/s", "daxfs ops/s", "daxfs/nio", "round ratios");
         out.flush();
         NioBench.run(o, r -> {

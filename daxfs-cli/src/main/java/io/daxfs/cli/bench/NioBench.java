@@ -7,6 +7,7 @@ import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -23,22 +24,24 @@ import java.util.stream.Stream;
  * ({@code Files.readAllBytes}; index by mask), and walk a tree of empty files ({@code Files.walk},
  * counting entries).
  *
- * <p>Each phase runs untimed warm-up rounds first (so that both sides are compiled and the
- * memory both touch is mapped), then {@code rounds} timed rounds that alternate which side goes
- * first; a side's figure is the median of its rounds. One timed pass per side swung by up to 3x
- * between runs on a shared VM (a collection, a commit, a neighbour's burst landing in it); the
- * median of five does not, and the reported spread of the per-round ratios says how steady the
- * run was.
+ * <p>Each phase runs untimed warm-up rounds first, at least {@link #WARMUP_ROUNDS} and for at
+ * least the warm-up time (as JMH's warm-up iterations do), so that both sides are compiled and
+ * the memory both touch is mapped; then {@code rounds} timed rounds that alternate which side
+ * goes first. A side's figure is the median of its rounds. Two reasons: on this 2-core VM the
+ * JIT compiles daxfs's write path for 2 to 3 seconds, during which rounds run 2x to 4x slower
+ * (the JDK's side is mostly kernel code), and one timed pass per side swung by up to 3x between
+ * runs (a collection or a neighbour's burst landing in it). The spread of the per-round ratios
+ * is reported with the median, so a reader sees how steady the run was.
  */
 public final class NioBench {
     private NioBench() {
     }
 
-    /** Untimed rounds of each phase before the timed ones (the write phase's first also creates the files). */
+    /** Fewest untimed rounds of each phase before the timed ones (the write phase's first also creates the files). */
     static final int WARMUP_ROUNDS = 3;
 
     /** What to run: small files to write and read, entries to walk, spread over {@code dirs} directories. */
-    public record Options(int files, int walkEntries, int dirs, Path dir, boolean prefault, int rounds) {
+    public record Options(int files, int walkEntries, int dirs, Path dir, boolean prefault, int rounds, Duration warmup) {
         public Options {
             if (Integer.bitCount(files) != 1) {
                 throw new IllegalArgumentException("--files must be a power of two (reads pick files by mask): " + files);
@@ -48,6 +51,9 @@ public final class NioBench {
             }
             if (rounds < 1) {
                 throw new IllegalArgumentException("--rounds must be at least 1: " + rounds);
+            }
+            if (warmup.isNegative()) {
+                throw new IllegalArgumentException("--warmup must not be negative: " + warmup);
             }
         }
     }
@@ -104,16 +110,16 @@ public final class NioBench {
             }
             List<Path> nioFiles = layout(nioRoot.resolve("small"), o.files(), o.dirs());
             List<Path> daxFiles = layout(daxRoot.resolve("small"), o.files(), o.dirs());
-            onResult.accept(phase("write 4K", o.files(), o.rounds(),
+            onResult.accept(phase("write 4K", o.files(), o,
                     () -> writeAll(nioFiles, data), () -> writeAll(daxFiles, data)));
-            onResult.accept(phase("read 4K", o.files(), o.rounds(), () -> readAll(nioFiles), () -> readAll(daxFiles)));
+            onResult.accept(phase("read 4K", o.files(), o, () -> readAll(nioFiles), () -> readAll(daxFiles)));
             List<Path> nioTree = layout(nioRoot.resolve("tree"), o.walkEntries(), o.dirs());
             List<Path> daxTree = layout(daxRoot.resolve("tree"), o.walkEntries(), o.dirs());
             for (int i = 0; i < nioTree.size(); i++) {
                 Files.createFile(nioTree.get(i));
                 Files.createFile(daxTree.get(i));
             }
-            onResult.accept(phase("walk", o.walkEntries() + o.dirs() + 1L, o.rounds(),
+            onResult.accept(phase("walk", o.walkEntries() + o.dirs() + 1L, o,
                     () -> walk(nioRoot.resolve("tree")), () -> walk(daxRoot.resolve("tree"))));
         } finally {
             try (Stream<Path> s = Files.walk(nioRoot)) {
@@ -130,11 +136,13 @@ public final class NioBench {
     }
 
     /** Warm-up rounds, then {@code rounds} timed pairs; even pairs time nio first, odd ones daxfs. */
-    private static Result phase(String name, long ops, int rounds, Round nio, Round dax) throws IOException {
-        for (int i = 0; i < WARMUP_ROUNDS; i++) {
+    private static Result phase(String name, long ops, Options o, Round nio, Round dax) throws IOException {
+        long warmupEnd = System.nanoTime() + o.warmup().toNanos();
+        for (int i = 0; i < WARMUP_ROUNDS || System.nanoTime() - warmupEnd < 0; i++) {
             nio.run();
             dax.run();
         }
+        int rounds = o.rounds();
         long[] n = new long[rounds];
         long[] d = new long[rounds];
         for (int i = 0; i < rounds; i++) {

@@ -534,7 +534,15 @@ public final class Inode implements DirtySource {
 
     @Override
     public int estimatedBlocks() {
-        return 1 + (extentsDirty ? chain.length : 0) + (xattrsDirty ? xattrChain.length : 0);
+        // What collect writes besides the record's inode-table block (the shared block): the
+        // extent chain and a symlink's target block when the extents changed, the xattr chain.
+        boolean targetBlock = isSymlink() && (flags & InodeRecord.FLAG_INLINE_TARGET) == 0;
+        return (extentsDirty ? chain.length + (targetBlock ? 1 : 0) : 0) + (xattrsDirty ? xattrChain.length : 0);
+    }
+
+    @Override
+    public long sharedBlock() {
+        return geometry.inodeBlock(ino);
     }
 
     String targetString() {

@@ -16,6 +16,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -83,6 +84,16 @@ public final class Journal implements AutoCloseable {
     /** Dirty sources, each with the estimate it last added to {@link #estimate}. */
     private final ConcurrentHashMap<DirtySource, Integer> dirty = new ConcurrentHashMap<>();
     private final AtomicLong estimate = new AtomicLong();
+    /**
+     * Most dirty sources a transaction gathers before {@link #commitIfLarge} commits it, however
+     * few blocks they write. A commit collects every source while holding {@code txLock}
+     * exclusively, so this bounds that pause (a few tenths of a millisecond for small files), and collects state the operations
+     * touched recently, still in the CPU's caches: on a small-file rewrite loop, transactions of
+     * 1,536 sources ran about 10% slower per file than transactions of 512.
+     */
+    public static final int MAX_SOURCES = 512;
+    /** The shared blocks ({@link DirtySource#sharedBlock}) {@link #estimate} counts for the running transaction. */
+    private final Set<Long> sharedCounted = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedQueue<Runnable> runningReleases = new ConcurrentLinkedQueue<>();
     private final AtomicLong commits = new AtomicLong();
     /** Id of the transaction new handles and marks join; changes only under {@code txLock} exclusive. */
@@ -192,12 +203,13 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * Commits when the running transaction has grown past a quarter of the ring. Callers that
-     * mark sources dirty without a handle (plain overwrites, attribute changes) call this
-     * afterwards, so no transaction outgrows the ring. Must not be called with a handle open.
+     * Commits when the running transaction has grown past a quarter of the ring, or past
+     * {@link #MAX_SOURCES} dirty sources. Callers that mark sources dirty without a handle (plain
+     * overwrites, attribute changes) call this afterwards, so no transaction outgrows the ring.
+     * Must not be called with a handle open.
      */
     public void commitIfLarge() throws DaxException {
-        if (estimate.get() > ring / 4) {
+        if (estimate.get() > ring / 4 || dirty.size() > MAX_SOURCES) {
             commit();
         }
     }
@@ -256,6 +268,15 @@ public final class Journal implements AutoCloseable {
         }
         Integer before = dirty.put(src, now);
         long grown = before == null ? now : now - before;
+        if (before == null) {
+            // Put first, counted second: a commit clears sharedCounted before it collects, so a
+            // block counted and then cleared belongs to a source that commit collects, and the
+            // race can only count a block twice, never miss one the next transaction writes.
+            long shared = src.sharedBlock();
+            if (shared >= 0 && sharedCounted.add(shared)) {
+                grown++;
+            }
+        }
         if (grown > 0) {
             estimate.addAndGet(grown);
         }
@@ -314,6 +335,7 @@ public final class Journal implements AutoCloseable {
                     return;
                 }
                 b = new CommitBuilder(seg);
+                sharedCounted.clear(); // before the collect: see register
                 for (DirtySource s : dirty.keySet()) {
                     dirty.remove(s);
                     s.collect(b);

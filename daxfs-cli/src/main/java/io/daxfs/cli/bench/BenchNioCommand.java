@@ -23,7 +23,8 @@ import static io.daxfs.cli.bench.BenchFormat.ratio;
 /** `daxfs bench nio`: {@link NioBench}, a row per phase. */
 @Command(name = "nio", sortOptions = false,
         description = "Measure java.nio.file on daxfs (the daxfs provider, an image in DIR) against the default "
-                + "provider (files in DIR): Files.write and Files.readAllBytes of 4 KiB files, and Files.walk "
+                + "provider (files in DIR): Files.write of 4 KiB files (new ones, then over existing ones), "
+                + "Files.readAllBytes of them, and Files.walk "
                 + "over a tree of empty files; the same loops on both sides, warmed up, then timed in rounds "
                 + "that alternate which side goes first (the median round of each side is reported).")
 final class BenchNioCommand implements Callable<Integer> {

@@ -19,8 +19,9 @@ import java.util.stream.Stream;
 /**
  * {@code java.nio.file} on daxfs (the daxfs provider, on an image in DIR) against the default
  * provider (files in DIR, /dev/shm by default): the same loops on both sides, through
- * {@code Files} only. Phases: write small files ({@code Files.write} of 4 KiB each, over files
- * that exist: truncate, then write), read them back in a scrambled order
+ * {@code Files} only. Phases: create small files ({@code Files.write} of 4 KiB each to names that
+ * do not exist; deleted again after each round, untimed), rewrite them ({@code Files.write} over
+ * files that exist: truncate, then write), read them back in a scrambled order
  * ({@code Files.readAllBytes}; index by mask), and walk a tree of empty files ({@code Files.walk},
  * counting entries).
  *
@@ -110,7 +111,9 @@ public final class NioBench {
             }
             List<Path> nioFiles = layout(nioRoot.resolve("small"), o.files(), o.dirs());
             List<Path> daxFiles = layout(daxRoot.resolve("small"), o.files(), o.dirs());
-            onResult.accept(phase("write 4K", o.files(), o,
+            onResult.accept(phase("create 4K", o.files(), o, () -> writeAll(nioFiles, data), () -> writeAll(daxFiles, data),
+                    () -> deleteAll(nioFiles), () -> deleteAll(daxFiles)));
+            onResult.accept(phase("rewrite 4K", o.files(), o,
                     () -> writeAll(nioFiles, data), () -> writeAll(daxFiles, data)));
             onResult.accept(phase("read 4K", o.files(), o, () -> readAll(nioFiles), () -> readAll(daxFiles)));
             List<Path> nioTree = layout(nioRoot.resolve("tree"), o.walkEntries(), o.dirs());
@@ -135,12 +138,25 @@ public final class NioBench {
         void run() throws IOException;
     }
 
-    /** Warm-up rounds, then {@code rounds} timed pairs; even pairs time nio first, odd ones daxfs. */
     private static Result phase(String name, long ops, Options o, Round nio, Round dax) throws IOException {
+        Round nothing = () -> {
+        };
+        return phase(name, ops, o, nio, dax, nothing, nothing);
+    }
+
+    /**
+     * Warm-up rounds, then {@code rounds} timed pairs; even pairs time nio first, odd ones daxfs.
+     * {@code nioAfter} and {@code daxAfter} run untimed after each round of their side (to undo
+     * what it made).
+     */
+    private static Result phase(String name, long ops, Options o, Round nio, Round dax, Round nioAfter, Round daxAfter)
+            throws IOException {
         long warmupEnd = System.nanoTime() + o.warmup().toNanos();
         for (int i = 0; i < WARMUP_ROUNDS || System.nanoTime() - warmupEnd < 0; i++) {
             nio.run();
+            nioAfter.run();
             dax.run();
+            daxAfter.run();
         }
         int rounds = o.rounds();
         long[] n = new long[rounds];
@@ -148,10 +164,14 @@ public final class NioBench {
         for (int i = 0; i < rounds; i++) {
             if (i % 2 == 0) {
                 n[i] = time(nio);
+                nioAfter.run();
                 d[i] = time(dax);
+                daxAfter.run();
             } else {
                 d[i] = time(dax);
+                daxAfter.run();
                 n[i] = time(nio);
+                nioAfter.run();
             }
         }
         return Result.of(name, ops, n, d);
@@ -179,6 +199,12 @@ public final class NioBench {
     private static void writeAll(List<Path> files, byte[] data) throws IOException {
         for (Path p : files) {
             Files.write(p, data);
+        }
+    }
+
+    private static void deleteAll(List<Path> files) throws IOException {
+        for (Path p : files) {
+            Files.delete(p);
         }
     }
 

@@ -26,7 +26,7 @@ class BenchNioCommandTest {
         assertTrue(run.out().startsWith("daxfs bench nio: 64 files of 4 KiB and a walk of 300 entries, in 4 directories; "
                 + "both sides in " + dir + "; median of 3 rounds after a warm-up of 0 s"), run::toString);
         assertEquals(1, run.lines("phase +ops +nio ops/s +daxfs ops/s +daxfs/nio +round ratios").size(), run::toString);
-        for (String phase : List.of("write 4K +64", "read 4K +64", "walk +305")) {
+        for (String phase : List.of("create 4K +64", "rewrite 4K +64", "read 4K +64", "walk +305")) {
             assertEquals(1, run.lines(phase + " +" + NUMBER + " +" + NUMBER + " +" + RATIO + " +" + RATIO + "-" + RATIO).size(),
                     phase + "\n" + run);
         }

@@ -87,9 +87,10 @@ public final class Journal implements AutoCloseable {
     /**
      * Most dirty sources a transaction gathers before {@link #commitIfLarge} commits it, however
      * few blocks they write. A commit collects every source while holding {@code txLock}
-     * exclusively, so this bounds that pause (a few tenths of a millisecond for small files), and collects state the operations
-     * touched recently, still in the CPU's caches: on a small-file rewrite loop, transactions of
-     * 1,536 sources ran about 10% slower per file than transactions of 512.
+     * exclusively, so this bounds that pause (a few tenths of a millisecond for small files),
+     * and the collect finds state the operations touched recently, still in the CPU's caches:
+     * on a small-file rewrite loop, transactions of 1,536 sources ran about 10% slower per file
+     * than transactions of 512.
      */
     public static final int MAX_SOURCES = 512;
     /** The shared blocks ({@link DirtySource#sharedBlock}) {@link #estimate} counts for the running transaction. */

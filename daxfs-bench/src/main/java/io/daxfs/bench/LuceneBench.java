@@ -37,11 +37,14 @@ import java.util.stream.Stream;
  * indexing and a query loop on daxfs vs /dev/shm". A macro benchmark, so not JMH: each round
  * indexes {@code --docs} small documents (an id and three words drawn from 2^10 by a seeded
  * generator) through {@link MMapDirectory} into a fresh directory, commits, then runs a query
- * loop (term and two-term conjunction queries, words picked by mask) on a new reader. Rounds
- * alternate between the targets in one JVM (tmpfs first, then daxfs, three times); the medians
- * are reported, with daxfs over tmpfs. Hit counts are checked to be equal on both.
+ * loop (term and two-term conjunction queries, words picked by mask) on a new reader. One
+ * untimed round per target comes first (the first round indexed at a third of the speed of
+ * later ones while Lucene was being compiled, and it went to whichever target ran first); then
+ * {@code --rounds} timed pairs in one JVM, alternating which target goes first. The medians are
+ * reported, with daxfs over tmpfs and the lowest and highest ratio of one pair. Hit counts are
+ * checked to be equal on both.
  *
- * <pre>java --enable-native-access=ALL-UNNAMED -cp daxfs-bench/target/daxfs-bench.jar io.daxfs.bench.LuceneBench [--docs N] [--queries N]</pre>
+ * <pre>java --enable-native-access=ALL-UNNAMED -cp daxfs-bench/target/daxfs-bench.jar io.daxfs.bench.LuceneBench [--docs N] [--queries N] [--rounds N]</pre>
  */
 public final class LuceneBench {
     private static final int WORDS = 1 << 10;
@@ -52,37 +55,64 @@ public final class LuceneBench {
     public static void main(String[] args) throws Exception {
         int docs = 1_000_000;
         int queries = 200_000;
+        int rounds = 5;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--docs" -> docs = Integer.parseInt(args[++i]);
                 case "--queries" -> queries = Integer.parseInt(args[++i]);
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
+        if (rounds < 1) {
+            throw new IllegalArgumentException("--rounds must be at least 1: " + rounds);
+        }
+        long expected = check(tmpfsRound(docs, queries), daxfsRound(docs, queries), -1); // warm-up, not timed
         List<double[]> tmpfs = new ArrayList<>();
         List<double[]> daxfs = new ArrayList<>();
-        long expected = -1;
-        for (int round = 0; round < 3; round++) {
-            double[] k = tmpfsRound(docs, queries);
-            double[] d = daxfsRound(docs, queries);
-            if ((long) k[2] != (long) d[2] || (expected >= 0 && (long) k[2] != expected)) {
-                throw new IllegalStateException("hit counts differ: tmpfs " + (long) k[2] + ", daxfs " + (long) d[2]);
+        for (int round = 0; round < rounds; round++) {
+            double[] k;
+            double[] d;
+            if (round % 2 == 0) {
+                k = tmpfsRound(docs, queries);
+                d = daxfsRound(docs, queries);
+            } else {
+                d = daxfsRound(docs, queries);
+                k = tmpfsRound(docs, queries);
             }
-            expected = (long) k[2];
+            check(k, d, expected);
             tmpfs.add(k);
             daxfs.add(d);
-            System.out.printf(Locale.ROOT, "round %d: index tmpfs %.0f docs/s, daxfs %.0f docs/s; query tmpfs %.0f q/s, daxfs %.0f q/s%n",
-                    round + 1, k[0], d[0], k[1], d[1]);
+            System.out.printf(Locale.ROOT, "round %d (%s first): index tmpfs %.0f docs/s, daxfs %.0f docs/s; query tmpfs %.0f q/s, daxfs %.0f q/s%n",
+                    round + 1, round % 2 == 0 ? "tmpfs" : "daxfs", k[0], d[0], k[1], d[1]);
         }
-        double ki = median(tmpfs, 0);
-        double di = median(daxfs, 0);
-        double kq = median(tmpfs, 1);
-        double dq = median(daxfs, 1);
-        System.out.printf(Locale.ROOT, "%nLucene %s, %,d documents, %,d queries, MMapDirectory on both; medians of 3 rounds:%n",
-                org.apache.lucene.util.Version.LATEST, docs, queries);
-        System.out.printf(Locale.ROOT, "%-8s %14s %14s %8s%n", "phase", "tmpfs", "daxfs", "daxfs/tmpfs");
-        System.out.printf(Locale.ROOT, "%-8s %10.0f d/s %10.0f d/s %8.2f%n", "index", ki, di, di / ki);
-        System.out.printf(Locale.ROOT, "%-8s %10.0f q/s %10.0f q/s %8.2f%n", "query", kq, dq, dq / kq);
+        System.out.printf(Locale.ROOT, "%nLucene %s, %,d documents, %,d queries, MMapDirectory on both; medians of %d rounds after a warm-up:%n",
+                org.apache.lucene.util.Version.LATEST, docs, queries, rounds);
+        System.out.printf(Locale.ROOT, "%-8s %14s %14s %11s %13s%n", "phase", "tmpfs", "daxfs", "daxfs/tmpfs", "round ratios");
+        row("index", "d/s", tmpfs, daxfs, 0);
+        row("query", "q/s", tmpfs, daxfs, 1);
+    }
+
+    /** The hit count both rounds found, failing when they differ from each other or from {@code expected} (-1: any). */
+    private static long check(double[] tmpfs, double[] daxfs, long expected) {
+        if ((long) tmpfs[2] != (long) daxfs[2] || (expected >= 0 && (long) tmpfs[2] != expected)) {
+            throw new IllegalStateException("hit counts differ: tmpfs " + (long) tmpfs[2] + ", daxfs " + (long) daxfs[2]
+                    + (expected >= 0 ? ", before " + expected : ""));
+        }
+        return (long) tmpfs[2];
+    }
+
+    private static void row(String phase, String unit, List<double[]> tmpfs, List<double[]> daxfs, int k) {
+        double lo = Double.MAX_VALUE;
+        double hi = 0;
+        for (int i = 0; i < tmpfs.size(); i++) {
+            double r = daxfs.get(i)[k] / tmpfs.get(i)[k];
+            lo = Math.min(lo, r);
+            hi = Math.max(hi, r);
+        }
+        double t = median(tmpfs, k);
+        double d = median(daxfs, k);
+        System.out.printf(Locale.ROOT, "%-8s %10.0f %s %10.0f %s %11.2f %8.2f-%.2f%n", phase, t, unit, d, unit, d / t, lo, hi);
     }
 
     private static double median(List<double[]> rounds, int k) {

@@ -271,8 +271,9 @@ public final class Journal implements AutoCloseable {
         long grown = before == null ? now : now - before;
         if (before == null) {
             // Put first, counted second: a commit clears sharedCounted before it collects, so a
-            // block counted and then cleared belongs to a source that commit collects, and the
-            // race can only count a block twice, never miss one the next transaction writes.
+            // block counted and then cleared belongs to a source that commit collects (its put
+            // came before the collect began), and the race can only count a block twice, never
+            // miss one the next transaction writes.
             long shared = src.sharedBlock();
             if (shared >= 0 && sharedCounted.add(shared)) {
                 grown++;
@@ -331,17 +332,20 @@ public final class Journal implements AutoCloseable {
             try {
                 tid = runningTid;
                 runningTid = tid + 1;
+                // The next transaction's count starts before this one is collected: a source
+                // marked (without a handle) while the collect runs is counted in the next, twice
+                // at worst if the collect takes it too, never not at all (see register).
+                estimate.set(0);
+                sharedCounted.clear();
                 if (dirty.isEmpty() && runningReleases.isEmpty()) {
                     committedTid = tid; // nothing in it: every earlier transaction is durable already
                     return;
                 }
                 b = new CommitBuilder(seg);
-                sharedCounted.clear(); // before the collect: see register
                 for (DirtySource s : dirty.keySet()) {
                     dirty.remove(s);
                     s.collect(b);
                 }
-                estimate.set(0);
                 for (Runnable r; (r = runningReleases.poll()) != null; ) {
                     releases.add(r);
                 }

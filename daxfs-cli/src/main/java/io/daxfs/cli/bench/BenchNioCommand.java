@@ -24,9 +24,9 @@ import static io.daxfs.cli.bench.BenchFormat.ratio;
 @Command(name = "nio", sortOptions = false,
         description = "Measure java.nio.file on daxfs (the daxfs provider, an image in DIR) against the default "
                 + "provider (files in DIR): Files.write of 4 KiB files (new ones, then over existing ones), "
-                + "Files.readAllBytes of them, and Files.walk "
-                + "over a tree of empty files; the same loops on both sides, warmed up, then timed in rounds "
-                + "that alternate which side goes first (the median round of each side is reported).")
+                + "Files.readAllBytes of them, and Files.walk over a tree of empty files; the same loops on both "
+                + "sides, warmed up, then timed in rounds that alternate which side goes first (the median round "
+                + "of each side is reported).")
 final class BenchNioCommand implements Callable<Integer> {
     private static final String ROW = "%-10s %9s %12s %12s %10s %13s%n";
 
@@ -77,9 +77,10 @@ final class BenchNioCommand implements Callable<Integer> {
             throw DaxException.of(Files.exists(dir) ? Errno.ENOTDIR : Errno.ENOENT, dir.toString());
         }
         PrintWriter out = spec.commandLine().getOut();
+        String warmup = BigDecimal.valueOf(warmupSeconds).stripTrailingZeros().toPlainString();
         out.printf("daxfs bench nio: %d files of 4 KiB and a walk of %d entries, in %d directories; both sides in %s%s; "
                         + "median of %d rounds after a warm-up of %s s%n%n",
-                files, walk, dirs, dir, prefault ? "; the image prefaulted" : "", rounds, BigDecimal.valueOf(warmupSeconds).stripTrailingZeros().toPlainString());
+                files, walk, dirs, dir, prefault ? "; the image prefaulted" : "", rounds, warmup);
         out.printf(ROW, "phase", "ops", "nio ops/s", "daxfs ops/s", "daxfs/nio", "round ratios");
         out.flush();
         NioBench.run(o, r -> {

@@ -38,7 +38,7 @@ public final class NioBench {
     private NioBench() {
     }
 
-    /** Fewest untimed rounds of each phase before the timed ones (the write phase's first also creates the files). */
+    /** Fewest untimed rounds of each phase before the timed ones (the rewrite phase's first also creates its files). */
     static final int WARMUP_ROUNDS = 3;
 
     /** What to run: small files to write and read, entries to walk, spread over {@code dirs} directories. */

@@ -174,7 +174,10 @@ class ConcurrentWritersCrashTest {
 
     /** Null when the durable image keeps every promise and shows no foreign byte; else what is wrong. */
     private static String check(MemorySegment image, List<Promise> promises) throws Exception {
-        FsckReport report = Internals.fsck(MemoryDevice.copyOf(image), false, ProgressListener.NONE);
+        FsckReport report;
+        try (MemoryDevice copy = MemoryDevice.copyOf(image)) { // memory a device holds goes back at its close only
+            report = Internals.fsck(copy, false, ProgressListener.NONE);
+        }
         if (!report.clean()) {
             return "fsck: " + report.problems();
         }

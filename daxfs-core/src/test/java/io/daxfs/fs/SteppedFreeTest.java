@@ -64,8 +64,9 @@ class SteppedFreeTest {
 
     /** Mounts a crash image: fsck finds it consistent before and after mount finishes the work. */
     private static DaxFileSystem mountCrashImage(MemorySegment image) throws Exception {
-        assertTrue(Internals.fsck(MemoryDevice.copyOf(image), false, ProgressListener.NONE).clean(),
-                "the crash image is consistent as it is");
+        try (MemoryDevice copy = MemoryDevice.copyOf(image)) {
+            assertTrue(Internals.fsck(copy, false, ProgressListener.NONE).clean(), "the crash image is consistent as it is");
+        }
         return Internals.mount(MemoryDevice.copyOf(image), MountOptions.DEFAULT);
     }
 

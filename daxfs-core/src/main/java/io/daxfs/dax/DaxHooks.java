@@ -75,4 +75,18 @@ public interface DaxHooks {
      */
     default void segmentCarried(EntryIndex index, long address, long length) {
     }
+
+    /**
+     * A segment ({@link StitchedMapping}) is stitched one run of device pages after another;
+     * run {@code run} has just been mapped into the range, under the segment's monitor.
+     */
+    default void segmentRunMapped(EntryIndex index, int run) {
+    }
+
+    /**
+     * A segment's arena is closing: its cleanup is about to release the segment's pages (it
+     * takes the segment's monitor next).
+     */
+    default void segmentReleasing(EntryIndex index) {
+    }
 }

@@ -43,7 +43,8 @@ import java.util.Arrays;
  *     segment stays safe to touch but reaches the image no more. The JDK unmaps the range
  *     when the arena closes, whatever happened before. A segment of a confined arena owned by
  *     another thread than the unmounting one cannot be covered (only its owner may pass it to
- *     a native call); it keeps reaching the image until that owner closes the arena.</li>
+ *     a native call); it keeps reaching the image, and its pages stay held, until that owner
+ *     closes the arena.</li>
  * </ul>
  *
  * <h2>Building</h2>
@@ -57,7 +58,8 @@ import java.util.Arrays;
  * memory, then one mmap per run of consecutive device pages.
  *
  * <p>Thread-safe. State moves LIVE → DETACHED (unmount) and LIVE or DETACHED → UNMAPPED (the
- * owner's arena closing) once each, under this object's monitor. Every mmap over the range runs
+ * owner's arena closing) once each, under this object's monitor; the pages are released once,
+ * by the detach if it covered the range and by the arena's cleanup otherwise. Every mmap over the range runs
  * under the monitor too, and passes the range as a segment of the owner's arena, which the JDK
  * keeps open for the call and refuses once closed: so no mmap ever lands on address space the
  * JDK has given back, whichever thread closes the arena and whenever (docs/RACES.md R29). The
@@ -78,6 +80,12 @@ public final class StitchedMapping {
     /** The kernel mappings reserved for the range ({@link StitchedRange#reserveMappings}). */
     private final long mappings;
     private State state = State.LIVE;
+    /**
+     * Whether this mapping still holds its pages (guarded by this). Not implied by the state: a
+     * detach that could not cover the range (its arena closing, or confined to another thread)
+     * leaves the range DETACHED with the pages held, and the arena's cleanup then releases them.
+     */
+    private boolean holding = true;
     /** Set once the range is being stitched (guarded by this); until then there is nothing to cover. */
     private StitchedRange range;
 
@@ -169,6 +177,7 @@ public final class StitchedMapping {
         range = r;
         for (int k = 0; k < runs.length; k += 3) {
             r.mapDevice((runs[k] - firstPage) << 12, runs[k + 1] << 12, runs[k + 2] << 12);
+            dax.hooks.segmentRunMapped(space.index, k / 3);
         }
     }
 
@@ -288,16 +297,24 @@ public final class StitchedMapping {
      * The owner's arena is closing: releases the pages. No mmap here: the JDK unmaps the range
      * as one of the arena's cleanups, before or after this one depending on the arena's kind, and
      * either way no thread can access the range through the segment any more (the arena is
-     * closed), so the pages may go to other files now. Idempotent.
+     * closed), so the pages may go to other files now. That holds after a detach that could not
+     * cover the range too (docs/RACES.md R30): those pages were kept for this moment. Idempotent.
      */
     void unmap() {
+        dax.hooks.segmentReleasing(space.index);
         State was;
+        boolean release;
         synchronized (this) {
             was = state;
             state = State.UNMAPPED;
+            release = holding;
+            holding = false;
         }
         if (was == State.LIVE) {
-            forget(true);
+            unregister();
+        }
+        if (release) {
+            release(dax.refs, holds, holds.length);
         }
     }
 
@@ -305,26 +322,33 @@ public final class StitchedMapping {
      * Unmount, or a failure while stitching: anonymous memory replaces the device pages
      * (accesses go on, reaching nothing shared), and the pages are released. The range stays
      * mapped until the owner's arena closes. If the range cannot be covered (the arena is
-     * closing, or is confined to another thread), the pages stay held: see {@link #cover}.
+     * closing, or is confined to another thread), the pages stay held until the arena's cleanup
+     * ({@link #unmap}): see {@link #cover}.
      */
     void detach() {
-        boolean covered;
+        boolean release;
         synchronized (this) {
             if (state != State.LIVE) {
                 return;
             }
             state = State.DETACHED;
-            covered = cover();
+            release = holding && cover();
+            if (release) {
+                holding = false;
+            }
         }
-        forget(covered);
+        unregister();
+        if (release) {
+            release(dax.refs, holds, holds.length);
+        }
     }
 
     /**
      * Puts anonymous memory over the range, if it was stitched; false if that failed. Under the
-     * monitor. It fails when the arena is closing (its cleanup then has nothing left to do, and
-     * the JDK unmaps the range), when the arena is confined to another thread (the range keeps
-     * reaching the device until that thread closes it; its pages stay held, so this mount never
-     * gives them to another file), or out of kernel memory.
+     * monitor. It fails when the arena is closing (its cleanup, which waits for the monitor,
+     * releases the pages), when the arena is confined to another thread (the range keeps
+     * reaching the device until that thread closes it; its pages stay held until then, so no
+     * other file gets them), or out of kernel memory.
      */
     private boolean cover() {
         StitchedRange r = range;
@@ -339,12 +363,12 @@ public final class StitchedMapping {
         }
     }
 
-    /** Unregisters, closes the handle and, when {@code releasePages}, releases the holds. */
-    private void forget(boolean releasePages) {
+    /**
+     * Unregisters the range and closes its handle, once: from the first of {@link #detach} and
+     * {@link #unmap} to leave LIVE. The pages are released apart ({@link #holding}).
+     */
+    private void unregister() {
         StitchedRange.releaseMappings(mappings);
-        if (releasePages) {
-            release(dax.refs, holds, holds.length);
-        }
         space.stitched.remove(this);
         dax.unstitched(this);
         closeQuietly(handle);

@@ -874,6 +874,47 @@ class MappingRacesTest {
         assertTrue(Internals.dax(fs).pageRefs().isIdle(block, PageRefs.ORDER_4K), "the holds are released");
     }
 
+    // ================================================================== R30 A segment's arena closed between two runs of the stitching
+
+    @Test
+    @Timeout(30)
+    @DisplayName("R30: an arena closed between two mmaps of the stitching still gets the segment's pages released by its cleanup")
+    void r30_anArenaClosedBetweenTwoRunsOfTheStitchingHasItsCleanupReleaseTheHoldsTheFailedStitchKept() throws Exception {
+        mountWithHooks(io.daxfs.device.MemoryDevice.allocate(64 * MIB));
+        DaxFile f = file("/f", 0);
+        // Blocks 0 and 2 written, block 1 a hole: the read-only segment is stitched in two runs.
+        write(f, 0, pattern(BLOCK, 300));
+        write(f, 2 * BLOCK, pattern(BLOCK, 301));
+        long block = firstBlock(f);
+        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
+
+        // M has mapped its first run, under the segment's monitor.
+        script.gate("segmentRunMapped:M");
+        Worker<MemorySegment> m = Worker.start("M", () -> f.mapSegment(0, 3 * BLOCK, DaxMapMode.READ_ONLY, arena));
+        script.awaitEvent("segmentRunMapped:M");
+        long address = script.entry("segmentCarried:M");
+
+        // T closes the arena; its cleanup is about to take the monitor M holds.
+        script.gate("segmentReleasing:T");
+        Worker<Void> t = Worker.start("T", () -> {
+            arena.close();
+            return null;
+        });
+        script.awaitEvent("segmentReleasing:T");
+
+        // M's second mmap finds the arena closed; its detach cannot cover the range and keeps the holds.
+        script.open("segmentRunMapped:M");
+        assertThrows(IllegalStateException.class, m::result, "M finds its arena closed");
+        assertFalse(Internals.dax(fs).pageRefs().isIdle(block, PageRefs.ORDER_4K),
+                "the range could not be covered, so its pages are still held");
+
+        // T's cleanup runs after the detach: the arena is closed, so it releases what the detach kept.
+        script.open("segmentReleasing:T");
+        t.result();
+        assertTrue(Internals.dax(fs).pageRefs().isIdle(block, PageRefs.ORDER_4K), "the cleanup released M's holds");
+        assertFalse(mapped(address), "the JDK gave the range back");
+    }
+
     /** The device block of file block 0, read through a mapping closed again at once. */
     private long firstBlock(DaxFile f) throws Exception {
         try (DaxMapping probe = f.map(0, BLOCK, DaxMapMode.READ_ONLY, DaxMapOption.NO_HUGE_PAGES)) {

@@ -144,6 +144,16 @@ final class ScriptedHooks implements DaxHooks {
         event("segmentCarried", "address=" + address + " length=" + length, address);
     }
 
+    @Override
+    public void segmentRunMapped(EntryIndex index, int run) {
+        event("segmentRunMapped", "run=" + run);
+    }
+
+    @Override
+    public void segmentReleasing(EntryIndex index) {
+        event("segmentReleasing", "");
+    }
+
     /** The keys a thread slept on, in order, from the log. */
     List<Long> sleepKeys(String thread) {
         List<Long> keys = new ArrayList<>();

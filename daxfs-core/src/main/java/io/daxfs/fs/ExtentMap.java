@@ -27,7 +27,7 @@ import java.util.TreeMap;
 final class ExtentMap {
     private final TreeMap<Long, Extent> map = new TreeMap<>();
     private final OrderedRwLock lock = new OrderedRwLock(LockLevel.EXTENT_MAP, "extents");
-    private long blocks;
+    private volatile long blocks;
 
     ExtentMap() {
     }
@@ -48,13 +48,9 @@ final class ExtentMap {
         }
     }
 
+    /** Blocks mapped; a volatile read, no lock (the count is written under the write lock). */
     long blocks() {
-        lock.readLock().lock();
-        try {
-            return blocks0();
-        } finally {
-            lock.readLock().unlock();
-        }
+        return blocks;
     }
 
     List<Extent> toList() {
@@ -208,11 +204,6 @@ final class ExtentMap {
 
     private int count0() {
         return map.size();
-    }
-
-    /** Blocks mapped. */
-    private long blocks0() {
-        return blocks;
     }
 
     private List<Extent> toList0() {

@@ -15,9 +15,10 @@ import java.util.Set;
  * and hands out a second handle on an open file for a mapping. Each handle raises the inode's
  * open count, which keeps an unlinked file alive until its last close ({@link Unlinker#release}).
  *
- * <p>Locks: the parent's dirLock while the name is looked up (and, when creating, the journal
- * handle of the creation inside it), then the inode's life lock for {@code openCount++}. Opening
- * by number or reopening takes the life lock only.
+ * <p>Locks: an existing regular file is found without the parent's lock, and opened under its
+ * life lock ({@code openCount++}); otherwise the parent's dirLock while the name is looked up
+ * (and, when creating, the journal handle of the creation inside it), then the life lock.
+ * Opening by number or reopening takes the life lock only.
  */
 public final class Opener {
     private final Volume v;
@@ -186,6 +187,12 @@ public final class Opener {
     /** Opens (creating if asked) {@code name} in {@code dir}: an Inode, or a symlink target to follow. */
     private Object openInParent(Inode dir, String name, String path, int mode, int umask, int uid, int gid, boolean create,
                                 boolean excl, boolean noFollow) throws DaxException {
+        if (!excl) {
+            Inode in = openLinkedRegular(dir, name);
+            if (in != null) {
+                return in;
+            }
+        }
         dir.dirLock().lock();
         try {
             Lookup.checkAlive(dir, path);
@@ -231,6 +238,41 @@ public final class Opener {
         } finally {
             dir.dirLock().unlock();
         }
+    }
+
+    /**
+     * The regular file {@code name} of {@code dir}, its open count raised, found without the
+     * directory's lock; null when the name is not there or is not a linked regular file, and
+     * the caller takes the locked path, which creates, follows or refuses as the case may be.
+     * As with Linux's open(O_CREAT), the parent is locked only when the name may have to be
+     * made. The lookup is the lock-free one every path component gets (see {@link Lookup}): the
+     * open takes effect at the lookup, and an unlink meanwhile shows as nlink 0 under the life
+     * lock (a rename meanwhile leaves the file linked and opens it, as if the open had come first).
+     */
+    private Inode openLinkedRegular(Inode dir, String name) {
+        Inode in;
+        try {
+            Directory.Dentry d = v.lookup.dirOf(dir).lookup(name);
+            if (d == null) {
+                return null;
+            }
+            in = v.cache.get(d.ino());
+        } catch (DaxException raced) {
+            return null; // freed meanwhile, or damage: the locked path looks again and reports
+        }
+        if (!in.isRegular()) {
+            return null;
+        }
+        in.life.lock();
+        try {
+            if (in.nlink == 0 || in.freed) {
+                return null;
+            }
+            in.openCount++;
+        } finally {
+            in.life.unlock();
+        }
+        return in;
     }
 
     /** A FIFO, socket or device holds no data daxfs could serve: opening it is the kernel's job (through a mount). */

@@ -21,15 +21,16 @@ import java.util.function.LongBinaryOperator;
  * <li>{@code bitmap}: what the on-device block bitmap says once the running transaction
  *     commits (allocation and free both change it at once, inside a journal handle).</li>
  * <li>Per {@link AllocationGroup}: the free runs that may be handed out now ({@link FreeRuns},
- *     indexed by start, length and aligned 2 MiB pieces), and the pending blocks: freed, but by
- *     a transaction not yet checkpointed (see {@link Journal}), so not yet allocatable.</li>
+ *     indexed by start, length and aligned 2 MiB pieces), a short stack of recently released
+ *     single blocks, and the pending blocks: freed, but by a transaction not yet checkpointed
+ *     (see {@link Journal}; for file data, not yet committed), so not yet allocatable.</li>
  * <li>{@code allocatable}: the blocks in every group's free runs, minus what takers have
  *     reserved and not yet taken. A taker first reserves its budget here with one
  *     compare-and-set, which is what keeps the metadata reserve exact without a global lock.</li>
  * </ul>
  * Invariants: every free run is clear in the bitmap; pending blocks are clear in the bitmap and
  * in no run; when no allocation is in progress, {@code allocatable} is the sum of the groups'
- * free runs.
+ * free runs and recent blocks.
  *
  * <h2>Placement</h2>
  * Groups are 2 MiB-aligned slices of at least 128 MiB (at most about 1024 of them). A request
@@ -39,7 +40,8 @@ import java.util.function.LongBinaryOperator;
  * for whole 2 MiB-aligned pieces of a file ({@code huge}) takes the smallest run that holds
  * enough aligned pieces, so the DAX layer can map them as huge pages; other requests continue
  * at {@code goal} when it is free, else take the best fit by length, so small files fill small
- * holes and leave the large aligned runs whole. A group that cannot serve sends the request on
+ * holes and leave the large aligned runs whole. A single block without a free goal is the
+ * group's most recently released one, when it has one ({@link AllocationGroup}). A group that cannot serve sends the request on
  * to the next group that has space (read from lock-free hints). A small reserve is kept for
  * metadata blocks (directory and extent blocks), so that running out of data space never
  * leaves an operation unable to record what it already did.
@@ -165,6 +167,20 @@ public final class BlockAllocator implements DirtySource {
      * blocks become allocatable after it is checkpointed. Word by word, group by group.
      */
     public void free(Journal.Handle handle, long start, long count) {
+        free(handle, start, count, false);
+    }
+
+    /**
+     * Frees a run of a regular file's data: as {@link #free}, but the blocks become allocatable
+     * once the transaction is committed ({@link Journal.Handle#afterCommit}): no journal image
+     * names a data block, so replay cannot write over its next owner's bytes. A file rewritten
+     * or deleted gives its blocks back within one commit, to the recent stack of their group.
+     */
+    public void freeData(Journal.Handle handle, long start, long count) {
+        free(handle, start, count, true);
+    }
+
+    private void free(Journal.Handle handle, long start, long count, boolean data) {
         if (start < geometry.dataStart() || start + count > geometry.totalBlocks() || count <= 0) {
             throw new IllegalArgumentException("freeing [" + start + ", +" + count + ") outside the data area");
         }
@@ -182,7 +198,11 @@ public final class BlockAllocator implements DirtySource {
             pendingTotal.addAndGet(n);
         });
         handle.markDirty(this);
-        handle.afterCheckpoint(() -> release(start, count));
+        if (data) {
+            handle.afterCommit(() -> release(start, count));
+        } else {
+            handle.afterCheckpoint(() -> release(start, count));
+        }
     }
 
     /** Free blocks available to data allocation now (excluding pending frees and the reserve). */
@@ -324,8 +344,13 @@ public final class BlockAllocator implements DirtySource {
             long pieces = budget & -(long) Geometry.HUGE_BLOCKS;
             for (int i = 0; i < groups.length; i++) {
                 AllocationGroup g = groups[(first + i) % groups.length];
-                if (g.hugeHint > 0) {
-                    long[] r = inGroup(g, grp -> grp.runs.takeHuge(pieces));
+                if (g.hugeHint > 0 || g.recentHint > 0) {
+                    // Recent blocks may be what keeps an aligned piece from forming: on a miss
+                    // they go back to the runs, and the group is asked once more.
+                    long[] r = inGroup(g, grp -> {
+                        long[] got = grp.runs.takeHuge(pieces);
+                        return got == null && grp.flushRecent() ? grp.runs.takeHuge(pieces) : got;
+                    });
                     if (r != null) {
                         return r;
                     }
@@ -345,7 +370,7 @@ public final class BlockAllocator implements DirtySource {
             for (int i = 0; i < groups.length; i++) {
                 AllocationGroup g = groups[(first + i) % groups.length];
                 if (g.freeHint > 0) {
-                    long[] r = inGroup(g, grp -> goal > 0 ? grp.runs.takeBestFit(budget) : grp.runs.takeForNewStream(budget));
+                    long[] r = inGroup(g, grp -> takeFromGroup(grp, budget, goal));
                     if (r != null) {
                         return r;
                     }
@@ -353,6 +378,26 @@ public final class BlockAllocator implements DirtySource {
             }
         }
         return null;
+    }
+
+    /**
+     * A request that has no aligned piece or goal to go to: a single block comes off the recent
+     * stack when there is one; anything else is a best fit from the runs (for a new stream, from
+     * the middle of a large run), which get the recent blocks back first if they cannot serve.
+     * Lock held.
+     */
+    private static long[] takeFromGroup(AllocationGroup g, long budget, long goal) {
+        if (budget == 1) {
+            long[] r = g.popRecent();
+            if (r != null) {
+                return r;
+            }
+        }
+        long[] r = goal > 0 ? g.runs.takeBestFit(budget) : g.runs.takeForNewStream(budget);
+        if (r == null && g.flushRecent()) {
+            r = g.runs.takeBestFit(budget);
+        }
+        return r;
     }
 
     private interface GroupTake {
@@ -366,8 +411,8 @@ public final class BlockAllocator implements DirtySource {
             long[] r = how.take(g);
             if (r != null) {
                 bitmap.set(r[0], r[1], true);
-                g.updateHints();
             }
+            g.updateHints(); // also after a miss: it may have flushed the recent blocks
             return r;
         } finally {
             g.lock.unlock();
@@ -429,7 +474,9 @@ public final class BlockAllocator implements DirtySource {
                 if (stop > s && discard) {
                     g.toDiscard.add(new long[]{s, stop - s}); // stays pending until punched
                 } else if (stop > s) {
-                    g.runs.add(s, stop - s);
+                    if (stop - s != 1 || !g.pushRecent(s)) {
+                        g.runs.add(s, stop - s);
+                    }
                     released += stop - s;
                 }
                 if (busy < 0) {

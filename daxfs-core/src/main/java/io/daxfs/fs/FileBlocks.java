@@ -143,7 +143,7 @@ public final class FileBlocks {
             return true;
         }
         long cut = inode.extents.tailCut(from, maxBlocks, maxExtents);
-        changeExtents(handle, inode, 0, () -> freeRuns(handle, inode.extents.remove(cut, end)));
+        changeExtents(handle, inode, 0, () -> freeRuns(handle, inode, inode.extents.remove(cut, end)));
         return inode.extents.endBlock() <= from;
     }
 
@@ -153,12 +153,22 @@ public final class FileBlocks {
         if (first == null || first.logical() >= to) {
             return; // nothing mapped in the range
         }
-        changeExtents(handle, inode, splits(inode, from, to) ? 1 : 0, () -> freeRuns(handle, inode.extents.remove(from, to)));
+        changeExtents(handle, inode, splits(inode, from, to) ? 1 : 0, () -> freeRuns(handle, inode, inode.extents.remove(from, to)));
     }
 
-    private void freeRuns(Journal.Handle handle, List<long[]> runs) {
+    /**
+     * Frees the unmapped runs of {@code inode}: a regular file's are data, released at commit;
+     * a directory's or symlink's blocks are metadata the journal logs, released at checkpoint
+     * ({@link BlockAllocator#freeData}).
+     */
+    private void freeRuns(Journal.Handle handle, Inode inode, List<long[]> runs) {
+        boolean data = inode.isRegular();
         for (long[] r : runs) {
-            allocator.free(handle, r[0], r[1]);
+            if (data) {
+                allocator.freeData(handle, r[0], r[1]);
+            } else {
+                allocator.free(handle, r[0], r[1]);
+            }
         }
     }
 
@@ -170,7 +180,7 @@ public final class FileBlocks {
      */
     void collapse(Journal.Handle handle, Inode inode, long from, long count) throws DaxException {
         changeExtents(handle, inode, splits(inode, from, from + count) ? 1 : 0, () -> {
-            freeRuns(handle, inode.extents.remove(from, from + count));
+            freeRuns(handle, inode, inode.extents.remove(from, from + count));
             inode.extents.shift(from + count, -count);
         });
     }
@@ -249,7 +259,7 @@ public final class FileBlocks {
 
     /** Unmaps and frees the directory's last index node (giving back one an operation took before it ran out of space). */
     void removeDirectoryIndexBlock(Journal.Handle handle, Inode dir, long fileBlock) throws DaxException {
-        changeExtents(handle, dir, 0, () -> freeRuns(handle, dir.extents.remove(fileBlock, fileBlock + 1)));
+        changeExtents(handle, dir, 0, () -> freeRuns(handle, dir, dir.extents.remove(fileBlock, fileBlock + 1)));
     }
 
     /** Gives a symlink its target block (targets too long for the inode). */
@@ -259,7 +269,7 @@ public final class FileBlocks {
 
     /** Frees every block of an inode being deleted, chain included. */
     void freeAll(Journal.Handle handle, Inode inode) throws DaxException {
-        changeExtents(handle, inode, 0, () -> freeRuns(handle, inode.extents.remove(0, Extent.MAX_LOGICAL + 1)));
+        changeExtents(handle, inode, 0, () -> freeRuns(handle, inode, inode.extents.remove(0, Extent.MAX_LOGICAL + 1)));
     }
 
     /**

@@ -44,7 +44,10 @@ import java.util.zip.CRC32C;
  * <li>Actions registered with {@link Handle#afterCheckpoint} (freeing blocks) run only after the
  *     transaction is checkpointed: a block freed by transaction T is never reused while replay
  *     could still write an image of T-or-older over it, nor while T might be lost in a crash
- *     (which would resurrect the old owner).</li>
+ *     (which would resurrect the old owner). A block no image can name, a regular file's data
+ *     block, needs only the second: its free is released by {@link Handle#afterCommit}, once T
+ *     is durable. (A data block has no image in the ring: if it ever held metadata, that free
+ *     waited for a checkpoint, which moved the ring's tail past every image of it.)</li>
  * </ul>
  * Durability: nothing is durable until {@link #commit} returns (fsync and sync call it; a timer
  * calls it every commit interval).
@@ -96,6 +99,7 @@ public final class Journal implements AutoCloseable {
     /** The shared blocks ({@link DirtySource#sharedBlock}) {@link #estimate} counts for the running transaction. */
     private final Set<Long> sharedCounted = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedQueue<Runnable> runningReleases = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Runnable> runningCommitReleases = new ConcurrentLinkedQueue<>();
     private final AtomicLong commits = new AtomicLong();
     /** Id of the transaction new handles and marks join; changes only under {@code txLock} exclusive. */
     private volatile long runningTid = 1;
@@ -133,6 +137,15 @@ public final class Journal implements AutoCloseable {
         /** Runs {@code action} once the transaction holding this handle is checkpointed. */
         public void afterCheckpoint(Runnable action) {
             runningReleases.add(action);
+        }
+
+        /**
+         * Runs {@code action} once the transaction holding this handle is durable (its commit
+         * block persisted), before any checkpoint: for blocks no journal image can name (file
+         * data), which only must not be reused while a crash could still bring their old owner back.
+         */
+        public void afterCommit(Runnable action) {
+            runningCommitReleases.add(action);
         }
 
         @Override
@@ -286,7 +299,7 @@ public final class Journal implements AutoCloseable {
 
     /** True when a commit has work to do. */
     public boolean hasDirty() {
-        return !dirty.isEmpty() || !runningReleases.isEmpty();
+        return !dirty.isEmpty() || !runningReleases.isEmpty() || !runningCommitReleases.isEmpty();
     }
 
     /**
@@ -326,6 +339,7 @@ public final class Journal implements AutoCloseable {
             Map<Long, MemorySegment> images;
             List<long[]> ordered;
             List<Runnable> releases = new ArrayList<>();
+            List<Runnable> commitReleases = new ArrayList<>();
             long tid;
             CommitBuilder b;
             txLock.writeLock().lock();
@@ -337,7 +351,7 @@ public final class Journal implements AutoCloseable {
                 // at worst if the collect takes it too, never not at all (see register).
                 estimate.set(0);
                 sharedCounted.clear();
-                if (dirty.isEmpty() && runningReleases.isEmpty()) {
+                if (dirty.isEmpty() && runningReleases.isEmpty() && runningCommitReleases.isEmpty()) {
                     committedTid = tid; // nothing in it: every earlier transaction is durable already
                     return;
                 }
@@ -348,6 +362,9 @@ public final class Journal implements AutoCloseable {
                 }
                 for (Runnable r; (r = runningReleases.poll()) != null; ) {
                     releases.add(r);
+                }
+                for (Runnable r; (r = runningCommitReleases.poll()) != null; ) {
+                    commitReleases.add(r);
                 }
                 images = b.finish();
                 ordered = b.persistFirstRanges();
@@ -365,6 +382,9 @@ public final class Journal implements AutoCloseable {
                 writeTransaction(images);
             }
             committedTid = tid;
+            for (Runnable r : commitReleases) {
+                r.run();
+            }
             committedReleases.addAll(releases);
             commits.incrementAndGet();
             if (used() > ring / 2) {

@@ -144,4 +144,100 @@ class BlockAllocatorTest {
             assertThrows(IllegalStateException.class, () -> a.free(h, run[0], run[1]), "double free");
         }
     }
+
+    @Test
+    void aFreedDataRunBecomesAllocatableAtItsCommit() throws Exception {
+        fs = DaxFileSystem.formatMemory(64 * MIB);
+        BlockAllocator a = allocator();
+        long[] run = allocate(100, 0, false, 3);
+        long before = a.availableForData();
+        long checkpoints = journal().checkpointCount();
+        try (Journal.Handle h = journal().begin()) {
+            a.freeData(h, run[0], run[1]);
+        }
+        assertEquals(before, a.availableForData(), "pending until the commit");
+        assertEquals(100, a.pendingBlocks());
+        journal().commit();
+        assertEquals(before + 100, a.availableForData());
+        assertEquals(0, a.pendingBlocks());
+        assertEquals(checkpoints, journal().checkpointCount(), "no checkpoint was needed");
+    }
+
+    @Test
+    void aSingleBlockRequestGetsTheBlockReleasedLast() throws Exception {
+        fs = DaxFileSystem.formatMemory(64 * MIB);
+        BlockAllocator a = allocator();
+        long[] blocks = new long[3];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = allocate(1, 0, false, 5)[0];
+        }
+        for (long b : blocks) {
+            try (Journal.Handle h = journal().begin()) {
+                a.freeData(h, b, 1);
+            }
+            journal().commit();
+        }
+        assertEquals(blocks[2], allocate(1, 0, false, 5)[0], "last in, first out");
+        assertEquals(blocks[1], allocate(1, 0, false, 5)[0]);
+        assertEquals(blocks[0], allocate(1, 0, false, 5)[0]);
+    }
+
+    @Test
+    void recentBlocksGoBackToTheRunsWhenOnlyTheyCanServeARequest() throws Exception {
+        fs = DaxFileSystem.formatMemory(64 * MIB);
+        BlockAllocator a = allocator();
+        assertEquals(1, a.groupCount());
+        // Take every aligned 2 MiB piece and every other block, then give one piece back block by block.
+        List<long[]> pieces = new ArrayList<>();
+        for (long[] r; (r = tryAllocate(512, 0, true, 6)) != null && r[1] == 512 && r[0] % 512 == 0; ) {
+            pieces.add(r);
+        }
+        while (tryAllocate(1 << 20, 0, false, 6) != null) {
+            // drains the rest
+        }
+        assertEquals(0, a.availableForData());
+        long[] piece = pieces.getLast();
+        for (long b = piece[0]; b < piece[0] + 512; b++) {
+            try (Journal.Handle h = journal().begin()) {
+                a.freeData(h, b, 1);
+            }
+        }
+        journal().commit();
+        assertEquals(512, a.availableForData(), "every block of the piece is allocatable again");
+
+        // The runs alone hold no aligned piece: the recent blocks merge back into one, and it is handed out whole.
+        long[] huge = allocate(512, 0, true, 6);
+        assertEquals(piece[0], huge[0]);
+        assertEquals(512, huge[1]);
+
+        // The same for a request of several blocks once the runs are empty (metadata may take the reserve too).
+        while (true) {
+            try (Journal.Handle h = journal().begin()) {
+                a.allocateMetaRun(h, 0, 1 << 20);
+            } catch (DaxException e) {
+                assertEquals(Errno.ENOSPC, e.errno());
+                break;
+            }
+        }
+        for (long b = piece[0]; b < piece[0] + 8; b++) {
+            try (Journal.Handle h = journal().begin()) {
+                a.freeData(h, b, 1);
+            }
+        }
+        journal().commit();
+        try (Journal.Handle h = journal().begin()) {
+            long[] eight = a.allocateMetaRun(h, 0, 8);
+            assertEquals(piece[0], eight[0]);
+            assertEquals(8, eight[1], "one run of the eight blocks released one by one");
+        }
+    }
+
+    private long[] tryAllocate(long want, long goal, boolean huge, long owner) throws DaxException {
+        try {
+            return allocate(want, goal, huge, owner);
+        } catch (DaxException e) {
+            assertEquals(Errno.ENOSPC, e.errno());
+            return null;
+        }
+    }
 }

@@ -50,7 +50,9 @@ import java.util.function.Supplier;
  * they use (a block being edited may read as anything), and keep the answer only if the stamp
  * is still valid; otherwise they read again under its read lock, where an inconsistency is real
  * damage (EUCLEAN). Readers take no other lock under {@code seq}; writers take the allocator's,
- * the extent map's and the inode attribute lock under it. Listings hold {@code dirLock}.
+ * the extent map's and the inode attribute lock under it. Listings hold {@code dirLock}. A
+ * lookup first asks the directory's {@link NameCache}, which writers keep current under the
+ * write lock.
  */
 final class Directory implements DirtySource {
     /** Where an entry lives: its inode and type, and its record's block and offset (the cookie). */
@@ -140,6 +142,8 @@ final class Directory implements DirtySource {
     private final BlockList nodes;
     private volatile long root;
     private volatile boolean gone;
+    /** Recent lookups; replaced only under seq's write lock (see {@link NameCache}). */
+    private volatile NameCache names;
     private final ConcurrentHashMap<Long, Image> images = new ConcurrentHashMap<>();
     // Writers only (dirLock and a handle); the commit reads them while no handle is open.
     private final Set<Long> dirty = new HashSet<>();
@@ -158,6 +162,7 @@ final class Directory implements DirtySource {
         this.records = new BlockList(records);
         this.nodes = new BlockList(nodes);
         this.root = root;
+        this.names = new NameCache(NameCache.MIN_SLOTS);
         int testFill = Integer.getInteger("daxfs.test.dirIndexFill", 0);
         this.leafFill = testFill >= 3 ? Math.min(testFill, DirIndexNode.LEAF_CAPACITY) : DirIndexNode.LEAF_CAPACITY;
         this.internalFill = testFill >= 3 ? Math.min(testFill, DirIndexNode.INTERNAL_CAPACITY) : DirIndexNode.INTERNAL_CAPACITY;
@@ -213,6 +218,38 @@ final class Directory implements DirtySource {
 
     /** The entry named {@code name}, or null. Takes no lock (see the class comment). */
     Dentry lookup(String name) throws DaxException {
+        NameCache c = names;
+        int slot = c.slotOf(name);
+        Object seen = c.seen(slot); // before the search: see NameCache
+        Dentry hit = NameCache.hit(seen, name);
+        if (hit != null) {
+            return hit;
+        }
+        Dentry d = search(name);
+        if (d != null) {
+            hooks.get().directoryNameFound(inode.ino);
+            c.offer(slot, seen, name, d);
+            if (c.crowded()) {
+                growNames(c);
+            }
+        }
+        return d;
+    }
+
+    /** Replaces a crowded name table with an empty one twice its size, under the write lock (see {@link NameCache}). */
+    private void growNames(NameCache crowded) {
+        long stamp = seq.writeLock();
+        try {
+            if (names == crowded && !gone) {
+                names = new NameCache(crowded.slots() * 2);
+            }
+        } finally {
+            seq.unlockWrite(stamp);
+        }
+    }
+
+    /** The entry of {@code name} in the directory's blocks, or null. */
+    private Dentry search(String name) throws DaxException {
         byte[] nb = FileNames.toBytes(name);
         int hash = DirIndexNode.hash(seed, nb);
         long stamp = seq.tryOptimisticRead();
@@ -442,10 +479,15 @@ final class Directory implements DirtySource {
         return root == 0 ? 0 : DirIndexNode.level(block(root)) + 1;
     }
 
-    /** Heap held, roughly: the block maps, the images and the free-space bits. */
+    /** Heap held by the name cache, roughly. For tests. */
+    long nameCacheBytesForTests() {
+        return names.estimatedBytes();
+    }
+
+    /** Heap held, roughly: the block maps, the images, the free-space bits and the name cache. */
     long estimatedBytes() {
         return 200 + 8L * (records.capacity() + nodes.capacity()) + (long) images.size() * (Geometry.BLOCK_SIZE + 96)
-                + (roomy == null ? 0 : records.count() / 8);
+                + (roomy == null ? 0 : records.count() / 8) + names.estimatedBytes();
     }
 
     // ---------------------------------------------------------------- changing (dirLock and a handle held)
@@ -513,6 +555,7 @@ final class Directory implements DirtySource {
                 }
             }
             MemorySegment blk = writable(handle, records.get(d.block()), BlockHeader.DIRECTORY, d.block());
+            names.forget(name);
             DirBlock.remove(blk, d.offset());
             if (roomy != null) {
                 roomy.set(d.block(), DirBlock.maxFree(blk) >= DirBlock.MAX_RECORD);
@@ -535,8 +578,9 @@ final class Directory implements DirtySource {
             if (d == null) {
                 throw new IllegalStateException("directory " + inode.ino + ": no entry to retarget");
             }
-            DirBlock.retarget(writable(handle, records.get(d.block()), BlockHeader.DIRECTORY, d.block()), d.offset(), ino,
-                    DirBlock.typeCode(type));
+            MemorySegment blk = writable(handle, records.get(d.block()), BlockHeader.DIRECTORY, d.block());
+            names.forget(name);
+            DirBlock.retarget(blk, d.offset(), ino, DirBlock.typeCode(type));
         } finally {
             seq.unlockWrite(stamp);
         }
@@ -553,6 +597,7 @@ final class Directory implements DirtySource {
         long stamp = seq.writeLock();
         try {
             gone = true;
+            names = new NameCache(NameCache.MIN_SLOTS);
         } finally {
             seq.unlockWrite(stamp);
         }

@@ -34,4 +34,11 @@ public interface FsHooks {
      */
     default void directoryLeafReached(long dirIno) {
     }
+
+    /**
+     * A lookup in directory {@code dirIno} missed the name cache, found the name in the
+     * directory's blocks, and has not yet offered it to the cache. No lock held.
+     */
+    default void directoryNameFound(long dirIno) {
+    }
 }

@@ -107,7 +107,10 @@ class DirectoryIndexTest {
             assertTrue(listed.add(x.name()), "listed twice: " + x.name());
         }
         assertEquals(n, listed.size());
-        assertTrue(d.estimatedBytes() < 64 << 10, "lookups and a listing keep nothing: " + d.estimatedBytes());
+        // Lookups keep at most a bounded cache of names: nothing else of the entries.
+        assertTrue(d.nameCacheBytesForTests() <= 32 + 124L * NameCache.MAX_SLOTS, "name cache: " + d.nameCacheBytesForTests());
+        assertTrue(d.estimatedBytes() - d.nameCacheBytesForTests() < 64 << 10,
+                "lookups and a listing keep nothing but the name cache: " + d.estimatedBytes());
         // Removing them all keeps only the blocks changed since the last commits, not one image per block touched.
         for (int i = 0; i < n; i++) {
             fs.unlink("/big/" + name(i));
@@ -292,6 +295,56 @@ class DirectoryIndexTest {
         reader.join();
         v.hooks(FsHooks.NONE);
         assertNull(failure.get(), () -> "the lookup of " + path + " failed: " + failure.get());
+    }
+
+    /**
+     * RACES R31, forced: a lookup has found a name in the directory's blocks and not yet cached
+     * it when a rename moves the name away and a create gives it to another file. The cache must
+     * not keep what the lookup found: later lookups see the new file.
+     */
+    @Test
+    void aLookupThatFoundANameJustBeforeItWasRenamedAwayDoesNotCacheIt() throws Exception {
+        remount();
+        fs.mkdir("/d");
+        touch("/d/x"); // created, never looked up: the name cache does not hold it
+        Volume v = Internals.volume(fs);
+        long d = fs.stat("/d").ino();
+        CountDownLatch found = new CountDownLatch(1);
+        CountDownLatch changed = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean();
+        v.hooks(new FsHooks() {
+            @Override
+            public void directoryNameFound(long dirIno) {
+                if (dirIno == d && first.compareAndSet(false, true)) {
+                    found.countDown();
+                    try {
+                        changed.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        });
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicReference<Long> readerSaw = new AtomicReference<>();
+        Thread reader = new Thread(() -> {
+            try {
+                readerSaw.set(fs.lstat("/d/x").ino());
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        reader.start();
+        found.await(); // the reader found /d/x and has not cached it yet
+        fs.rename("/d/x", "/d/u");
+        touch("/d/x");
+        changed.countDown();
+        reader.join();
+        v.hooks(FsHooks.NONE);
+        assertNull(failure.get(), () -> "the racing lookup failed: " + failure.get());
+        long moved = fs.lstat("/d/u").ino();
+        assertEquals(moved, readerSaw.get(), "the racing lookup answers what it found");
+        assertNotEquals(moved, fs.lstat("/d/x").ino(), "later lookups see the new file, not what the racing lookup found");
     }
 
     /**

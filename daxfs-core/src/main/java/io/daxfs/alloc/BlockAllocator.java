@@ -41,8 +41,9 @@ import java.util.function.LongBinaryOperator;
  * enough aligned pieces, so the DAX layer can map them as huge pages; other requests continue
  * at {@code goal} when it is free, else take the best fit by length, so small files fill small
  * holes and leave the large aligned runs whole. A single block without a free goal is the
- * group's most recently released one, when it has one ({@link AllocationGroup}). A group that cannot serve sends the request on
- * to the next group that has space (read from lock-free hints). A small reserve is kept for
+ * group's most recently released one, when it has one ({@link AllocationGroup}). A group that
+ * cannot serve sends the request on to the next group that has space (read from lock-free
+ * hints). A small reserve is kept for
  * metadata blocks (directory and extent blocks), so that running out of data space never
  * leaves an operation unable to record what it already did.
  *

@@ -59,8 +59,8 @@ import java.util.Arrays;
  *
  * <p>Thread-safe. State moves LIVE → DETACHED (unmount) and LIVE or DETACHED → UNMAPPED (the
  * owner's arena closing) once each, under this object's monitor; the pages are released once,
- * by the detach if it covered the range and by the arena's cleanup otherwise. Every mmap over the range runs
- * under the monitor too, and passes the range as a segment of the owner's arena, which the JDK
+ * by the detach if it covered the range and by the arena's cleanup otherwise. Every mmap over
+ * the range runs under the monitor too, and passes the range as a segment of the owner's arena, which the JDK
  * keeps open for the call and refuses once closed: so no mmap ever lands on address space the
  * JDK has given back, whichever thread closes the arena and whenever (docs/RACES.md R29). The
  * releases run outside the monitor.
@@ -332,10 +332,8 @@ public final class StitchedMapping {
                 return;
             }
             state = State.DETACHED;
-            release = holding && cover();
-            if (release) {
-                holding = false;
-            }
+            release = cover(); // a LIVE mapping still holds its pages
+            holding = !release;
         }
         unregister();
         if (release) {

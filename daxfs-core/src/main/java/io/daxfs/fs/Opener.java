@@ -225,14 +225,8 @@ public final class Opener {
                 throw new DaxException(Errno.EISDIR, path + ": is a directory");
             }
             checkNotSpecial(in, path);
-            in.life.lock();
-            try {
-                if (in.nlink == 0 || in.freed) {
-                    throw new DaxException(Errno.ENOENT, path + ": no such file or directory");
-                }
-                in.openCount++;
-            } finally {
-                in.life.unlock();
+            if (!openIfLinked(in)) {
+                throw new DaxException(Errno.ENOENT, path + ": no such file or directory");
             }
             return in;
         } finally {
@@ -260,19 +254,21 @@ public final class Opener {
         } catch (DaxException raced) {
             return null; // freed meanwhile, or damage: the locked path looks again and reports
         }
-        if (!in.isRegular()) {
-            return null;
-        }
+        return in.isRegular() && openIfLinked(in) ? in : null;
+    }
+
+    /** Raises the open count of {@code in} if it is still linked; false when it was unlinked or freed. */
+    private static boolean openIfLinked(Inode in) {
         in.life.lock();
         try {
             if (in.nlink == 0 || in.freed) {
-                return null;
+                return false;
             }
             in.openCount++;
+            return true;
         } finally {
             in.life.unlock();
         }
-        return in;
     }
 
     /** A FIFO, socket or device holds no data daxfs could serve: opening it is the kernel's job (through a mount). */

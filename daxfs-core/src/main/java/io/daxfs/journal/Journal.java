@@ -360,12 +360,8 @@ public final class Journal implements AutoCloseable {
                     dirty.remove(s);
                     s.collect(b);
                 }
-                for (Runnable r; (r = runningReleases.poll()) != null; ) {
-                    releases.add(r);
-                }
-                for (Runnable r; (r = runningCommitReleases.poll()) != null; ) {
-                    commitReleases.add(r);
-                }
+                drain(runningReleases, releases);
+                drain(runningCommitReleases, commitReleases);
                 images = b.finish();
                 ordered = b.persistFirstRanges();
             } finally {
@@ -392,6 +388,12 @@ public final class Journal implements AutoCloseable {
             }
         } catch (DaxException | RuntimeException | Error e) {
             throw failed("journal commit", e);
+        }
+    }
+
+    private static void drain(ConcurrentLinkedQueue<Runnable> from, List<Runnable> to) {
+        for (Runnable r; (r = from.poll()) != null; ) {
+            to.add(r);
         }
     }
 

@@ -52,6 +52,11 @@ final class DirtyChunks {
         return taken;
     }
 
+    /** Forgets the dirty chunks unflushed: for a freed file, whose bytes no longer matter. */
+    void discard() {
+        dirty.clear();
+    }
+
     /** Drops a snapshot returned by {@link #take} once its flushes are done. */
     void done(BitSet taken) {
         for (int i = 0; i < inFlight.size(); i++) {

@@ -113,6 +113,22 @@ final class DirtyData {
         }
     }
 
+    /**
+     * Stops tracking {@code in}, just freed: its bytes belong to no file any more, so they need no
+     * flush, and the set must not keep freed objects alive until the next sync (a workload that
+     * writes and deletes small files would otherwise hold every one of them). Caller holds no
+     * attribute lock.
+     */
+    void forgetFreed(Inode in) {
+        in.meta.lock();
+        try {
+            in.dirtyChunks.discard();
+            inodes.remove(in);
+        } finally {
+            in.meta.unlock();
+        }
+    }
+
     /** Records written file bytes for the next persist. Caller holds {@code in.meta}. */
     void mark(Inode in, long pos, long len) {
         if (in.dirtyChunks.mark(pos, len)) {

@@ -25,13 +25,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * checks it is still clean and unused, and drops it, unless a lookup took it back meanwhile
  * ({@link Inode#touch}). Lookups never wait for the evictor.
  *
- * <p>Freed inodes stay as tombstones until their free is checkpointed (see {@link #put}); they
- * are never evicted.
+ * <p><b>Tombstones.</b> A freed inode's number stays marked until its free is checkpointed: until
+ * then the home location may still hold the old record, and loading it would bring the file back.
+ * The mark is a small token in a map of its own, not the freed object, so that a workload that
+ * creates and deletes many files keeps only their numbers until the next checkpoint, not their
+ * locks and maps ({@link #bury}).
  */
 final class InodeCache {
     private final Geometry geometry;
     private final LongFunction<MemorySegment> reader;
     private final ConcurrentHashMap<Long, Inode> map = new ConcurrentHashMap<>();
+    /** Numbers freed by this mount and not yet checkpointed, each with the token of its free. */
+    private final ConcurrentHashMap<Long, Object> tombstones = new ConcurrentHashMap<>();
 
     InodeCache(Geometry geometry, LongFunction<MemorySegment> reader) {
         this.geometry = geometry;
@@ -80,13 +85,20 @@ final class InodeCache {
     Inode get(long ino) throws DaxException {
         Inode in = cached(ino);
         if (in == null) {
+            if (tombstones.containsKey(ino)) {
+                throw deleted(ino);
+            }
             in = install(ino, load(ino));
         }
         if (in.freed) {
-            // A tombstone: a racing lookup found a name that was just removed.
-            throw new DaxException(Errno.ENOENT, "inode " + ino + " was deleted");
+            throw deleted(ino);
         }
         return in;
+    }
+
+    /** A racing lookup found a name that was just removed, and its inode freed. */
+    private static DaxException deleted(long ino) {
+        return new DaxException(Errno.ENOENT, "inode " + ino + " was deleted");
     }
 
     /**
@@ -100,6 +112,9 @@ final class InodeCache {
         }
         Inode in = cached(ino);
         if (in == null) {
+            if (tombstones.containsKey(ino)) {
+                throw new DaxException(Errno.ENOENT, "inode " + ino + ": no such inode");
+            }
             Inode loaded = load(ino, true);
             if (loaded == null) {
                 throw new DaxException(Errno.ENOENT, "inode " + ino + ": no such inode");
@@ -156,7 +171,10 @@ final class InodeCache {
             if (!cached.freed) {
                 throw new DaxException(Errno.EUCLEAN, "inode bitmap: inode " + ino + " is marked free but is in use");
             }
-            return; // a tombstone: freed by this mount
+            return; // freed by this mount, its object not yet buried
+        }
+        if (tombstones.containsKey(ino)) {
+            return;
         }
         MemorySegment blk = reader.apply(geometry.inodeBlock(ino));
         if (!InodeRecord.decode(blk, (ino % InodeRecord.PER_BLOCK) * InodeRecord.SIZE, ino).isFree()) {
@@ -165,9 +183,9 @@ final class InodeCache {
     }
 
     /**
-     * Adds a newly created inode, replacing the tombstone of a freed inode with the same number.
-     * Freed inodes stay as tombstones until their zeroed record is checkpointed: until then the
-     * home location may still hold the old record, and loading it would resurrect the file.
+     * Adds a newly created inode, replacing the tombstone of a freed inode with the same number
+     * (cached first, tombstone dropped second: a lookup in between finds one or the other, never
+     * neither, so it never loads the old record from home).
      */
     void put(Inode in) {
         map.compute(in.ino, (k, old) -> {
@@ -176,11 +194,27 @@ final class InodeCache {
             }
             return in;
         });
+        tombstones.remove(in.ino);
     }
 
-    /** Drops a tombstone (once its free is checkpointed). */
-    void removeTombstone(Inode in) {
-        map.remove(in.ino, in);
+    /**
+     * Replaces the object of an inode just freed ({@link Inode#freed} set) by a tombstone, and
+     * answers the action that drops the tombstone, to run once the free is checkpointed. The
+     * tombstone goes in before the object goes out, for the reason {@link #put} gives. Objects
+     * that operations still hold keep working: they see {@code freed}. The token makes the drop
+     * a no-op when the number was reused (and maybe freed again) meanwhile.
+     */
+    Runnable bury(Inode in) {
+        long ino = in.ino;
+        Object token = new Object();
+        tombstones.put(ino, token);
+        map.remove(ino, in);
+        return () -> tombstones.remove(ino, token);
+    }
+
+    /** Tombstones not yet dropped (tests). */
+    int tombstones() {
+        return tombstones.size();
     }
 
     /** The cached objects, for the evictor's scans (weakly consistent, no lock). */

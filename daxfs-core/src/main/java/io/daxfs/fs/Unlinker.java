@@ -229,6 +229,7 @@ public final class Unlinker {
     private void evict(Journal.Handle h, Inode in) throws DaxException {
         v.dax().evicted(in);
         v.fileBlocks.freeAll(h, in);
+        v.dirtyData.forgetFreed(in);
         v.xattrs.freeAll(h, in);
         if ((in.flags & InodeRecord.FLAG_ORPHAN) != 0) {
             v.orphans.remove(h, in);
@@ -241,6 +242,6 @@ public final class Unlinker {
         }
         v.inodes.free(h, in.ino);
         h.markDirty(in);
-        h.afterCheckpoint(() -> v.cache.removeTombstone(in));
+        h.afterCheckpoint(v.cache.bury(in));
     }
 }

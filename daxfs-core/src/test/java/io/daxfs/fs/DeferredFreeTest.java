@@ -1,15 +1,23 @@
 package io.daxfs.fs;
 
+import io.daxfs.api.DaxFile;
 import io.daxfs.api.DaxInodes;
+import io.daxfs.api.Internals;
 import io.daxfs.types.Errno;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
+import java.lang.ref.WeakReference;
+import java.nio.ByteBuffer;
+
 import static io.daxfs.api.DaxInodes.ROOT;
+import static java.nio.file.StandardOpenOption.CREATE_NEW;
 import static java.nio.file.StandardOpenOption.READ;
+import static java.nio.file.StandardOpenOption.WRITE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * Deferred frees: an inode number freed by a transaction is handed out again only once that
@@ -65,5 +73,33 @@ class DeferredFreeTest extends VolumeFixture {
             assertEquals(f, reused, "the freed number is reused");
             assertNotEquals(g1, in.generation(f));
         }
+    }
+
+    /**
+     * Until the checkpoint only a deleted file's number is kept, not its object (locks, maps,
+     * dirty-data bookkeeping): a loop that writes and deletes small files must not hold every one
+     * of them until the journal next fills. The file is written (so the dirty-data tracker knows
+     * it) and its deletion committed, not checkpointed and not synced (a sync would empty the tracker).
+     */
+    @Test
+    void aDeletedFilesObjectIsCollectableBeforeTheCheckpoint() throws Exception {
+        WeakReference<Inode> object = writtenFile("/f");
+        long ino = object.get().ino;
+        fs.unlink("/f");
+        Internals.volume(fs).journal().commit();
+        for (int i = 0; i < 20 && object.get() != null; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertNull(object.get(), "the deleted file's object is still reachable");
+        fails(Errno.ENOENT, () -> fs.inodes().getattr(ino), "the tombstone still answers for the number");
+    }
+
+    /** Writes 4 KiB to a new file and answers its object, held weakly (no frame of the test keeps it). */
+    private WeakReference<Inode> writtenFile(String path) throws Exception {
+        try (DaxFile f = fs.open(path, CREATE_NEW, WRITE)) {
+            f.write(0, ByteBuffer.wrap(new byte[4096]));
+        }
+        return new WeakReference<>(Internals.volume(fs).lookup.resolve(path, true));
     }
 }

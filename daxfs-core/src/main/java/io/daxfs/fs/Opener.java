@@ -43,6 +43,10 @@ public final class Opener {
                     : o.contains(StandardOpenOption.DSYNC) ? OpenFile.SyncWrites.DATA : OpenFile.SyncWrites.NONE;
             return new OpenFlags(read, write, append, create, createNew, truncate, noFollow, sync);
         }
+
+        OpenFlags withoutTruncate() {
+            return truncate ? new OpenFlags(read, write, append, create, createNew, false, noFollow, sync) : this;
+        }
     }
 
     // ---------------------------------------------------------------- the API's operations
@@ -130,6 +134,9 @@ public final class Opener {
             if (got instanceof Inode in) {
                 return opened(in, f);
             }
+            if (got instanceof Created c) {
+                return opened(c.in(), f.withoutTruncate());
+            }
             if (hops >= Lookup.MAX_SYMLINKS) {
                 throw new DaxException(Errno.ELOOP, path + ": too many levels of symbolic links");
             }
@@ -159,8 +166,8 @@ public final class Opener {
         if (Names.isDot(name)) {
             throw new DaxException(Errno.EISDIR, what + ": is a directory");
         }
-        Inode in = (Inode) openInParent(dir, name, what, mode, umask, uid, gid, true, exclusive, true);
-        return opened(in, f);
+        Object got = openInParent(dir, name, what, mode, umask, uid, gid, true, exclusive, true);
+        return got instanceof Created c ? opened(c.in(), f.withoutTruncate()) : opened((Inode) got, f);
     }
 
     private OpenFile openInode(Inode in, String what, OpenOption... options) throws DaxException {
@@ -184,7 +191,18 @@ public final class Opener {
         return opened(in, f);
     }
 
-    /** Opens (creating if asked) {@code name} in {@code dir}: an Inode, or a symlink target to follow. */
+    /**
+     * What {@link #openInParent} answers for a file it made. Such a file has nothing to truncate
+     * and was stamped just now, so an O_TRUNC open skips the truncate, as Linux's does for a file
+     * the open created.
+     */
+    private record Created(Inode in) {
+    }
+
+    /**
+     * Opens (creating if asked) {@code name} in {@code dir}: an Inode, a {@link Created} for a
+     * file made here, or a symlink target to follow.
+     */
     private Object openInParent(Inode dir, String name, String path, int mode, int umask, int uid, int gid, boolean create,
                                 boolean excl, boolean noFollow) throws DaxException {
         if (!excl) {
@@ -209,7 +227,7 @@ public final class Opener {
                 } finally {
                     in.life.unlock();
                 }
-                return in;
+                return new Created(in);
             }
             if (excl) {
                 throw new DaxException(Errno.EEXIST, path + ": file exists");

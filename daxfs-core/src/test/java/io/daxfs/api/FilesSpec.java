@@ -142,6 +142,15 @@ class FilesSpec extends FsSpec {
             }
             assertArrayEquals(utf8("new"), readFile("/n"));
         }
+
+        @Test
+        void createAndTruncateExistingOnANewFileStampsItOnceAsACreate() throws Exception {
+            // As Linux: the open made the file, so there is nothing to truncate and no second stamp.
+            fs.open("/n", CREATE, WRITE, TRUNCATE_EXISTING).close();
+            FileStat st = fs.stat("/n");
+            assertEquals(st.btimeNs(), st.mtimeNs(), "mtime");
+            assertEquals(st.btimeNs(), st.ctimeNs(), "ctime");
+        }
     }
 
     @Nested

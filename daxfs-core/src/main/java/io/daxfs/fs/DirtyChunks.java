@@ -21,7 +21,8 @@ final class DirtyChunks {
     static final int CHUNK_SHIFT = 18;
 
     private final BitSet dirty = new BitSet();
-    private final List<BitSet> inFlight = new ArrayList<>(2);
+    /** Snapshots of persists now running; null while there are none (the usual state: most files are idle). */
+    private List<BitSet> inFlight;
 
     /** Records written file bytes {@code [pos, pos + len)}; true when nothing was dirty before. */
     boolean mark(long pos, long len) {
@@ -38,7 +39,7 @@ final class DirtyChunks {
 
     /** Nothing dirty and nothing on its way to durability. */
     boolean isIdle() {
-        return dirty.isEmpty() && inFlight.isEmpty();
+        return dirty.isEmpty() && inFlight == null;
     }
 
     /** Moves the dirty chunks into a new in-flight snapshot and returns it (null when clean). */
@@ -48,6 +49,9 @@ final class DirtyChunks {
         }
         BitSet taken = (BitSet) dirty.clone();
         dirty.clear();
+        if (inFlight == null) {
+            inFlight = new ArrayList<>(2);
+        }
         inFlight.add(taken);
         return taken;
     }
@@ -59,9 +63,12 @@ final class DirtyChunks {
 
     /** Drops a snapshot returned by {@link #take} once its flushes are done. */
     void done(BitSet taken) {
-        for (int i = 0; i < inFlight.size(); i++) {
+        for (int i = 0; inFlight != null && i < inFlight.size(); i++) {
             if (inFlight.get(i) == taken) {
                 inFlight.remove(i);
+                if (inFlight.isEmpty()) {
+                    inFlight = null;
+                }
                 return;
             }
         }
@@ -70,8 +77,10 @@ final class DirtyChunks {
     /** Every chunk that may not be durable yet: dirty or in flight. */
     BitSet unpersisted() {
         BitSet all = (BitSet) dirty.clone();
-        for (BitSet b : inFlight) {
-            all.or(b);
+        if (inFlight != null) {
+            for (BitSet b : inFlight) {
+                all.or(b);
+            }
         }
         return all;
     }

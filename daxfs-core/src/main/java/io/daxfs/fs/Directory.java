@@ -916,8 +916,7 @@ final class Directory implements DirtySource {
             return;
         }
         for (long phys : dirty) {
-            MemorySegment img = b.fresh(phys, true);
-            MemorySegment.copy(images.get(phys).bytes, 0, img, 0, Geometry.BLOCK_SIZE);
+            b.copyOf(phys, images.get(phys).bytes, true);
         }
         dirty.clear();
     }

@@ -476,7 +476,7 @@ public final class Inode implements DirtySource {
             long blk = geometry.inodeBlock(ino);
             MemorySegment img = b.fromHome(blk, false);
             r.encode(img, (ino % InodeRecord.PER_BLOCK) * InodeRecord.SIZE);
-            if (extentsDirty && !freed) {
+            if (extentsDirty && !freed && chain.length > 0) { // a small file's extents are all in its record
                 List<Extent> list = extents.toList();
                 int from = InodeRecord.INLINE_EXTENTS;
                 for (int i = 0; i < chain.length; i++) {

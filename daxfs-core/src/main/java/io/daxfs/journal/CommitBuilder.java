@@ -60,6 +60,23 @@ public final class CommitBuilder {
     }
 
     /**
+     * A copy of {@code src} (one block) as the image of {@code block}, replacing any earlier one
+     * in this transaction: for sources that keep their blocks' images on the heap. A whole-array
+     * source is cloned, which skips zeroing a buffer the copy then overwrites.
+     */
+    public void copyOf(long block, MemorySegment src, boolean sealHeader) {
+        MemorySegment buf;
+        if (src.heapBase().orElse(null) instanceof byte[] a && a.length == Geometry.BLOCK_SIZE
+                && src.address() == 0 && src.byteSize() == Geometry.BLOCK_SIZE) {
+            buf = MemorySegment.ofArray(a.clone());
+        } else {
+            buf = newBlock();
+            MemorySegment.copy(src, 0, buf, 0, Geometry.BLOCK_SIZE);
+        }
+        images.put(block, new Image(buf, sealHeader));
+    }
+
+    /**
      * Asks the journal to persist device bytes {@code [offset, offset + length)} before it
      * writes this transaction: ordered data, such as the zeroes of newly allocated blocks,
      * which must be durable before the metadata that makes them reachable.

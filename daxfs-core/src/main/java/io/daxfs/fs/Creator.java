@@ -212,7 +212,7 @@ public final class Creator {
         in.freed = true;
         v.inodes.free(h, in.ino);
         h.markDirty(in);
-        h.afterCheckpoint(v.cache.bury(in));
+        h.afterCheckpoint(v.cache.bury(in, v.hooks));
     }
 
     /** The bytes of a symlink target: ENOENT if empty, ENAMETOOLONG or EINVAL if impossible. */

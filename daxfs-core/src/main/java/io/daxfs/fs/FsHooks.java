@@ -41,4 +41,12 @@ public interface FsHooks {
      */
     default void directoryNameFound(long dirIno) {
     }
+
+    /**
+     * A free of inode {@code ino} has put the number's tombstone into the inode cache and not
+     * yet taken the object out (RACES.md R32). Called with a journal handle open, and for an
+     * unlinked file, its life lock held.
+     */
+    default void inodeBurying(long ino) {
+    }
 }

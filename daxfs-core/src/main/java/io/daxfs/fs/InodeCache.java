@@ -198,16 +198,17 @@ final class InodeCache {
     }
 
     /**
-     * Replaces the object of an inode just freed ({@link Inode#freed} set) by a tombstone, and
+     * Replaces the object of an inode just freed ({@link Inode#freed} set) by a tombstone (RACES.md R32), and
      * answers the action that drops the tombstone, to run once the free is checkpointed. The
      * tombstone goes in before the object goes out, for the reason {@link #put} gives. Objects
      * that operations still hold keep working: they see {@code freed}. The token makes the drop
      * a no-op when the number was reused (and maybe freed again) meanwhile.
      */
-    Runnable bury(Inode in) {
+    Runnable bury(Inode in, FsHooks hooks) {
         long ino = in.ino;
         Object token = new Object();
         tombstones.put(ino, token);
+        hooks.inodeBurying(ino);
         map.remove(ino, in);
         return () -> tombstones.remove(ino, token);
     }

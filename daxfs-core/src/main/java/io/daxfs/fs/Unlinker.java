@@ -242,6 +242,6 @@ public final class Unlinker {
         }
         v.inodes.free(h, in.ino);
         h.markDirty(in);
-        h.afterCheckpoint(v.cache.bury(in));
+        h.afterCheckpoint(v.cache.bury(in, v.hooks));
     }
 }

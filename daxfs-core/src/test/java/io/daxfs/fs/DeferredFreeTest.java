@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static io.daxfs.api.DaxInodes.ROOT;
 import static java.nio.file.StandardOpenOption.CREATE_NEW;
@@ -93,6 +95,53 @@ class DeferredFreeTest extends VolumeFixture {
         }
         assertNull(object.get(), "the deleted file's object is still reachable");
         fails(Errno.ENOENT, () -> fs.inodes().getattr(ino), "the tombstone still answers for the number");
+    }
+
+    /**
+     * RACES.md R32: a lookup by number between the two steps of a free's burial (tombstone in,
+     * object out) finds the tombstone or the freed object, never the home record, which still
+     * says the inode is in use until the free is committed and checkpointed.
+     */
+    @Test
+    void r32_aLookupByNumberWhileTheFreeBuriesTheInodeIsENOENT() throws Exception {
+        DaxInodes inodes = fs.inodes();
+        long f = inodes.mknod(ROOT, "f", 0644, 1234, 5678).ino();
+        Volume v = Internals.volume(fs);
+        v.journal().commit(); // the home record now says "in use", and stays so until the free commits
+        CountDownLatch burying = new CountDownLatch(1);
+        CountDownLatch looked = new CountDownLatch(1);
+        v.hooks(new FsHooks() {
+            @Override
+            public void inodeBurying(long ino) {
+                if (ino == f) {
+                    burying.countDown();
+                    try {
+                        looked.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        });
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread unlinker = new Thread(() -> {
+            try {
+                inodes.unlink(ROOT, "f");
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        unlinker.start();
+        burying.await(); // the free has put the tombstone in and not yet taken the object out
+        try {
+            fails(Errno.ENOENT, () -> inodes.getattr(f), "lookup by number during the burial");
+        } finally {
+            looked.countDown();
+            unlinker.join();
+            v.hooks(FsHooks.NONE);
+        }
+        assertNull(failure.get(), () -> "the unlink failed: " + failure.get());
+        fails(Errno.ENOENT, () -> inodes.getattr(f), "after the burial");
     }
 
     /** Writes 4 KiB to a new file and answers its object, held weakly (no frame of the test keeps it). */

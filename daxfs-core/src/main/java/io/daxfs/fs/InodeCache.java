@@ -198,11 +198,11 @@ final class InodeCache {
     }
 
     /**
-     * Replaces the object of an inode just freed ({@link Inode#freed} set) by a tombstone (RACES.md R32), and
+     * Replaces the object of an inode just freed ({@link Inode#freed} set) by a tombstone, and
      * answers the action that drops the tombstone, to run once the free is checkpointed. The
-     * tombstone goes in before the object goes out, for the reason {@link #put} gives. Objects
-     * that operations still hold keep working: they see {@code freed}. The token makes the drop
-     * a no-op when the number was reused (and maybe freed again) meanwhile.
+     * tombstone goes in before the object goes out, for the reason {@link #put} gives (RACES.md
+     * R32). Objects that operations still hold keep working: they see {@code freed}. The token
+     * makes the drop a no-op when the number was reused (and maybe freed again) meanwhile.
      */
     Runnable bury(Inode in, FsHooks hooks) {
         long ino = in.ino;
@@ -211,11 +211,6 @@ final class InodeCache {
         hooks.inodeBurying(ino);
         map.remove(ino, in);
         return () -> tombstones.remove(ino, token);
-    }
-
-    /** Tombstones not yet dropped (tests). */
-    int tombstones() {
-        return tombstones.size();
     }
 
     /** The cached objects, for the evictor's scans (weakly consistent, no lock). */

@@ -81,7 +81,8 @@ class DeferredFreeTest extends VolumeFixture {
      * Until the checkpoint only a deleted file's number is kept, not its object (locks, maps,
      * dirty-data bookkeeping): a loop that writes and deletes small files must not hold every one
      * of them until the journal next fills. The file is written (so the dirty-data tracker knows
-     * it) and its deletion committed, not checkpointed and not synced (a sync would empty the tracker).
+     * it) and its deletion committed, not checkpointed and not synced (a sync would empty the
+     * tracker).
      */
     @Test
     void aDeletedFilesObjectIsCollectableBeforeTheCheckpoint() throws Exception {

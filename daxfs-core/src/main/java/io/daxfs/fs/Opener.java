@@ -7,7 +7,7 @@ import io.daxfs.types.FileType;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Set;
+import java.util.Objects;
 
 /**
  * Opens regular files: by path (creating the file when asked, following symlinks in the last
@@ -30,17 +30,33 @@ public final class Opener {
     /** What an open asks for, from its options. */
     record OpenFlags(boolean read, boolean write, boolean append, boolean create, boolean createNew,
                      boolean truncate, boolean noFollow, OpenFile.SyncWrites sync) {
+        /** The flags of {@code options}; as with open(2)'s bits, an option given twice counts once. */
         static OpenFlags of(OpenOption... options) {
-            Set<OpenOption> o = Set.of(options);
-            boolean append = o.contains(StandardOpenOption.APPEND);
-            boolean write = o.contains(StandardOpenOption.WRITE) || append;
-            boolean read = o.contains(StandardOpenOption.READ) || !write;
-            boolean createNew = o.contains(StandardOpenOption.CREATE_NEW);
-            boolean create = createNew || o.contains(StandardOpenOption.CREATE);
-            boolean truncate = o.contains(StandardOpenOption.TRUNCATE_EXISTING) && write;
-            boolean noFollow = o.contains(LinkOption.NOFOLLOW_LINKS) || o.contains(StandardOpenOption.CREATE_NEW);
-            OpenFile.SyncWrites sync = o.contains(StandardOpenOption.SYNC) ? OpenFile.SyncWrites.ALL
-                    : o.contains(StandardOpenOption.DSYNC) ? OpenFile.SyncWrites.DATA : OpenFile.SyncWrites.NONE;
+            boolean append = false, writeOpt = false, readOpt = false, createNew = false, createOpt = false;
+            boolean truncateOpt = false, noFollowOpt = false, syncOpt = false, dsyncOpt = false;
+            for (OpenOption o : options) {
+                switch (Objects.requireNonNull(o, "open option")) {
+                    case StandardOpenOption.APPEND -> append = true;
+                    case StandardOpenOption.WRITE -> writeOpt = true;
+                    case StandardOpenOption.READ -> readOpt = true;
+                    case StandardOpenOption.CREATE_NEW -> createNew = true;
+                    case StandardOpenOption.CREATE -> createOpt = true;
+                    case StandardOpenOption.TRUNCATE_EXISTING -> truncateOpt = true;
+                    case StandardOpenOption.SYNC -> syncOpt = true;
+                    case StandardOpenOption.DSYNC -> dsyncOpt = true;
+                    case LinkOption.NOFOLLOW_LINKS -> noFollowOpt = true;
+                    default -> {
+                        // SPARSE is a hint, DELETE_ON_CLOSE is the NIO layer's, anything else is not an open flag
+                    }
+                }
+            }
+            boolean write = writeOpt || append;
+            boolean read = readOpt || !write;
+            boolean create = createNew || createOpt;
+            boolean truncate = truncateOpt && write;
+            boolean noFollow = noFollowOpt || createNew;
+            OpenFile.SyncWrites sync = syncOpt ? OpenFile.SyncWrites.ALL
+                    : dsyncOpt ? OpenFile.SyncWrites.DATA : OpenFile.SyncWrites.NONE;
             return new OpenFlags(read, write, append, create, createNew, truncate, noFollow, sync);
         }
 

@@ -144,6 +144,15 @@ class FilesSpec extends FsSpec {
         }
 
         @Test
+        void anOptionGivenTwiceCountsOnce() throws Exception {
+            // As open(2)'s flag bits: O_WRONLY|O_WRONLY is O_WRONLY.
+            try (DaxFile f = fs.open("/n", CREATE, WRITE, WRITE, TRUNCATE_EXISTING, TRUNCATE_EXISTING)) {
+                write(f, 0, utf8("once"));
+            }
+            assertArrayEquals(utf8("once"), readFile("/n"));
+        }
+
+        @Test
         void createAndTruncateExistingOnANewFileStampsItOnceAsACreate() throws Exception {
             // As Linux: the open made the file, so there is nothing to truncate and no second stamp.
             fs.open("/n", CREATE, WRITE, TRUNCATE_EXISTING).close();

@@ -7,6 +7,8 @@ import io.daxfs.types.DaxException;
 import io.daxfs.types.Errno;
 import io.daxfs.types.RenameOption;
 
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.Set;
 
 /**
@@ -29,10 +31,14 @@ public final class Renamer {
         this.v = v;
     }
 
-    /** The rename options as flags: EINVAL for EXCHANGE with NOREPLACE. */
+    /**
+     * The rename options as flags: EINVAL for EXCHANGE with NOREPLACE. An option given twice
+     * counts once, as renameat2's flag bits do.
+     */
     record RenameFlags(boolean exchange, boolean noReplace) {
         static RenameFlags of(RenameOption... options) throws DaxException {
-            Set<RenameOption> o = Set.of(options);
+            Set<RenameOption> o = EnumSet.noneOf(RenameOption.class);
+            o.addAll(Arrays.asList(options));
             boolean exchange = o.contains(RenameOption.EXCHANGE);
             boolean noReplace = o.contains(RenameOption.NOREPLACE);
             if (exchange && noReplace) {

@@ -308,6 +308,15 @@ class RenameSpec extends FsSpec {
             assertArrayEquals(utf8("a"), readFile("/c"));
             assertFalse(fs.exists("/a"));
         }
+
+        @Test
+        void noReplaceGivenTwiceCountsOnce() throws Exception {
+            writeFile("/a", utf8("a"));
+            writeFile("/b", utf8("b"));
+            fails(Errno.EEXIST, () -> fs.rename("/a", "/b", RenameOption.NOREPLACE, RenameOption.NOREPLACE));
+            fs.rename("/a", "/c", RenameOption.NOREPLACE, RenameOption.NOREPLACE);
+            assertArrayEquals(utf8("a"), readFile("/c"));
+        }
     }
 
     @Nested

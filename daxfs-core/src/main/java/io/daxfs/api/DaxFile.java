@@ -43,6 +43,8 @@ public final class DaxFile implements AutoCloseable {
      * before this returns.
      */
     public DaxMapping map(long pos, long len, DaxMapMode mode, DaxMapOption... options) throws DaxException {
+        Objects.requireNonNull(mode, "mode");
+        Args.options(options);
         boolean huge = true;
         boolean populate = false;
         for (DaxMapOption o : options) {
@@ -103,6 +105,7 @@ public final class DaxFile implements AutoCloseable {
     @SuppressWarnings("restricted") // the empty segment of the arena
     public MemorySegment mapSegment(long pos, long len, DaxMapMode mode, Arena arena) throws DaxException {
         Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(arena, "arena");
         if (!arena.scope().isAlive()) {
             throw new IllegalStateException("map: the arena is closed");
         }
@@ -123,6 +126,7 @@ public final class DaxFile implements AutoCloseable {
 
     /** Reads up to {@code dst.byteSize()} bytes at {@code pos}; returns the count, -1 at or after EOF. */
     public long read(long pos, MemorySegment dst) throws DaxException {
+        Objects.requireNonNull(dst, "dst");
         return file.read(pos, dst);
     }
 
@@ -134,11 +138,13 @@ public final class DaxFile implements AutoCloseable {
      * (the sink is not called), -1 at or after EOF (nor then).
      */
     public long readInPlace(long pos, long len, DaxReadSink sink) throws DaxException {
+        Objects.requireNonNull(sink, "sink");
         return file.readInPlace(pos, len, sink);
     }
 
     /** Reads into the remaining bytes of {@code dst}, advancing its position; -1 at EOF. */
     public int read(long pos, ByteBuffer dst) throws DaxException {
+        Objects.requireNonNull(dst, "dst");
         int n = (int) file.read(pos, MemorySegment.ofBuffer(dst));
         if (n > 0) {
             dst.position(dst.position() + n);
@@ -147,22 +153,26 @@ public final class DaxFile implements AutoCloseable {
     }
 
     public int read(long pos, byte[] b, int off, int len) throws DaxException {
+        Objects.requireNonNull(b, "b");
         return (int) file.read(pos, MemorySegment.ofArray(b).asSlice(off, len));
     }
 
     /** Writes all of {@code src} at {@code pos} (at EOF when opened with APPEND); returns its size. */
     public long write(long pos, MemorySegment src) throws DaxException {
+        Objects.requireNonNull(src, "src");
         return file.write(pos, src);
     }
 
     /** Writes the remaining bytes of {@code src}, advancing its position. */
     public int write(long pos, ByteBuffer src) throws DaxException {
+        Objects.requireNonNull(src, "src");
         int n = (int) file.write(pos, MemorySegment.ofBuffer(src));
         src.position(src.position() + n);
         return n;
     }
 
     public int write(long pos, byte[] b, int off, int len) throws DaxException {
+        Objects.requireNonNull(b, "b");
         return (int) file.write(pos, MemorySegment.ofArray(b).asSlice(off, len));
     }
 

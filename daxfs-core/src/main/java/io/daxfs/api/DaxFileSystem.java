@@ -24,6 +24,7 @@ import io.daxfs.fs.Volume;
 import io.daxfs.fs.VolumeFormatter;
 import io.daxfs.fsck.Fsck;
 
+import java.util.Objects;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.LinkOption;
@@ -179,19 +180,25 @@ public final class DaxFileSystem implements AutoCloseable {
 
     /** Opens (and with CREATE/CREATE_NEW, creates with mode 0644) the regular file at {@code path}. */
     public DaxFile open(String path, OpenOption... options) throws DaxException {
+        Objects.requireNonNull(path, "path");
+        Args.options(options);
         return new DaxFile(volume.opener().open(path, 0644, options), dax);
     }
 
     /** Opens or creates {@code path}, giving a newly created file the permission bits {@code mode}. */
     public DaxFile open(String path, int mode, OpenOption... options) throws DaxException {
+        Objects.requireNonNull(path, "path");
+        Args.options(options);
         return new DaxFile(volume.opener().open(path, mode, options), dax);
     }
 
     public void mkdir(String path) throws DaxException {
+        Objects.requireNonNull(path, "path");
         volume.creator().mkdir(path, 0755);
     }
 
     public void mkdir(String path, int mode) throws DaxException {
+        Objects.requireNonNull(path, "path");
         volume.creator().mkdir(path, mode);
     }
 
@@ -202,53 +209,68 @@ public final class DaxFileSystem implements AutoCloseable {
      * kernel's business (through a FUSE mount), and {@link #open} refuses it with ENXIO.
      */
     public void mknod(String path, int mode, long rdev) throws DaxException {
+        Objects.requireNonNull(path, "path");
         volume.creator().mknod(path, mode, rdev);
     }
 
     /** Removes an empty directory (ENOTEMPTY otherwise). */
     public void rmdir(String path) throws DaxException {
+        Objects.requireNonNull(path, "path");
         volume.unlinker().rmdir(path);
     }
 
     /** All entries of a directory except "." and "..", in cookie order. */
     public List<DirEntry> readdir(String path) throws DaxException {
+        Objects.requireNonNull(path, "path");
         return volume.lookup().readdir(path, 0, Integer.MAX_VALUE);
     }
 
     /** Up to {@code max} entries after position {@code cookie} (0: from the start). */
     public List<DirEntry> readdir(String path, long cookie, int max) throws DaxException {
+        Objects.requireNonNull(path, "path");
         return volume.lookup().readdir(path, cookie, max);
     }
 
     /** Removes a name. An open file stays usable until its last handle closes. */
     public void unlink(String path) throws DaxException {
+        Objects.requireNonNull(path, "path");
         volume.unlinker().unlink(path);
     }
 
     public void rename(String from, String to, RenameOption... options) throws DaxException {
+        Objects.requireNonNull(from, "from");
+        Objects.requireNonNull(to, "to");
+        Args.options(options);
         volume.renamer().rename(from, to, options);
     }
 
     /** Creates {@code newPath} as another name of the regular file or symlink at {@code existing}. */
     public void link(String existing, String newPath) throws DaxException {
+        Objects.requireNonNull(existing, "existing");
+        Objects.requireNonNull(newPath, "newPath");
         volume.creator().link(existing, newPath);
     }
 
     public void symlink(String target, String linkPath) throws DaxException {
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(linkPath, "linkPath");
         volume.creator().symlink(target, linkPath);
     }
 
     public String readlink(String path) throws DaxException {
+        Objects.requireNonNull(path, "path");
         return volume.lookup().readlink(path);
     }
 
     /** Status of the file at {@code path}, following a final symbolic link. */
     public FileStat stat(String path) throws DaxException {
+        Objects.requireNonNull(path, "path");
         return volume.attributes().stat(path, true);
     }
 
     /** Status of {@code path} itself, not following a final symbolic link. */
     public FileStat lstat(String path) throws DaxException {
+        Objects.requireNonNull(path, "path");
         return volume.attributes().stat(path, false);
     }
 
@@ -257,6 +279,7 @@ public final class DaxFileSystem implements AutoCloseable {
      * component is missing, is not a directory, or loops; other errors (EIO, EUCLEAN) throw.
      */
     public boolean exists(String path) throws DaxException {
+        Objects.requireNonNull(path, "path");
         try {
             volume.attributes().stat(path, false);
             return true;
@@ -270,11 +293,13 @@ public final class DaxFileSystem implements AutoCloseable {
 
     /** Sets the permission bits (the low 12 bits of {@code mode}). */
     public void chmod(String path, int mode) throws DaxException {
+        Objects.requireNonNull(path, "path");
         volume.attributes().chmod(path, mode);
     }
 
     /** Sets owner and group; -1 leaves one unchanged. */
     public void chown(String path, int uid, int gid) throws DaxException {
+        Objects.requireNonNull(path, "path");
         volume.attributes().chown(path, uid, gid);
     }
 
@@ -283,6 +308,7 @@ public final class DaxFileSystem implements AutoCloseable {
      * unchanged, {@link SetAttr#UTIME_NOW} sets it to the current time.
      */
     public void utimes(String path, long atimeNs, long mtimeNs) throws DaxException {
+        Objects.requireNonNull(path, "path");
         volume.attributes().utimes(path, atimeNs, mtimeNs);
     }
 
@@ -291,26 +317,38 @@ public final class DaxFileSystem implements AutoCloseable {
      * is followed unless {@link LinkOption#NOFOLLOW_LINKS} is given). See {@link DaxInodes#getxattr}.
      */
     public byte[] getxattr(String path, String name, LinkOption... options) throws DaxException {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(name, "name");
+        Args.options(options);
         return volume.xattrs().get(path, follow(options), name);
     }
 
     /** The names of the extended attributes of the file at {@code path}. */
     public List<String> listxattr(String path, LinkOption... options) throws DaxException {
+        Objects.requireNonNull(path, "path");
+        Args.options(options);
         return volume.xattrs().list(path, follow(options));
     }
 
     /** Sets an extended attribute of the file at {@code path}; see {@link DaxInodes#setxattr} for names, flags and errors. */
     public void setxattr(String path, String name, byte[] value, int flags, LinkOption... options) throws DaxException {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(name, "name");
+        Args.options(options);
         volume.xattrs().set(path, follow(options), name, value, flags);
     }
 
     /** Removes an extended attribute of the file at {@code path}; ENODATA when there is none. */
     public void removexattr(String path, String name, LinkOption... options) throws DaxException {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(name, "name");
+        Args.options(options);
         volume.xattrs().remove(path, follow(options), name);
     }
 
     /** As {@link DaxInodes#access}, for the file at {@code path} (symlinks followed). */
     public void checkAccess(String path, int uid, int[] gids, int want) throws DaxException {
+        Objects.requireNonNull(path, "path");
         volume.xattrs().checkAccess(path, uid, gids, want);
     }
 

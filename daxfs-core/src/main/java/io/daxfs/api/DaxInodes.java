@@ -12,6 +12,7 @@ import io.daxfs.dax.DaxLayer;
 import io.daxfs.fs.OpenFile;
 import io.daxfs.fs.Volume;
 
+import java.util.Objects;
 import java.nio.file.OpenOption;
 import java.util.List;
 
@@ -58,6 +59,7 @@ public final class DaxInodes {
      * or NUL in the name), ENAMETOOLONG.
      */
     public FileStat lookup(long dir, String name) throws DaxException {
+        Objects.requireNonNull(name, "name");
         return volume.lookup().lookup(dir, name);
     }
 
@@ -89,6 +91,7 @@ public final class DaxInodes {
 
     /** Creates directory {@code name} in {@code dir} with permission bits {@code mode}, owned by uid/gid. */
     public FileStat mkdir(long dir, String name, int mode, int uid, int gid) throws DaxException {
+        Objects.requireNonNull(name, "name");
         return mkdir(dir, name, mode, 0, uid, gid);
     }
 
@@ -98,6 +101,7 @@ public final class DaxInodes {
      * inherits (as its default list, and with the mode, as its access list) instead.
      */
     public FileStat mkdir(long dir, String name, int mode, int umask, int uid, int gid) throws DaxException {
+        Objects.requireNonNull(name, "name");
         return volume.creator().make(dir, name, FileType.DIRECTORY.modeBits() | (mode & 07777), umask, null, uid, gid);
     }
 
@@ -132,16 +136,19 @@ public final class DaxInodes {
      * symlinks have their own calls: EINVAL.
      */
     public FileStat mknod(long dir, String name, int mode, int uid, int gid) throws DaxException {
+        Objects.requireNonNull(name, "name");
         return mknod(dir, name, mode, 0, uid, gid);
     }
 
     /** As {@link #mknod(long, String, int, int, int)}, with a device node's number {@code rdev}. */
     public FileStat mknod(long dir, String name, int mode, long rdev, int uid, int gid) throws DaxException {
+        Objects.requireNonNull(name, "name");
         return mknod(dir, name, mode, rdev, 0, uid, gid);
     }
 
     /** As {@link #mknod(long, String, int, long, int, int)}, with the caller's {@code umask} (see {@link #mkdir(long, String, int, int, int, int)}). */
     public FileStat mknod(long dir, String name, int mode, long rdev, int umask, int uid, int gid) throws DaxException {
+        Objects.requireNonNull(name, "name");
         int type = mode & FileType.S_IFMT;
         if (type == 0 || type == FileType.REGULAR.modeBits()) {
             return volume.creator().make(dir, name, FileType.REGULAR.modeBits() | (mode & 07777), umask, null, uid, gid);
@@ -151,6 +158,8 @@ public final class DaxInodes {
 
     /** Creates symlink {@code name} in {@code dir} pointing at {@code target}. */
     public FileStat symlink(long dir, String name, String target, int uid, int gid) throws DaxException {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(target, "target");
         return volume.creator().make(dir, name, FileType.SYMLINK.modeBits() | 0777, 0, target, uid, gid);
     }
 
@@ -161,11 +170,13 @@ public final class DaxInodes {
 
     /** Removes the non-directory entry {@code name} of {@code dir} (EISDIR for a directory). */
     public void unlink(long dir, String name) throws DaxException {
+        Objects.requireNonNull(name, "name");
         volume.unlinker().unlink(dir, name);
     }
 
     /** Removes the empty directory {@code name} of {@code dir} (ENOTEMPTY, ENOTDIR). */
     public void rmdir(long dir, String name) throws DaxException {
+        Objects.requireNonNull(name, "name");
         volume.unlinker().rmdir(dir, name);
     }
 
@@ -181,6 +192,7 @@ public final class DaxInodes {
 
     /** Adds {@code newName} in {@code newDir} as another name of {@code ino} (EPERM for a directory). */
     public FileStat link(long ino, long newDir, String newName) throws DaxException {
+        Objects.requireNonNull(newName, "newName");
         return volume.creator().link(ino, newDir, newName);
     }
 
@@ -190,6 +202,7 @@ public final class DaxInodes {
      * unlinked file still open elsewhere can be opened again, and is freed at its last close.
      */
     public DaxFile open(long ino, OpenOption... options) throws DaxException {
+        Args.options(options);
         return new DaxFile(volume.opener().open(ino, options), dax);
     }
 
@@ -206,6 +219,7 @@ public final class DaxInodes {
      * size truncates or extends a regular file (EISDIR for a directory, EINVAL for a symlink).
      */
     public FileStat setattr(long ino, SetAttr a) throws DaxException {
+        Objects.requireNonNull(a, "a");
         return volume.attributes().setattr(ino, a);
     }
 
@@ -217,6 +231,7 @@ public final class DaxInodes {
      * keep; ERANGE for an empty name or one longer than 255 bytes. See {@link #setxattr}.
      */
     public byte[] getxattr(long ino, String name) throws DaxException {
+        Objects.requireNonNull(name, "name");
         return volume.xattrs().get(ino, name);
     }
 
@@ -236,11 +251,13 @@ public final class DaxInodes {
      * (E2BIG), all of one file's attributes up to about 254 KiB (ENOSPC).
      */
     public void setxattr(long ino, String name, byte[] value, int flags) throws DaxException {
+        Objects.requireNonNull(name, "name");
         volume.xattrs().set(ino, name, value, flags);
     }
 
     /** Removes extended attribute {@code name} of inode {@code ino}; ENODATA when there is none. */
     public void removexattr(long ino, String name) throws DaxException {
+        Objects.requireNonNull(name, "name");
         volume.xattrs().remove(ino, name);
     }
 

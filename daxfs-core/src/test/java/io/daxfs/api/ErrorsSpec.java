@@ -2,6 +2,7 @@ package io.daxfs.api;
 
 import io.daxfs.types.DaxException;
 import io.daxfs.types.Errno;
+import io.daxfs.types.RenameOption;
 
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -294,6 +295,40 @@ class ErrorsSpec extends FsSpec {
                 assertEquals(n, f.size(), "a failed write does not change the size");
                 fails(Errno.ENOSPC, () -> f.allocate(n, 10 * BLOCK, false));
             }
+        }
+    }
+
+    /**
+     * A null argument is the caller's NullPointerException, thrown before the operation starts:
+     * inside one it would be taken for an internal failure and turn the file system read-only.
+     */
+    @Nested
+    class NullArguments {
+        @Test
+        void nullPathsAndOptionsThrowAndLeaveTheFileSystemWritable() throws Exception {
+            writeFile("/a", utf8("a"));
+            long root = DaxInodes.ROOT;
+            Map<String, Executable> calls = new LinkedHashMap<>();
+            calls.put("open", () -> fs.open(null, CREATE, WRITE));
+            calls.put("open option", () -> fs.open("/b", CREATE, null));
+            calls.put("link", () -> fs.link("/a", null));
+            calls.put("symlink", () -> fs.symlink(null, "/l"));
+            calls.put("chmod", () -> fs.chmod(null, 0600));
+            calls.put("chown", () -> fs.chown(null, 1, 1));
+            calls.put("utimes", () -> fs.utimes(null, 0, 0));
+            calls.put("rename option", () -> fs.rename("/a", "/c", (RenameOption) null));
+            calls.put("inodes mkdir", () -> fs.inodes().mkdir(root, null, 0755, 0, 0));
+            calls.put("inodes unlink", () -> fs.inodes().unlink(root, null));
+            calls.put("write", () -> {
+                try (DaxFile f = fs.open("/a", WRITE)) {
+                    f.write(0, (java.nio.ByteBuffer) null);
+                }
+            });
+            for (Map.Entry<String, Executable> c : calls.entrySet()) {
+                assertThrows(NullPointerException.class, c.getValue(), c.getKey());
+                fs.mkdir("/after-" + c.getKey().replace(' ', '-')); // still writable
+            }
+            assertArrayEquals(utf8("a"), readFile("/a"));
         }
     }
 }

@@ -334,6 +334,7 @@ public final class DaxFileSystem implements AutoCloseable {
     public void setxattr(String path, String name, byte[] value, int flags, LinkOption... options) throws DaxException {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(value, "value");
         Args.options(options);
         volume.xattrs().set(path, follow(options), name, value, flags);
     }
@@ -349,6 +350,7 @@ public final class DaxFileSystem implements AutoCloseable {
     /** As {@link DaxInodes#access}, for the file at {@code path} (symlinks followed). */
     public void checkAccess(String path, int uid, int[] gids, int want) throws DaxException {
         Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(gids, "gids");
         volume.xattrs().checkAccess(path, uid, gids, want);
     }
 

@@ -252,6 +252,7 @@ public final class DaxInodes {
      */
     public void setxattr(long ino, String name, byte[] value, int flags) throws DaxException {
         Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(value, "value");
         volume.xattrs().set(ino, name, value, flags);
     }
 
@@ -267,6 +268,7 @@ public final class DaxInodes {
      * file's mode and its access ACL. Returns normally when allowed; EACCES when not.
      */
     public void access(long ino, int uid, int[] gids, int want) throws DaxException {
+        Objects.requireNonNull(gids, "gids");
         volume.xattrs().checkAccess(ino, uid, gids, want);
     }
 

@@ -119,6 +119,8 @@ public final class DaxInodes {
     /** As {@link #create(long, String, int, int, int, boolean, OpenOption...)}, with the caller's {@code umask} (see {@link #mkdir(long, String, int, int, int, int)}). */
     public Created create(long dir, String name, int mode, int umask, int uid, int gid, boolean exclusive,
                           OpenOption... options) throws DaxException {
+        Objects.requireNonNull(name, "name");
+        Args.options(options);
         OpenFile f = volume.opener().create(dir, name, mode, umask, uid, gid, exclusive, options);
         DaxFile file = new DaxFile(f, dax);
         try {
@@ -187,6 +189,9 @@ public final class DaxInodes {
      */
     public void rename(long dir, String name, long newDir, String newName, RenameOption... options)
             throws DaxException {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(newName, "newName");
+        Args.options(options);
         volume.renamer().rename(dir, name, newDir, newName, options);
     }
 

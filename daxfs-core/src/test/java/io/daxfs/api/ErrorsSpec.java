@@ -319,6 +319,7 @@ class ErrorsSpec extends FsSpec {
             calls.put("rename option", () -> fs.rename("/a", "/c", (RenameOption) null));
             calls.put("inodes mkdir", () -> fs.inodes().mkdir(root, null, 0755, 0, 0));
             calls.put("inodes unlink", () -> fs.inodes().unlink(root, null));
+            calls.put("inodes create option", () -> fs.inodes().create(root, "n", 0644, 0, 0, false, (java.nio.file.OpenOption[]) null));
             calls.put("setxattr value", () -> fs.setxattr("/a", "user.x", null, 0));
             calls.put("inodes setxattr value", () -> fs.inodes().setxattr(fs.stat("/a").ino(), "user.x", null, 0));
             calls.put("write", () -> {

@@ -5,7 +5,7 @@ import java.util.Objects;
 /**
  * Checks of what callers pass to the API, made before an operation starts. Inside an operation a
  * runtime exception is taken for an internal failure, which aborts the journal and turns the file
- * system read-only; a null path must be the caller's NullPointerException instead.
+ * system read-only; a null argument must be the caller's NullPointerException instead.
  */
 final class Args {
     private Args() {

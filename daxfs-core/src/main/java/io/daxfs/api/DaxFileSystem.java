@@ -24,13 +24,13 @@ import io.daxfs.fs.Volume;
 import io.daxfs.fs.VolumeFormatter;
 import io.daxfs.fsck.Fsck;
 
-import java.util.Objects;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A mounted daxfs file system: the entry point of the API.

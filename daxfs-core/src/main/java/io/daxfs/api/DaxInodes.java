@@ -12,9 +12,9 @@ import io.daxfs.dax.DaxLayer;
 import io.daxfs.fs.OpenFile;
 import io.daxfs.fs.Volume;
 
-import java.util.Objects;
 import java.nio.file.OpenOption;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The file system by inode number, as the *at system calls and the kernel's VFS see it: every

@@ -91,7 +91,6 @@ public final class DaxInodes {
 
     /** Creates directory {@code name} in {@code dir} with permission bits {@code mode}, owned by uid/gid. */
     public FileStat mkdir(long dir, String name, int mode, int uid, int gid) throws DaxException {
-        Objects.requireNonNull(name, "name");
         return mkdir(dir, name, mode, 0, uid, gid);
     }
 
@@ -138,13 +137,11 @@ public final class DaxInodes {
      * symlinks have their own calls: EINVAL.
      */
     public FileStat mknod(long dir, String name, int mode, int uid, int gid) throws DaxException {
-        Objects.requireNonNull(name, "name");
         return mknod(dir, name, mode, 0, uid, gid);
     }
 
     /** As {@link #mknod(long, String, int, int, int)}, with a device node's number {@code rdev}. */
     public FileStat mknod(long dir, String name, int mode, long rdev, int uid, int gid) throws DaxException {
-        Objects.requireNonNull(name, "name");
         return mknod(dir, name, mode, rdev, 0, uid, gid);
     }
 
